@@ -1,0 +1,24 @@
+import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin';
+import { defineConfig } from 'vitest/config';
+
+export const TEST_JWT_SECRET = 'test-secret-for-workerd-tests-only-0123456789';
+
+export default defineConfig(async () => {
+  const migrations = await readD1Migrations('./drizzle/migrations');
+  return {
+    plugins: [
+      cloudflareTest({
+        wrangler: { configPath: './wrangler.toml' },
+        miniflare: {
+          // Test-only bindings: the migrations to apply in the setup file, and a known secret.
+          bindings: { TEST_MIGRATIONS: migrations, JWT_SECRET: TEST_JWT_SECRET },
+        },
+      }),
+    ],
+    test: {
+      include: ['test/**/*.test.ts', 'worker/**/*.test.ts', 'durable-objects/**/*.test.ts'],
+      exclude: ['test/e2e/**', 'node_modules/**'],
+      setupFiles: ['./test/setup/apply-migrations.ts'],
+    },
+  };
+});

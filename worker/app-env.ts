@@ -1,0 +1,11 @@
+import type { Principal } from './auth/principal';
+
+/** Hono's type parameter for every app, sub-app and middleware of the worker. */
+export interface AppEnv {
+  Bindings: Env;
+  Variables: {
+    requestId: string;
+    /** Set by the auth middleware on authenticated routes. */
+    principal: Principal;
+  };
+}

@@ -1,0 +1,62 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
+import { methodNotAllowed } from 'hono/method-not-allowed';
+import { requestId } from 'hono/request-id';
+import { timing } from 'hono/timing';
+import type { AppEnv } from './app-env';
+import { MethodNotAllowedError, NotFoundError, PayloadTooLargeError } from './errors';
+import { onError, problemResponse } from './http/problem';
+import { requireJson } from './middleware/require-json';
+import { docsApp } from './routes/docs';
+import { introPageApi } from './routes/intro-page';
+import { preferencesApi } from './routes/preferences';
+import { tasksApi } from './routes/tasks';
+
+export const API_PREFIX = '/api/v1';
+/** Largest JSON body accepted; a task or a preference patch is well under 1 KiB. */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+export function createApp() {
+  const app = new OpenAPIHono<AppEnv>();
+
+  // A caller's id is kept when it is sane (hono checks charset and length), else one is made.
+  app.use(requestId({ headerName: 'X-Request-Id', limitLength: 128 }));
+  app.use(
+    methodNotAllowed({
+      app,
+      onMethodNotAllowed: (c, methods) => problemResponse(c, new MethodNotAllowedError(methods)),
+    }),
+  );
+  app.use(
+    `${API_PREFIX}/*`,
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: (c) => problemResponse(c, new PayloadTooLargeError(`Bodies are limited to ${MAX_BODY_BYTES} bytes.`)),
+    }),
+  );
+  app.use(`${API_PREFIX}/*`, requireJson);
+  app.use(`${API_PREFIX}/intro-page/*`, timing({ totalDescription: 'total' }));
+
+  app.route(`${API_PREFIX}/intro-page`, introPageApi);
+  app.route(`${API_PREFIX}/tasks`, tasksApi);
+  app.route(`${API_PREFIX}/users`, preferencesApi);
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'sessionCookie', { type: 'apiKey', in: 'cookie', name: 'foyer_session' });
+  app.doc31(`${API_PREFIX}/openapi.json`, {
+    openapi: '3.1.0',
+    info: {
+      title: 'Foyer API',
+      version: '1.0.0',
+      description: 'The personalized intro page, its tasks, preferences, live feed and operations. Errors are RFC 9457 problem+json.',
+    },
+    servers: [{ url: '/' }],
+  });
+  app.route('/docs', docsApp);
+
+  app.notFound((c) => problemResponse(c, new NotFoundError(`No route ${c.req.method} ${c.req.path}; see /api/v1/openapi.json.`)));
+  app.onError(onError);
+  return app;
+}
+
+export const app = createApp();

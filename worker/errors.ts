@@ -1,0 +1,92 @@
+/**
+ * Domain errors. Code below the HTTP edge throws these; `problemResponse` in
+ * worker/http/problem.ts turns them into RFC 9457 problem+json in one place.
+ */
+export interface FieldError {
+  /** Dotted path of the offending field, e.g. `body.title` or `param.userId`. */
+  path: string;
+  message: string;
+}
+
+export abstract class ProblemError extends Error {
+  abstract readonly status: number;
+  abstract readonly title: string;
+  /** Extra members placed on the problem document (RFC 9457 §3.2). */
+  extensions: Record<string, unknown> = {};
+  headers: Record<string, string> = {};
+  constructor(detail: string, options?: ErrorOptions) {
+    super(detail, options);
+    this.name = new.target.name;
+  }
+  /** The problem type URI; a stable, documented slug under /problems. */
+  get type(): string {
+    return `https://foyer.dev/problems/${this.title.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`;
+  }
+}
+
+export class ValidationError extends ProblemError {
+  readonly status = 400;
+  readonly title = 'Invalid request';
+  constructor(
+    readonly errors: FieldError[],
+    detail = 'The request has invalid fields; see `errors` for each one and fix them before retrying.',
+  ) {
+    super(detail);
+    this.extensions = { errors };
+  }
+}
+
+export class UnauthorizedError extends ProblemError {
+  readonly status = 401;
+  readonly title = 'Unauthorized';
+  override headers = { 'WWW-Authenticate': 'Bearer realm="foyer"' };
+}
+
+export class ForbiddenError extends ProblemError {
+  readonly status = 403;
+  readonly title = 'Forbidden';
+}
+
+export class NotFoundError extends ProblemError {
+  readonly status = 404;
+  readonly title = 'Not found';
+}
+
+export class MethodNotAllowedError extends ProblemError {
+  readonly status = 405;
+  readonly title = 'Method not allowed';
+  constructor(allowed: string[]) {
+    super(`This route accepts ${allowed.join(', ')}.`);
+    this.headers = { Allow: allowed.join(', ') };
+  }
+}
+
+export class ConflictError extends ProblemError {
+  readonly status = 409;
+  readonly title = 'Conflict';
+}
+
+export class PayloadTooLargeError extends ProblemError {
+  readonly status = 413;
+  readonly title = 'Payload too large';
+}
+
+export class UnsupportedMediaTypeError extends ProblemError {
+  readonly status = 415;
+  readonly title = 'Unsupported media type';
+}
+
+export class RateLimitedError extends ProblemError {
+  readonly status = 429;
+  readonly title = 'Too many requests';
+  constructor(retryAfterSeconds: number, detail?: string) {
+    super(detail ?? `Rate limit reached; retry after ${retryAfterSeconds} s.`);
+    this.headers = { 'Retry-After': String(retryAfterSeconds) };
+    this.extensions = { retryAfter: retryAfterSeconds };
+  }
+}
+
+export class ServiceUnavailableError extends ProblemError {
+  readonly status = 503;
+  readonly title = 'Service unavailable';
+}

@@ -1,0 +1,74 @@
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { AppEnv } from '../app-env';
+import { ProblemError } from '../errors';
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+export interface ProblemDocument {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  instance: string;
+  [extension: string]: unknown;
+}
+
+/** Renders an RFC 9457 problem document; `instance` is the request id so logs and clients meet. */
+export function problemResponse(c: Context<AppEnv>, error: ProblemError): Response {
+  const body: ProblemDocument = {
+    ...error.extensions,
+    type: error.type,
+    title: error.title,
+    status: error.status,
+    detail: error.message,
+    instance: c.get('requestId') ?? 'unknown',
+  };
+  return new Response(JSON.stringify(body), {
+    status: error.status,
+    headers: { ...error.headers, 'Content-Type': PROBLEM_CONTENT_TYPE, 'Cache-Control': 'no-store' },
+  });
+}
+
+/**
+ * The one place errors become responses. Anything that is not a ProblemError is an
+ * internal failure: logged with its cause, answered as a bare 500 with no stack, SQL or secret.
+ */
+export function onError(err: Error, c: Context<AppEnv>): Response {
+  if (err instanceof ProblemError) return problemResponse(c, err);
+  if (err instanceof HTTPException && err.status < 500) {
+    return problemResponse(c, new HttpProblem(err.status, err.message || 'The request could not be processed.'));
+  }
+  console.error(
+    JSON.stringify({
+      level: 'error',
+      msg: 'unhandled error',
+      requestId: c.get('requestId'),
+      route: c.req.routePath,
+      error: err.name,
+      message: err.message,
+      cause: err.cause instanceof Error ? err.cause.message : undefined,
+    }),
+  );
+  return problemResponse(c, new InternalError());
+}
+
+class InternalError extends ProblemError {
+  readonly status = 500;
+  readonly title = 'Internal error';
+  constructor() {
+    super('Something went wrong on our side. Retry later; if it persists, report the request id.');
+  }
+}
+
+/** A client error raised by Hono itself (e.g. malformed JSON), carried over as a problem. */
+class HttpProblem extends ProblemError {
+  readonly title: string;
+  constructor(
+    readonly status: number,
+    detail: string,
+  ) {
+    super(detail);
+    this.title = status === 413 ? 'Payload too large' : 'Bad request';
+  }
+}

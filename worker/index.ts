@@ -1,0 +1,8 @@
+import { app } from './app';
+
+export { ActivityFeed } from '../durable-objects/activity-feed';
+export { RateLimiter } from '../durable-objects/rate-limiter';
+
+export default {
+  fetch: app.fetch,
+} satisfies ExportedHandler<Env>;

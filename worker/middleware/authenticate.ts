@@ -1,0 +1,33 @@
+import { getCookie } from 'hono/cookie';
+import { createMiddleware } from 'hono/factory';
+import type { AppEnv } from '../app-env';
+import { verifyToken } from '../auth/verify-token';
+import { ForbiddenError, UnauthorizedError } from '../errors';
+
+export const SESSION_COOKIE = 'foyer_session';
+
+/** Reads the bearer token, else the session cookie the browser page carries. */
+export function tokenFrom(authorization: string | undefined, cookie: string | undefined): string | undefined {
+  if (authorization) {
+    const match = /^Bearer\s+([A-Za-z0-9._~+/-]+=*)$/i.exec(authorization.trim());
+    if (!match) throw new UnauthorizedError('Send the token as `Authorization: Bearer <jwt>`.');
+    return match[1];
+  }
+  return cookie || undefined;
+}
+
+/** Requires a valid token and sets `principal`. */
+export const authenticate = createMiddleware<AppEnv>(async function authenticate(c, next) {
+  const token = tokenFrom(c.req.header('Authorization'), getCookie(c, SESSION_COOKIE));
+  if (!token) {
+    throw new UnauthorizedError('Sign in: send `Authorization: Bearer <jwt>` (see `npm run token`) or open /login.');
+  }
+  c.set('principal', await verifyToken(token, c.env));
+  await next();
+});
+
+/** Requires the admin role; use after `authenticate`. */
+export const requireAdmin = createMiddleware<AppEnv>(async function requireAdmin(c, next) {
+  if (c.get('principal').role !== 'admin') throw new ForbiddenError('This route is for operators (role admin).');
+  await next();
+});

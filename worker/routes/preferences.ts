@@ -1,0 +1,46 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { canAccessUser, userIdSchema } from '../auth/principal';
+import { createDb } from '../db/client';
+import { ForbiddenError } from '../errors';
+import { authenticated, createApi, problems } from '../http/openapi-app';
+import { authenticate } from '../middleware/authenticate';
+import { activityEventSchema } from '../schemas/activity-event';
+import { updatePreferencesSchema } from '../schemas/preferences';
+import { personalizationSchema } from '../sections/personalization';
+import { afterUserWrite } from '../services/after-write';
+import { updatePreferences } from '../services/preferences';
+
+export const preferencesApi = createApi();
+preferencesApi.use('*', authenticate);
+
+preferencesApi.openapi(
+  createRoute({
+    method: 'patch',
+    path: '/{userId}/preferences',
+    summary: 'Change theme, hidden sections, section order, locale or time zone (records preferences.updated)',
+    security: authenticated,
+    request: {
+      params: z.object({ userId: userIdSchema }),
+      body: { required: true, content: { 'application/json': { schema: updatePreferencesSchema } } },
+    },
+    responses: {
+      200: {
+        description: 'The preferences now in force',
+        content: {
+          'application/json': {
+            schema: z.object({ personalization: personalizationSchema, event: activityEventSchema }),
+          },
+        },
+      },
+      ...problems(400, 401, 403, 404, 413, 415, 429),
+    },
+  }),
+  async (c) => {
+    const { userId } = c.req.valid('param');
+    const principal = c.get('principal');
+    if (!canAccessUser(principal, userId)) throw new ForbiddenError('You may change only your own preferences.');
+    const change = await updatePreferences(createDb(c.env.DB), userId, c.req.valid('json'), principal.userId);
+    afterUserWrite(c, userId, change.event);
+    return c.json({ personalization: change.value, event: change.event }, 200);
+  },
+);

@@ -1,0 +1,62 @@
+import { eq, sql } from 'drizzle-orm';
+import { preferences, users } from '../../drizzle/schema';
+import type { Database } from '../db/client';
+import { NotFoundError } from '../errors';
+import type { UpdatePreferences } from '../schemas/preferences';
+import { completeSectionOrder, type Personalization, personalizationFrom } from '../sections/personalization';
+import { appendEvent, eventFromRow } from './activity';
+import type { Change } from './tasks';
+
+/** Upserts the changed preferences and records the event in one atomic batch. */
+export async function updatePreferences(
+  db: Database,
+  userId: string,
+  patch: UpdatePreferences,
+  actorId: string,
+  now = Date.now(),
+): Promise<Change<Personalization>> {
+  const set = {
+    ...patch,
+    ...(patch.sectionOrder ? { sectionOrder: completeSectionOrder(patch.sectionOrder) } : {}),
+    updatedAt: new Date(now),
+  };
+  // The insert's SELECT yields no row for an unknown user, so nothing (event included) is written.
+  const [, [event], [row]] = await db.batch([
+    db
+      .insert(preferences)
+      .select(
+        db
+          .select({
+            userId: users.id,
+            theme: sqlValue(set.theme ?? 'system').as('theme'),
+            hiddenSections: sqlValue(JSON.stringify(set.hiddenSections ?? [])).as('hiddenSections'),
+            sectionOrder: sqlValue(JSON.stringify(set.sectionOrder ?? [])).as('sectionOrder'),
+            locale: sqlValue(set.locale ?? 'en-US').as('locale'),
+            timeZone: sqlValue(set.timeZone ?? null).as('timeZone'),
+            updatedAt: sqlValue(now).as('updatedAt'),
+          })
+          .from(users)
+          .where(eq(users.id, userId)),
+      )
+      .onConflictDoUpdate({ target: preferences.userId, set }),
+    appendEvent(db, userId, 'preferences.updated', { fields: Object.keys(patch), by: actorId }, { whenPreviousChanged: true }),
+    db
+      .select({
+        userTimeZone: sql<string>`${users.timeZone}`.as('user_time_zone'),
+        theme: preferences.theme,
+        hiddenSections: preferences.hiddenSections,
+        sectionOrder: preferences.sectionOrder,
+        locale: preferences.locale,
+        timeZone: preferences.timeZone,
+      })
+      .from(users)
+      .leftJoin(preferences, eq(preferences.userId, users.id))
+      .where(eq(users.id, userId)),
+  ]);
+  if (!row || !event) throw new NotFoundError(`No user with id "${userId}".`);
+  return { value: personalizationFrom(row), event: eventFromRow(event) };
+}
+
+function sqlValue(value: string | number | null) {
+  return sql`${value}`;
+}

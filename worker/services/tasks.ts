@@ -1,0 +1,93 @@
+import { and, asc, desc, eq, sql } from 'drizzle-orm';
+import { type TaskRow, tasks } from '../../drizzle/schema';
+import type { Database } from '../db/client';
+import { NotFoundError } from '../errors';
+import type { ActivityEvent, ActivityType } from '../schemas/activity-event';
+import type { CreateTask, UpdateTask } from '../schemas/task';
+import { appendEvent, eventFromRow } from './activity';
+
+export interface Change<T> {
+  value: T;
+  event: ActivityEvent;
+}
+
+function taskId(): string {
+  return crypto.randomUUID();
+}
+
+export async function listTasks(db: Database, ownerId: string, filter: { status?: TaskRow['status']; limit: number }) {
+  return db
+    .select()
+    .from(tasks)
+    .where(and(eq(tasks.ownerId, ownerId), filter.status ? eq(tasks.status, filter.status) : undefined))
+    .orderBy(asc(tasks.status), sql`${tasks.dueAt} is null`, asc(tasks.dueAt), desc(tasks.createdAt))
+    .limit(filter.limit);
+}
+
+export async function createTask(db: Database, ownerId: string, input: CreateTask, now = Date.now()): Promise<Change<TaskRow>> {
+  const id = taskId();
+  const [[task], [event]] = await db.batch([
+    db
+      .insert(tasks)
+      .values({
+        id,
+        ownerId,
+        title: input.title,
+        priority: input.priority,
+        dueAt: input.dueAt ? new Date(input.dueAt) : null,
+        createdAt: new Date(now),
+        updatedAt: new Date(now),
+      })
+      .returning(),
+    appendEvent(db, ownerId, 'task.created', { taskId: id, title: input.title, priority: input.priority, dueAt: input.dueAt ?? null }),
+  ]);
+  return { value: task!, event: eventFromRow(event!) };
+}
+
+/** The event that best names a patch: completing and snoozing matter more than "updated". */
+function eventTypeFor(patch: UpdateTask): ActivityType {
+  if (patch.status === 'done') return 'task.completed';
+  if (patch.status === 'open') return 'task.reopened';
+  if (patch.snoozedUntil) return 'task.snoozed';
+  return 'task.updated';
+}
+
+export async function updateTask(db: Database, ownerId: string, id: string, patch: UpdateTask, now = Date.now()): Promise<Change<TaskRow>> {
+  const set: Partial<TaskRow> = { updatedAt: new Date(now) };
+  if (patch.title !== undefined) set.title = patch.title;
+  if (patch.priority !== undefined) set.priority = patch.priority;
+  if (patch.dueAt !== undefined) set.dueAt = patch.dueAt ? new Date(patch.dueAt) : null;
+  if (patch.snoozedUntil !== undefined) set.snoozedUntil = patch.snoozedUntil ? new Date(patch.snoozedUntil) : null;
+  if (patch.status !== undefined) {
+    set.status = patch.status;
+    set.completedAt = patch.status === 'done' ? new Date(now) : null;
+  }
+  const [[task], [event]] = await db.batch([
+    db
+      .update(tasks)
+      .set(set)
+      .where(and(eq(tasks.id, id), eq(tasks.ownerId, ownerId)))
+      .returning(),
+    appendEvent(
+      db,
+      ownerId,
+      eventTypeFor(patch),
+      { taskId: id, changes: Object.keys(patch), ...(patch.snoozedUntil ? { until: patch.snoozedUntil } : {}) },
+      { whenPreviousChanged: true },
+    ),
+  ]);
+  if (!task || !event) throw new NotFoundError(`You have no task with id "${id}".`);
+  return { value: task, event: eventFromRow(event) };
+}
+
+export async function deleteTask(db: Database, ownerId: string, id: string): Promise<Change<TaskRow>> {
+  const [[task], [event]] = await db.batch([
+    db
+      .delete(tasks)
+      .where(and(eq(tasks.id, id), eq(tasks.ownerId, ownerId)))
+      .returning(),
+    appendEvent(db, ownerId, 'task.deleted', { taskId: id }, { whenPreviousChanged: true }),
+  ]);
+  if (!task || !event) throw new NotFoundError(`You have no task with id "${id}".`);
+  return { value: task, event: eventFromRow(event) };
+}
