@@ -24,9 +24,10 @@ export function problemResponse(c: Context<AppEnv>, error: ProblemError): Respon
     detail: error.message,
     instance: c.get('requestId') ?? 'unknown',
   };
+  // A fresh Response (not c.json) because onError's answer replaces c.res, headers and all.
   return new Response(JSON.stringify(body), {
     status: error.status,
-    headers: { ...error.headers, 'Content-Type': PROBLEM_CONTENT_TYPE, 'Cache-Control': 'no-store' },
+    headers: { ...error.headers, 'Content-Type': PROBLEM_CONTENT_TYPE, 'Cache-Control': 'no-store', 'X-Request-Id': body.instance },
   });
 }
 
