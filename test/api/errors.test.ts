@@ -1,0 +1,78 @@
+import { env } from 'cloudflare:workers';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { authHeaders } from '../helpers/auth';
+import { call } from '../helpers/http';
+import { seed } from '../helpers/seed';
+
+let alice: Record<string, string>;
+beforeAll(async () => {
+  await seed(env.DB, { seedUsers: 0 });
+  alice = await authHeaders('alice');
+});
+
+describe('errors are RFC 9457 problem documents (checked by the call helper on every error in the suite)', () => {
+  it('404 for an unknown route', async () => {
+    const res = await call('/api/v1/nope');
+    expect(res.status).toBe(404);
+    expect((await res.json<{ detail: string }>()).detail).toContain('openapi.json');
+  });
+
+  it('405 with Allow for a known route and the wrong method', async () => {
+    const res = await call('/api/v1/tasks', { method: 'PUT', headers: { ...alice, 'Content-Type': 'application/json' }, body: '{}' });
+    expect(res.status).toBe(405);
+    expect(res.headers.get('Allow')).toContain('POST');
+  });
+
+  it('415 for a body that is not JSON', async () => {
+    const res = await call('/api/v1/tasks', { method: 'POST', headers: { ...alice, 'Content-Type': 'text/plain' }, body: 'title=x' });
+    expect(res.status).toBe(415);
+  });
+
+  it('400 for malformed JSON', async () => {
+    const res = await call('/api/v1/tasks', {
+      method: 'POST',
+      headers: { ...alice, 'Content-Type': 'application/json' },
+      body: '{"title":',
+    });
+    expect(res.status).toBe(400);
+  });
+
+  it('413 for a body over the limit, before it is parsed', async () => {
+    const body = JSON.stringify({ title: 'x'.repeat(70 * 1024) });
+    const res = await call('/api/v1/tasks', { method: 'POST', headers: { ...alice, 'Content-Type': 'application/json' }, body });
+    expect(res.status).toBe(413);
+  });
+});
+
+describe('x-request-id', () => {
+  it('is kept when the caller sends a sane one', async () => {
+    const res = await call('/api/v1/nope', { headers: { 'X-Request-Id': 'trace-abc_123' } });
+    expect(res.headers.get('X-Request-Id')).toBe('trace-abc_123');
+    expect((await res.json<{ instance: string }>()).instance).toBe('trace-abc_123');
+  });
+
+  it('is replaced when the caller sends something unsafe', async () => {
+    const res = await call('/api/v1/nope', { headers: { 'X-Request-Id': '<script>alert(1)</script>' } });
+    expect(res.headers.get('X-Request-Id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('is on successful responses too', async () => {
+    const res = await call('/api/v1/intro-page/alice', { headers: alice });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('X-Request-Id')).toBeTruthy();
+  });
+});
+
+describe('internal failures leak nothing', () => {
+  it('a D1 failure on a write is a bare problem without SQL, stack or driver text', async () => {
+    const broken = {
+      prepare: () => {
+        throw new Error('D1_ERROR: no such table: tasks: SQLITE_ERROR at select * from tasks');
+      },
+    } as unknown as D1Database;
+    const res = await call('/api/v1/tasks', { headers: alice }, { env: { DB: broken } });
+    expect(res.status).toBeGreaterThanOrEqual(500);
+    const text = await res.text();
+    expect(text).not.toMatch(/SQLITE|no such table|select/i);
+  });
+});
