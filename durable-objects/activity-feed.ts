@@ -1,13 +1,407 @@
 import { DurableObject } from 'cloudflare:workers';
+import { createDb, type Database } from '../worker/db/client';
+import type { ActivityEvent } from '../worker/schemas/activity-event';
+import {
+  encodeFeedMessage,
+  FEED_CLOSE,
+  FEED_PING,
+  FEED_PONG,
+  MAX_CLIENT_MESSAGE_BYTES,
+  parseClientMessage,
+} from '../worker/schemas/feed-messages';
+import { eventsAfter, newestEventId } from '../worker/services/activity';
+
+/** Events kept in the object's own log; older ones are replayed from D1. */
+export const FEED_LOG_LIMIT = 500;
+/** Open sockets per user (tabs, devices, programs); one more is closed with 1008 at once. */
+export const MAX_SOCKETS_PER_USER = 32;
+/** Rows per D1 read while replaying or filling a gap. */
+const D1_PAGE = 500;
+/** A client's `sync` reads D1 at most this often per feed; in between it is answered from the log. */
+const SYNC_MIN_INTERVAL_MS = 1000;
+
+/** The identity the worker vouches for; the object is reachable only through the worker's authenticated route. */
+export interface FeedConnection {
+  userId: string;
+  /** Resume after this event id; absent means "only what happens from now on". */
+  after?: number;
+  /** When the token that opened the socket expires (epoch ms); the socket is closed after that. */
+  expiresAt: number;
+}
 
 /**
- * One object per user (`idFromName(userId)`): the user's live activity feed.
- * Declared with SQLite storage (wrangler.toml migration v1); the feed itself arrives with
- * the live-feed work.
+ * What each socket carries through hibernation. The runtime keeps it with the socket
+ * (`serializeAttachment`, at most 2 KiB) while the object itself is evicted, so identity and
+ * delivery cursor survive; nothing about a socket lives only in memory.
+ * https://developers.cloudflare.com/durable-objects/best-practices/websockets/#websocket-hibernation-api
+ */
+interface SocketState {
+  userId: string;
+  /** The id of the last event this socket was sent; it is sent exactly the ids after it, in order. */
+  cursor: number;
+  expiresAt: number;
+}
+
+const CONNECT_HEADERS = { user: 'X-Feed-User', after: 'X-Feed-After', expiresAt: 'X-Feed-Expires-At' } as const;
+
+/** Builds the request the worker forwards to a user's feed once it has authenticated the caller. */
+export function feedConnectRequest(connection: FeedConnection): Request {
+  const headers = new Headers({ Upgrade: 'websocket', [CONNECT_HEADERS.user]: connection.userId });
+  headers.set(CONNECT_HEADERS.expiresAt, String(connection.expiresAt));
+  if (connection.after !== undefined) headers.set(CONNECT_HEADERS.after, String(connection.after));
+  return new Request('https://activity-feed.internal/connect', { headers });
+}
+
+function readConnection(request: Request): FeedConnection | undefined {
+  const userId = request.headers.get(CONNECT_HEADERS.user);
+  const expiresAt = Number(request.headers.get(CONNECT_HEADERS.expiresAt));
+  const afterHeader = request.headers.get(CONNECT_HEADERS.after);
+  const after = afterHeader === null ? undefined : Number(afterHeader);
+  if (!userId || !Number.isFinite(expiresAt) || (after !== undefined && !Number.isSafeInteger(after))) return undefined;
+  return { userId, expiresAt, after };
+}
+
+function stateOf(ws: WebSocket): SocketState | undefined {
+  return (ws.deserializeAttachment() as SocketState | null) ?? undefined;
+}
+
+/**
+ * One object per user (`idFromName(userId)`): that user's live activity feed.
+ *
+ * D1 is the source of truth; the object keeps a bounded, contiguous copy of the newest
+ * events (ids `tail … head`) in its SQLite storage and pushes them to every open socket of
+ * the user. Because ids grow by exactly one per user, a hand-off that arrives early, late or
+ * never shows up as a gap, and the object fills it from D1 before sending anything newer.
+ *
+ * Sockets use the Hibernation API: the object may be evicted between messages while sockets
+ * stay open; every handler therefore works from `ctx.getWebSockets()` and the attachments.
  */
 export class ActivityFeed extends DurableObject<Env> {
+  #sql: SqlStorage;
+  #db: Database;
+  #userId: string | undefined;
+  /** Newest event id in the log (0 before the user's first event). */
+  #head = 0;
+  /** Oldest event id in the log; `head + 1` while the log is empty. */
+  #tail = 1;
+  /** Whether the log was ever seeded from D1; until a first connect, hand-offs are not kept. */
+  #loaded = false;
+  /** Sockets whose cursor is older than the log, being replayed from D1. Rebuilt lazily after eviction. */
+  #replaying = new Set<WebSocket>();
+  #reconciling: Promise<void> | undefined;
+  #catchingUp: Promise<void> | undefined;
+  #lastSyncAt = 0;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.#sql = ctx.storage.sql;
+    this.#db = createDb(env.DB);
+    // SQLite calls are synchronous, so this runs before any event is delivered; no blockConcurrencyWhile needed.
+    this.#sql.exec(`CREATE TABLE IF NOT EXISTS feed_events (id INTEGER PRIMARY KEY, frame TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS feed_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);`);
+    const meta = new Map(
+      this.#sql
+        .exec<{ key: string; value: string }>('SELECT key, value FROM feed_meta')
+        .toArray()
+        .map((r) => [r.key, r.value]),
+    );
+    this.#userId = meta.get('userId');
+    this.#loaded = meta.has('head');
+    this.#head = Number(meta.get('head') ?? 0);
+    const [oldest] = this.#sql.exec<{ id: number | null }>('SELECT min(id) AS id FROM feed_events').toArray();
+    this.#tail = oldest?.id ?? this.#head + 1;
+    // Keep-alives are answered by the runtime without waking the object, so idle feeds stay hibernated.
+    // https://developers.cloudflare.com/durable-objects/api/state/#setwebsocketautoresponse
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(FEED_PING, FEED_PONG));
+  }
+
   /** Liveness probe for the health check: a real round trip to the object. */
   async ping(): Promise<{ ok: true; at: number }> {
     return { ok: true, at: Date.now() };
   }
+
+  /** Open sockets right now (hibernated ones included). */
+  async connections(): Promise<number> {
+    return this.#openSockets().length;
+  }
+
+  /**
+   * Hands over an event that D1 has committed. Idempotent and order-tolerant: a duplicate is
+   * ignored, an event ahead of the log first pulls the missing ones from D1.
+   */
+  async publish(userId: string, event: ActivityEvent): Promise<void> {
+    this.#adopt(userId);
+    if (this.#reconciling) await this.#reconciling;
+    // Nobody has connected yet: the first connect seeds the log from D1, which has this event.
+    if (!this.#loaded || event.id <= this.#head) return;
+    if (event.id > this.#head + 1) {
+      try {
+        await this.#catchUp();
+        // A catch-up already in flight may have read D1 before this event committed; one more read sees it.
+        if (event.id > this.#head + 1) await this.#catchUp();
+      } catch (err) {
+        this.#closeAll(FEED_CLOSE.error, 'The feed could not reach its history; reconnect with ?after=<last event id>.');
+        throw err;
+      }
+      if (event.id > this.#head + 1) throw new Error(`D1 has no events ${this.#head + 1}…${event.id - 1} for ${userId}`);
+    }
+    if (this.#append([event])) this.#broadcast();
+  }
+
+  /** A WebSocket upgrade forwarded by the worker's `GET /api/v1/feed` after it authenticated the caller. */
+  override async fetch(request: Request): Promise<Response> {
+    const connection = readConnection(request);
+    if (!connection || request.headers.get('Upgrade')?.toLowerCase() !== 'websocket') {
+      return new Response('ActivityFeed accepts only WebSocket upgrades forwarded by the worker.', { status: 400 });
+    }
+    this.#adopt(connection.userId);
+    if (this.#openSockets().length >= MAX_SOCKETS_PER_USER) {
+      return refuse(FEED_CLOSE.policy, `At most ${MAX_SOCKETS_PER_USER} feeds may be open per user; close another tab or client.`);
+    }
+    // Every connect checks the log against D1, so an event whose hand-off was lost reaches
+    // this socket (and the others) now instead of at the user's next write.
+    await this.#reconcile();
+    const after = connection.after ?? this.#head;
+    if (after > this.#head) {
+      return Response.json(
+        { detail: `after=${after} is newer than the newest event (${this.#head}); resume with an id you received.` },
+        { status: 400 },
+      );
+    }
+    const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
+    this.ctx.acceptWebSocket(server);
+    server.serializeAttachment({ userId: connection.userId, cursor: after, expiresAt: connection.expiresAt } satisfies SocketState);
+    server.send(encodeFeedMessage({ type: 'ready', lastEventId: this.#head }));
+    this.#pump(server);
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    if (typeof message !== 'string') return close(ws, FEED_CLOSE.policy, 'Send JSON text frames: {"type":"ping"} or {"type":"sync"}.');
+    if (message.length > MAX_CLIENT_MESSAGE_BYTES || new TextEncoder().encode(message).byteLength > MAX_CLIENT_MESSAGE_BYTES) {
+      return close(ws, FEED_CLOSE.policy, `Messages are limited to ${MAX_CLIENT_MESSAGE_BYTES} bytes.`);
+    }
+    const parsed = parseClientMessage(message);
+    if (!parsed) return close(ws, FEED_CLOSE.policy, 'Unknown message; send {"type":"ping"} or {"type":"sync"}.');
+    const state = stateOf(ws);
+    if (!state || this.#expired(ws, state)) return;
+    if (parsed.type === 'ping') return void send(ws, FEED_PONG);
+    // sync: the client suspects a miss (e.g. a tab back from the background); check D1, then resend from its cursor.
+    if (Date.now() - this.#lastSyncAt >= SYNC_MIN_INTERVAL_MS) {
+      this.#lastSyncAt = Date.now();
+      this.#adopt(state.userId);
+      await this.#catchUp().catch((err: unknown) => log('feed sync failed', state.userId, err));
+    }
+    if (ws.readyState !== WebSocket.OPEN) return;
+    send(ws, encodeFeedMessage({ type: 'ready', lastEventId: this.#head }));
+    this.#pump(ws);
+  }
+
+  override async webSocketClose(ws: WebSocket): Promise<void> {
+    // Since compatibility date 2026-04-07 the runtime answers the peer's Close frame itself.
+    this.#replaying.delete(ws);
+  }
+
+  override async webSocketError(ws: WebSocket, error: unknown): Promise<void> {
+    this.#drop(ws, error);
+  }
+
+  #adopt(userId: string): void {
+    if (this.#userId === userId) return;
+    if (this.#userId !== undefined) throw new Error(`ActivityFeed of ${this.#userId} was addressed as ${userId}; use idFromName(userId).`);
+    this.#userId = userId;
+    this.#sql.exec("INSERT OR REPLACE INTO feed_meta (key, value) VALUES ('userId', ?)", userId);
+  }
+
+  #openSockets(): WebSocket[] {
+    return this.ctx.getWebSockets().filter((ws) => ws.readyState === WebSocket.OPEN);
+  }
+
+  /** Brings the log level with D1: seeds it on first use, fills anything newer, reseeds if D1 went backwards. */
+  #reconcile(): Promise<void> {
+    this.#reconciling ??= this.#checkAgainstD1().finally(() => {
+      this.#reconciling = undefined;
+    });
+    return this.#reconciling;
+  }
+
+  async #checkAgainstD1(): Promise<void> {
+    const userId = this.#userId!;
+    const newest = await newestEventId(this.#db, userId);
+    if (this.#loaded && newest >= this.#head && newest - this.#head <= FEED_LOG_LIMIT) {
+      if (newest > this.#head) await this.#catchUp();
+      return;
+    }
+    if (this.#loaded && newest < this.#head) {
+      // D1's history was replaced (restore, local re-seed): cursors held by clients mean nothing now.
+      this.#closeAll(FEED_CLOSE.goingAway, 'The feed history was reset; reload the page.');
+    }
+    // First use, or far behind: start the log at the newest events; sockets older than it replay from D1.
+    const from = Math.max(0, newest - FEED_LOG_LIMIT);
+    const events = await eventsAfter(this.#db, userId, from, FEED_LOG_LIMIT);
+    this.#sql.exec('DELETE FROM feed_events');
+    this.#head = from;
+    this.#tail = from + 1;
+    this.#loaded = true;
+    this.#append(events);
+    this.#saveHead();
+    this.#broadcast();
+  }
+
+  /** Appends what D1 holds after the head; concurrent callers share one read. */
+  #catchUp(): Promise<void> {
+    this.#catchingUp ??= this.#readNewer().finally(() => {
+      this.#catchingUp = undefined;
+    });
+    return this.#catchingUp;
+  }
+
+  async #readNewer(): Promise<void> {
+    for (;;) {
+      const events = await eventsAfter(this.#db, this.#userId!, this.#head, D1_PAGE);
+      // Hand-offs may have appended while D1 answered; #append skips what the log already has.
+      if (this.#append(events)) this.#broadcast();
+      if (events.length < D1_PAGE) return;
+    }
+  }
+
+  /** Appends the events that continue the log without a gap; returns how many it took. */
+  #append(events: ActivityEvent[]): number {
+    let appended = 0;
+    for (const event of events) {
+      if (event.id <= this.#head) continue;
+      if (event.id !== this.#head + 1) break;
+      this.#sql.exec('INSERT OR REPLACE INTO feed_events (id, frame) VALUES (?, ?)', event.id, encodeFeedMessage({ type: 'event', event }));
+      this.#head = event.id;
+      appended++;
+    }
+    if (appended === 0) return 0;
+    const keepFrom = this.#head - FEED_LOG_LIMIT + 1;
+    if (keepFrom > this.#tail) {
+      this.#sql.exec('DELETE FROM feed_events WHERE id < ?', keepFrom);
+      this.#tail = keepFrom;
+    }
+    this.#saveHead();
+    return appended;
+  }
+
+  #saveHead(): void {
+    this.#sql.exec("INSERT OR REPLACE INTO feed_meta (key, value) VALUES ('head', ?)", String(this.#head));
+  }
+
+  /** Sends every open socket what it has not had yet. Each socket is independent: one failing never stops the rest. */
+  #broadcast(): void {
+    for (const ws of this.ctx.getWebSockets()) this.#pump(ws);
+  }
+
+  /** Sends one socket the events after its cursor, from the log, or starts a D1 replay when the log does not reach back. */
+  #pump(ws: WebSocket): void {
+    if (ws.readyState !== WebSocket.OPEN || this.#replaying.has(ws)) return;
+    const state = stateOf(ws);
+    if (!state) {
+      close(ws, FEED_CLOSE.error, 'This feed lost its state; reconnect with ?after=<last event id>.');
+      return;
+    }
+    if (this.#expired(ws, state) || state.cursor >= this.#head) return;
+    if (state.cursor < this.#tail - 1) {
+      this.#replay(ws);
+      return;
+    }
+    let cursor = state.cursor;
+    try {
+      for (const row of this.#sql.exec<{ id: number; frame: string }>(
+        'SELECT id, frame FROM feed_events WHERE id > ? ORDER BY id',
+        cursor,
+      )) {
+        ws.send(row.frame);
+        cursor = row.id;
+      }
+      ws.serializeAttachment({ ...state, cursor } satisfies SocketState);
+    } catch (err) {
+      this.#drop(ws, err);
+    }
+  }
+
+  /**
+   * Replays a socket from D1 up to where the log starts, then hands it back to `#pump`.
+   * Live broadcasts skip it meanwhile, so older events can never overtake newer ones.
+   */
+  #replay(ws: WebSocket): void {
+    if (this.#replaying.has(ws)) return;
+    this.#replaying.add(ws);
+    const run = async () => {
+      try {
+        for (;;) {
+          const state = stateOf(ws);
+          if (!state || ws.readyState !== WebSocket.OPEN) return;
+          if (state.cursor >= this.#tail - 1) break;
+          const events = await eventsAfter(this.#db, state.userId, state.cursor, Math.min(D1_PAGE, this.#tail - 1 - state.cursor));
+          if (ws.readyState !== WebSocket.OPEN) return;
+          if (events[0]?.id !== state.cursor + 1) throw new Error(`D1 has no event ${state.cursor + 1} for ${state.userId}`);
+          let cursor = state.cursor;
+          for (const event of events) {
+            if (event.id !== cursor + 1) throw new Error(`D1 skips from ${cursor} to ${event.id} for ${state.userId}`);
+            ws.send(encodeFeedMessage({ type: 'event', event }));
+            cursor = event.id;
+          }
+          ws.serializeAttachment({ ...state, cursor } satisfies SocketState);
+        }
+      } catch (err) {
+        this.#drop(ws, err);
+        return;
+      } finally {
+        this.#replaying.delete(ws);
+      }
+      this.#pump(ws);
+    };
+    this.ctx.waitUntil(run());
+  }
+
+  #expired(ws: WebSocket, state: SocketState): boolean {
+    if (state.expiresAt > Date.now()) return false;
+    close(ws, FEED_CLOSE.policy, 'The session expired; reconnect with a fresh token and ?after=<last event id>.');
+    return true;
+  }
+
+  /** A socket that errors is closed and forgotten; it never holds up the others. */
+  #drop(ws: WebSocket, err: unknown): void {
+    this.#replaying.delete(ws);
+    log('feed socket dropped', stateOf(ws)?.userId ?? this.#userId, err);
+    close(ws, FEED_CLOSE.error, 'The feed could not deliver; reconnect with ?after=<last event id>.');
+  }
+
+  #closeAll(code: number, reason: string): void {
+    for (const ws of this.ctx.getWebSockets()) close(ws, code, reason);
+    this.#replaying.clear();
+  }
+}
+
+/** Answers an upgrade with a socket that closes at once: a browser can read a close reason, not an HTTP status. */
+function refuse(code: number, reason: string): Response {
+  const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
+  server.accept();
+  server.close(code, reason);
+  return new Response(null, { status: 101, webSocket: client });
+}
+
+function send(ws: WebSocket, frame: string): boolean {
+  try {
+    ws.send(frame);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Close reasons are limited to 123 bytes (RFC 6455 §5.5); ours are ASCII and shorter. */
+function close(ws: WebSocket, code: number, reason: string): void {
+  try {
+    ws.close(code, reason.slice(0, 123));
+  } catch {
+    // Already closing or closed: nothing left to tell the peer.
+  }
+}
+
+function log(msg: string, userId: string | undefined, err: unknown): void {
+  console.error(JSON.stringify({ level: 'error', msg, userId, error: err instanceof Error ? err.message : String(err) }));
 }

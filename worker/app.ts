@@ -8,6 +8,7 @@ import { MethodNotAllowedError, NotFoundError, PayloadTooLargeError } from './er
 import { onError, problemResponse } from './http/problem';
 import { requireJson } from './middleware/require-json';
 import { docsApp } from './routes/docs';
+import { feedApi } from './routes/feed';
 import { introPageApi } from './routes/intro-page';
 import { preferencesApi } from './routes/preferences';
 import { tasksApi } from './routes/tasks';
@@ -40,6 +41,7 @@ export function createApp() {
   app.route(`${API_PREFIX}/intro-page`, introPageApi);
   app.route(`${API_PREFIX}/tasks`, tasksApi);
   app.route(`${API_PREFIX}/users`, preferencesApi);
+  app.route(`${API_PREFIX}/feed`, feedApi);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
   app.openAPIRegistry.registerComponent('securitySchemes', 'sessionCookie', { type: 'apiKey', in: 'cookie', name: 'foyer_session' });

@@ -76,6 +76,13 @@ export class UnsupportedMediaTypeError extends ProblemError {
   readonly title = 'Unsupported media type';
 }
 
+/** A plain request to a WebSocket-only route (RFC 9110 §15.5.22). */
+export class UpgradeRequiredError extends ProblemError {
+  readonly status = 426;
+  readonly title = 'Upgrade required';
+  override headers = { Upgrade: 'websocket', Connection: 'Upgrade' };
+}
+
 export class RateLimitedError extends ProblemError {
   readonly status = 429;
   readonly title = 'Too many requests';

@@ -1,4 +1,4 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import { type ActivityEventRow, activityEvents, users } from '../../drizzle/schema';
 import type { Database } from '../db/client';
 import { type ActivityEvent, type ActivityType, toActivityEvent } from '../schemas/activity-event';
@@ -39,4 +39,28 @@ export function appendEvent(
 
 export function eventFromRow(row: ActivityEventRow): ActivityEvent {
   return toActivityEvent(row);
+}
+
+/**
+ * A user's events after `afterId`, oldest first: what a feed replays when its own log does
+ * not reach back far enough, or fills when a hand-off went missing. The primary key
+ * (user_id, id) serves it as a range scan.
+ */
+export async function eventsAfter(db: Database, userId: string, afterId: number, limit: number): Promise<ActivityEvent[]> {
+  const rows = await db
+    .select({ id: activityEvents.id, type: activityEvents.type, payload: activityEvents.payload, createdAt: activityEvents.createdAt })
+    .from(activityEvents)
+    .where(and(eq(activityEvents.userId, userId), gt(activityEvents.id, afterId)))
+    .orderBy(asc(activityEvents.id))
+    .limit(limit);
+  return rows.map(toActivityEvent);
+}
+
+/** The newest event id of a user (0 before their first event). */
+export async function newestEventId(db: Database, userId: string): Promise<number> {
+  const [row] = await db
+    .select({ id: sql<number | null>`max(${activityEvents.id})` })
+    .from(activityEvents)
+    .where(eq(activityEvents.userId, userId));
+  return row?.id ?? 0;
 }
