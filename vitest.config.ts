@@ -19,6 +19,8 @@ export default defineConfig(async () => {
       include: ['test/**/*.test.ts', 'worker/**/*.test.ts', 'durable-objects/**/*.test.ts'],
       exclude: ['test/e2e/**', 'node_modules/**'],
       setupFiles: ['./test/setup/apply-migrations.ts'],
+      // Every request prints its JSON log line; show them only for the tests that fail.
+      silent: 'passed-only' as const,
     },
   };
 });

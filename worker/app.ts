@@ -6,10 +6,13 @@ import { timing } from 'hono/timing';
 import type { AppEnv } from './app-env';
 import { MethodNotAllowedError, NotFoundError, PayloadTooLargeError } from './errors';
 import { onError, problemResponse } from './http/problem';
+import { observe } from './middleware/observe';
 import { requireJson } from './middleware/require-json';
 import { docsApp } from './routes/docs';
 import { feedApi } from './routes/feed';
+import { healthApi } from './routes/health';
 import { introPageApi } from './routes/intro-page';
+import { metricsApi } from './routes/metrics';
 import { preferencesApi } from './routes/preferences';
 import { tasksApi } from './routes/tasks';
 
@@ -22,6 +25,7 @@ export function createApp() {
 
   // A caller's id is kept when it is sane (hono checks charset and length), else one is made.
   app.use(requestId({ headerName: 'X-Request-Id', limitLength: 128 }));
+  app.use(observe);
   app.use(
     methodNotAllowed({
       app,
@@ -42,6 +46,8 @@ export function createApp() {
   app.route(`${API_PREFIX}/tasks`, tasksApi);
   app.route(`${API_PREFIX}/users`, preferencesApi);
   app.route(`${API_PREFIX}/feed`, feedApi);
+  app.route(`${API_PREFIX}/health`, healthApi);
+  app.route(`${API_PREFIX}/metrics`, metricsApi);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
   app.openAPIRegistry.registerComponent('securitySchemes', 'sessionCookie', { type: 'apiKey', in: 'cookie', name: 'foyer_session' });

@@ -1,0 +1,127 @@
+import { DurableObject } from 'cloudflare:workers';
+import { definition } from '../worker/observability/catalog';
+import { type MetricBatch, mergePoint, type SeriesPoint, type StoreSnapshot, seriesKey } from '../worker/observability/series';
+
+/** Minutes of per-minute history kept for windows and the dashboard's charts. */
+export const HISTORY_MINUTES = 60;
+/** A batch stamped further from the store's clock than this is filed under "now". */
+const MAX_SKEW_MS = 5 * 60_000;
+/** Series cap per scope: labels are route templates, so real traffic stays far below it. */
+const MAX_SERIES = 5000;
+
+type Row = { key: string; name: string; labels: string; value: number; sum: number | null; buckets: string | null };
+
+/**
+ * One object (`idFromName('global')`) adds up the metric batches that every isolate and
+ * every other Durable Object flushes to it, so /api/v1/metrics sees the whole deployment
+ * rather than the one short-lived isolate that happens to answer. Totals and per-minute
+ * series are held in memory and written through to SQLite storage, so an eviction or a
+ * restart loses nothing that was acknowledged.
+ *
+ * Writes from one RPC are coalesced into one implicit transaction by the output gate
+ * (https://developers.cloudflare.com/durable-objects/api/sqlite-storage-api/), so a batch
+ * is applied whole or not at all.
+ */
+export class MetricsStore extends DurableObject<Env> {
+  #totals = new Map<string, SeriesPoint>();
+  #minutes = new Map<number, Map<string, SeriesPoint>>();
+  #startedAt = Date.now();
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    ctx.blockConcurrencyWhile(async () => this.#load());
+  }
+
+  #load(): void {
+    const sql = this.ctx.storage.sql;
+    sql.exec(`CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`);
+    sql.exec(`CREATE TABLE IF NOT EXISTS totals (
+      key TEXT PRIMARY KEY, name TEXT NOT NULL, labels TEXT NOT NULL, value REAL NOT NULL, sum REAL, buckets TEXT)`);
+    sql.exec(`CREATE TABLE IF NOT EXISTS minutes (
+      minute INTEGER NOT NULL, key TEXT NOT NULL, name TEXT NOT NULL, labels TEXT NOT NULL,
+      value REAL NOT NULL, sum REAL, buckets TEXT, PRIMARY KEY (minute, key))`);
+    const started = sql.exec<{ value: string }>(`SELECT value FROM meta WHERE key = 'startedAt'`).toArray()[0];
+    if (started) this.#startedAt = Number(started.value);
+    else sql.exec(`INSERT INTO meta (key, value) VALUES ('startedAt', ?)`, String(this.#startedAt));
+
+    this.#prune(Math.floor(Date.now() / 60_000));
+    for (const row of sql.exec<Row>(`SELECT key, name, labels, value, sum, buckets FROM totals`)) {
+      this.#totals.set(row.key, fromRow(row));
+    }
+    for (const row of sql.exec<Row & { minute: number }>(`SELECT minute, key, name, labels, value, sum, buckets FROM minutes`)) {
+      this.#minuteMap(row.minute).set(row.key, fromRow(row));
+    }
+  }
+
+  #minuteMap(minute: number): Map<string, SeriesPoint> {
+    let map = this.#minutes.get(minute);
+    if (!map) {
+      map = new Map();
+      this.#minutes.set(minute, map);
+    }
+    return map;
+  }
+
+  #prune(currentMinute: number): void {
+    const oldest = currentMinute - HISTORY_MINUTES;
+    for (const minute of this.#minutes.keys()) if (minute <= oldest) this.#minutes.delete(minute);
+    this.ctx.storage.sql.exec(`DELETE FROM minutes WHERE minute <= ?`, oldest);
+  }
+
+  /** Adds one isolate's batch of deltas. */
+  async ingest(batch: MetricBatch): Promise<{ accepted: number }> {
+    const now = Date.now();
+    const at = Math.abs(batch.at - now) > MAX_SKEW_MS ? now : batch.at;
+    const minute = Math.floor(at / 60_000);
+    const currentMinute = Math.floor(now / 60_000);
+    if (!this.#minutes.has(currentMinute)) this.#prune(currentMinute);
+    const minuteSeries = this.#minuteMap(minute);
+    const sql = this.ctx.storage.sql;
+    let accepted = 0;
+    for (const point of batch.points) {
+      if (!definition(point.name)) continue;
+      const key = seriesKey(point.name, point.labels);
+      if (!this.#totals.has(key) && this.#totals.size >= MAX_SERIES) continue;
+      const total = mergePoint(this.#totals, point, key);
+      const perMinute = mergePoint(minuteSeries, point, key);
+      sql.exec(`INSERT OR REPLACE INTO totals (key, name, labels, value, sum, buckets) VALUES (?, ?, ?, ?, ?, ?)`, ...toRow(key, total));
+      sql.exec(
+        `INSERT OR REPLACE INTO minutes (minute, key, name, labels, value, sum, buckets) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        minute,
+        ...toRow(key, perMinute),
+      );
+      accepted++;
+    }
+    return { accepted };
+  }
+
+  /** Totals plus the last `minutes` minutes (1-60), for /api/v1/metrics and the dashboard. */
+  async snapshot(minutes = 15): Promise<StoreSnapshot> {
+    const now = Date.now();
+    const current = Math.floor(now / 60_000);
+    const count = Math.min(Math.max(Math.trunc(minutes), 1), HISTORY_MINUTES);
+    const history: StoreSnapshot['minutes'] = [];
+    for (let minute = current - count + 1; minute <= current; minute++) {
+      history.push({ minute, points: [...(this.#minutes.get(minute)?.values() ?? [])] });
+    }
+    return { startedAt: this.#startedAt, now, totals: [...this.#totals.values()], minutes: history };
+  }
+
+  /** Liveness probe: a real round trip to the object. */
+  async ping(): Promise<{ ok: true; at: number }> {
+    return { ok: true, at: Date.now() };
+  }
+}
+
+function toRow(key: string, p: SeriesPoint): [string, string, string, number, number | null, string | null] {
+  return [key, p.name, JSON.stringify(p.labels), p.value, p.sum ?? null, p.buckets ? JSON.stringify(p.buckets) : null];
+}
+
+function fromRow(row: Row): SeriesPoint {
+  const point: SeriesPoint = { name: row.name, labels: JSON.parse(row.labels) as Record<string, string>, value: row.value };
+  if (row.buckets) {
+    point.sum = row.sum ?? 0;
+    point.buckets = JSON.parse(row.buckets) as number[];
+  }
+  return point;
+}

@@ -1,0 +1,130 @@
+import { env } from 'cloudflare:workers';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { CATALOG } from '../../worker/observability/catalog';
+import { metricsStore } from '../../worker/observability/flush';
+import { authHeaders } from '../helpers/auth';
+import { call } from '../helpers/http';
+import { assertHistogramsWellFormed, parsePrometheus } from '../helpers/prometheus';
+import { seed } from '../helpers/seed';
+
+type Summary = {
+  windowMinutes: number;
+  http: {
+    requests: number;
+    routes: { method: string; route: string; requests: number; errors: number; clientErrors: number; p95Ms: number | null }[];
+  };
+  cache: { hitRate: number | null; layers: { layer: string; hits: number; misses: number }[] };
+  websocket: { open: number; opened: number; messagesOut: number };
+  d1: { queries: number };
+  timeline: { at: string; requests: number }[];
+};
+
+let admin: Record<string, string>;
+
+async function summary(): Promise<Summary> {
+  const res = await call('/api/v1/metrics?minutes=10', { headers: admin });
+  expect(res.status).toBe(200);
+  return res.json<Summary>();
+}
+
+function routeCount(s: Summary, route: string, method = 'GET'): number {
+  return s.http.routes.find((r) => r.route === route && r.method === method)?.requests ?? 0;
+}
+
+/** Metrics arrive off the critical path; poll until `ready` holds (or give up after ~5 s). */
+async function eventually(ready: (s: Summary) => boolean): Promise<Summary> {
+  let s = await summary();
+  for (let i = 0; i < 25 && !ready(s); i++) {
+    await new Promise((r) => setTimeout(r, 200));
+    s = await summary();
+  }
+  return s;
+}
+
+beforeAll(async () => {
+  await seed(env.DB);
+  admin = await authHeaders('ops', 'admin');
+});
+
+describe('GET /api/v1/metrics', () => {
+  it('requires a token (401) and the admin role (403), as problem+json', async () => {
+    const none = await call('/api/v1/metrics');
+    expect(none.status).toBe(401);
+    expect(none.headers.get('Content-Type')).toBe('application/problem+json');
+    const user = await call('/api/v1/metrics', { headers: await authHeaders('alice') });
+    expect(user.status).toBe(403);
+    expect((await user.json<{ status: number }>()).status).toBe(403);
+    const prom = await call('/api/v1/metrics?format=prometheus', { headers: await authHeaders('bob') });
+    expect(prom.status).toBe(403);
+  });
+
+  it('rejects a bad window with the field named', async () => {
+    const res = await call('/api/v1/metrics?minutes=0', { headers: admin });
+    expect(res.status).toBe(400);
+    expect(JSON.stringify(await res.json())).toContain('query.minutes');
+  });
+
+  it('adds up requests, statuses and D1 round trips across requests', async () => {
+    const before = await summary();
+    const alice = await authHeaders('alice');
+    for (let i = 0; i < 5; i++) expect((await call('/api/v1/intro-page/alice', { headers: alice })).status).toBe(200);
+    expect((await call('/api/v1/intro-page/bob', { headers: alice })).status).toBe(403);
+
+    const route = '/api/v1/intro-page/:userId';
+    const after = await eventually((s) => routeCount(s, route) >= routeCount(before, route) + 6);
+    expect(routeCount(after, route) - routeCount(before, route)).toBe(6);
+    const row = after.http.routes.find((r) => r.route === route);
+    expect(row?.clientErrors).toBeGreaterThanOrEqual(1);
+    expect(row?.p95Ms).toBeGreaterThan(0);
+    expect(after.d1.queries).toBeGreaterThanOrEqual(before.d1.queries + 5);
+    expect(after.timeline.length).toBe(after.windowMinutes);
+  });
+
+  it('aggregates what other isolates flush into the one store', async () => {
+    const before = await summary();
+    // What a second isolate (or a feed object) sends: deltas for the same series.
+    await metricsStore(env).ingest({
+      at: Date.now(),
+      points: [
+        { name: 'foyer_cache_lookups_total', labels: { layer: 'test-layer', result: 'hit' }, value: 9 },
+        { name: 'foyer_cache_lookups_total', labels: { layer: 'test-layer', result: 'miss' }, value: 1 },
+        { name: 'foyer_websocket_connections_opened_total', labels: {}, value: 3 },
+        { name: 'foyer_websocket_connections_closed_total', labels: {}, value: 1 },
+        { name: 'foyer_websocket_messages_total', labels: { direction: 'out' }, value: 7 },
+        { name: 'not_a_foyer_metric', labels: {}, value: 1 },
+      ],
+    });
+    const after = await summary();
+    const layer = after.cache.layers.find((l) => l.layer === 'test-layer');
+    expect(layer).toMatchObject({ hits: 9, misses: 1 });
+    expect(after.websocket.open - before.websocket.open).toBe(2);
+    expect(after.websocket.messagesOut - before.websocket.messagesOut).toBe(7);
+  });
+
+  it('renders Prometheus text that a strict parser accepts, by ?format and by Accept', async () => {
+    await call('/api/v1/health');
+    for (const init of [
+      { query: '?format=prometheus', headers: {} as Record<string, string> },
+      { query: '', headers: { Accept: 'text/plain' } },
+    ]) {
+      const res = await call(`/api/v1/metrics${init.query}`, { headers: { ...admin, ...init.headers } });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('Content-Type')).toBe('text/plain; version=0.0.4; charset=utf-8');
+      const families = parsePrometheus(await res.text());
+      for (const name of Object.keys(CATALOG)) {
+        expect(families.get(name)?.type).toBe(CATALOG[name as keyof typeof CATALOG].type);
+        expect(families.get(name)?.help).toBeTruthy();
+      }
+      expect(families.get('foyer_websocket_connections')?.type).toBe('gauge');
+      expect(assertHistogramsWellFormed(families)).toBeGreaterThan(0);
+      const requests = families.get('foyer_http_requests_total')?.samples ?? [];
+      expect(requests.some((s) => s.labels.route === '/api/v1/health' && s.labels.status === '200' && s.value >= 1)).toBe(true);
+      for (const s of requests) expect(s.labels.route).not.toMatch(/alice|bob/);
+    }
+  });
+
+  it('keeps JSON when format=json is explicit, whatever Accept says', async () => {
+    const res = await call('/api/v1/metrics?format=json', { headers: { ...admin, Accept: 'text/plain' } });
+    expect(res.headers.get('Content-Type')).toMatch(/^application\/json/);
+  });
+});

@@ -1,0 +1,90 @@
+/**
+ * Every metric Foyer records, in one place: the recording API is typed from it, the metrics
+ * Durable Object aggregates by it, and the Prometheus exposition takes HELP/TYPE from it.
+ * docs/operations.md lists the same names; add a metric here first, then document it.
+ *
+ * Histograms use fixed buckets so that any number of isolates can add their counts together
+ * (https://prometheus.io/docs/practices/histograms/). Durations are in seconds, the
+ * Prometheus base unit.
+ */
+
+/** Request latency buckets, s. 0.2 is a bound on purpose: the p95 alert threshold (docs/operations.md). */
+export const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 1, 2.5, 5, 10] as const;
+/** D1 round-trip buckets, s. */
+export const D1_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5] as const;
+
+export const CATALOG = {
+  foyer_http_requests_total: {
+    type: 'counter',
+    help: 'HTTP requests answered, by method, route template and status code.',
+    labels: ['method', 'route', 'status'],
+  },
+  foyer_http_request_duration_seconds: {
+    type: 'histogram',
+    help: 'Time from request to response headers, by method and route template.',
+    labels: ['method', 'route'],
+    buckets: LATENCY_BUCKETS,
+  },
+  foyer_cache_lookups_total: {
+    type: 'counter',
+    help: 'Cache lookups by layer (e.g. kv, edge) and result (hit, miss, stale).',
+    labels: ['layer', 'result'],
+  },
+  foyer_rate_limit_rejections_total: {
+    type: 'counter',
+    help: 'Requests answered 429 by the rate limiter, by principal kind (user or ip).',
+    labels: ['scope'],
+  },
+  foyer_websocket_connections_opened_total: {
+    type: 'counter',
+    help: 'Live feed WebSocket connections accepted.',
+    labels: [],
+  },
+  foyer_websocket_connections_closed_total: {
+    type: 'counter',
+    help: 'Live feed WebSocket connections closed (by either side).',
+    labels: [],
+  },
+  foyer_websocket_messages_total: {
+    type: 'counter',
+    help: 'Live feed WebSocket messages, by direction (in = from clients, out = to clients).',
+    labels: ['direction'],
+  },
+  foyer_d1_query_duration_seconds: {
+    type: 'histogram',
+    help: 'D1 round trips from the worker, by kind (query = one statement, batch = one db.batch).',
+    labels: ['kind'],
+    buckets: D1_BUCKETS,
+  },
+  foyer_d1_query_errors_total: {
+    type: 'counter',
+    help: 'D1 round trips that failed, by kind.',
+    labels: ['kind'],
+  },
+} as const satisfies Record<string, MetricDefinition>;
+
+export interface MetricDefinition {
+  type: 'counter' | 'histogram';
+  help: string;
+  labels: readonly string[];
+  buckets?: readonly number[];
+}
+
+/**
+ * Derived at read time, never recorded: open connections are opened minus closed, summed
+ * over every feed object and isolate (a gauge cannot be added up across isolates).
+ */
+export const DERIVED_GAUGES = {
+  foyer_websocket_connections: {
+    help: 'Live feed WebSocket connections open now (opened minus closed since the store started).',
+  },
+} as const;
+
+export type MetricName = keyof typeof CATALOG;
+export type CounterName = { [N in MetricName]: (typeof CATALOG)[N]['type'] extends 'counter' ? N : never }[MetricName];
+export type HistogramName = { [N in MetricName]: (typeof CATALOG)[N]['type'] extends 'histogram' ? N : never }[MetricName];
+export type LabelsOf<N extends MetricName> = { [L in (typeof CATALOG)[N]['labels'][number]]: string };
+
+export function definition(name: string): MetricDefinition | undefined {
+  return (CATALOG as Record<string, MetricDefinition>)[name];
+}

@@ -1,0 +1,87 @@
+import { definition } from './catalog';
+import { hasPending, restoreBatch, takeBatch } from './metrics';
+import type { MetricBatch } from './series';
+
+/**
+ * How long an isolate gathers points before one RPC ships them. Every request of the
+ * isolate in that window shares the one batch, so the metrics object sees about one call per
+ * isolate per second however busy it is.
+ */
+export const FLUSH_DELAY_MS = 1000;
+/** Workers Analytics Engine accepts at most 250 data points per invocation. */
+const MAX_ANALYTICS_POINTS = 200;
+
+export type MetricsEnv = Pick<Env, 'METRICS'> & { ANALYTICS?: AnalyticsEngineDataset };
+export type WaitUntil = (promise: Promise<unknown>) => void;
+
+/** The one aggregating object; see durable-objects/metrics-store.ts. */
+export function metricsStore(env: Pick<Env, 'METRICS'>) {
+  return env.METRICS.get(env.METRICS.idFromName('global'));
+}
+
+let scheduled = false;
+
+/**
+ * Ships this isolate's points after FLUSH_DELAY_MS, inside `waitUntil` so the response is
+ * never held up. The request that schedules the flush also performs it, in its own context:
+ * a Durable Object stub is an I/O object and may not be used from another request
+ * (https://developers.cloudflare.com/workers/observability/errors/).
+ * Requests that arrive meanwhile only add to the shared buffer.
+ */
+export function scheduleFlush(env: MetricsEnv, waitUntil: WaitUntil, delayMs = FLUSH_DELAY_MS): void {
+  if (scheduled || !hasPending()) return;
+  scheduled = true;
+  waitUntil(
+    (async () => {
+      try {
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+      } finally {
+        scheduled = false;
+      }
+      await flushMetrics(env);
+    })(),
+  );
+}
+
+/** Sends what is buffered now. A failed send puts the points back for the next flush. */
+export async function flushMetrics(env: MetricsEnv): Promise<void> {
+  const batch = takeBatch();
+  if (!batch) return;
+  writeAnalytics(env.ANALYTICS, batch);
+  try {
+    await metricsStore(env).ingest(batch);
+  } catch (err) {
+    restoreBatch(batch);
+    console.error(
+      JSON.stringify({
+        level: 'error',
+        msg: 'metrics flush failed; points kept for the next flush',
+        points: batch.points.length,
+        error: err instanceof Error ? err.message : String(err),
+      }),
+    );
+  }
+}
+
+/**
+ * The same points, as deltas, to Workers Analytics Engine (staging and production; the
+ * binding is absent locally). Layout, also in docs/operations.md: index1 and blob1 = metric
+ * name, blob2… = label values in catalog order; double1 = value (count), double2 = sum,
+ * double3… = per-bucket counts.
+ */
+function writeAnalytics(dataset: AnalyticsEngineDataset | undefined, batch: MetricBatch): void {
+  if (!dataset) return;
+  try {
+    for (const point of batch.points.slice(0, MAX_ANALYTICS_POINTS)) {
+      const labels = definition(point.name)?.labels ?? [];
+      dataset.writeDataPoint({
+        indexes: [point.name],
+        blobs: [point.name, ...labels.map((l) => point.labels[l] ?? '')],
+        doubles: [point.value, point.sum ?? 0, ...(point.buckets ?? [])],
+      });
+    }
+  } catch (err) {
+    // Analytics is a second copy; the store already has the points, so only log.
+    console.error(JSON.stringify({ level: 'error', msg: 'analytics engine write failed', error: String(err) }));
+  }
+}

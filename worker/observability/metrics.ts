@@ -1,0 +1,96 @@
+import { CATALOG, type CounterName, type HistogramName, type LabelsOf } from './catalog';
+import { bucketIndex, type MetricBatch, mergePoint, type SeriesPoint, seriesKey } from './series';
+
+/**
+ * The recording API. Any module, in the worker or in a Durable Object, records with these
+ * functions; nothing here does I/O. Points accumulate in this isolate's buffer, already
+ * aggregated per series, until `scheduleFlush` (worker/observability/flush.ts) ships them to
+ * the metrics Durable Object off the critical path.
+ *
+ * @example
+ * ```ts
+ * import { metrics } from '../observability/metrics';
+ * metrics.cacheLookup('kv', 'hit');
+ * metrics.rateLimitRejected('user');
+ * ```
+ */
+
+/** A runaway label (say, a raw path) must not grow the buffer without end. */
+const MAX_PENDING_SERIES = 2000;
+const MAX_LABEL_LENGTH = 120;
+
+const pending = new Map<string, SeriesPoint>();
+
+function cleanLabels(labels: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(labels)) out[k] = String(v).slice(0, MAX_LABEL_LENGTH);
+  return out;
+}
+
+function add(point: SeriesPoint): void {
+  const key = seriesKey(point.name, point.labels);
+  if (!pending.has(key) && pending.size >= MAX_PENDING_SERIES) return;
+  mergePoint(pending, point, key);
+}
+
+/** Adds `by` to a counter. */
+export function increment<N extends CounterName>(name: N, labels: LabelsOf<N>, by = 1): void {
+  if (!(by > 0)) return;
+  add({ name, labels: cleanLabels(labels), value: by });
+}
+
+/** Records one observation (in seconds) in a histogram's fixed buckets. */
+export function observe<N extends HistogramName>(name: N, labels: LabelsOf<N>, seconds: number): void {
+  if (!Number.isFinite(seconds) || seconds < 0) return;
+  const bounds = CATALOG[name].buckets;
+  const buckets = new Array<number>(bounds.length + 1).fill(0);
+  buckets[bucketIndex(bounds, seconds)] = 1;
+  add({ name, labels: cleanLabels(labels), value: 1, sum: seconds, buckets });
+}
+
+/** The calls other modules make; each names the metric it feeds (see docs/operations.md). */
+export const metrics = {
+  /** foyer_cache_lookups_total: one lookup in a cache layer (`kv`, `edge`, …). */
+  cacheLookup(layer: string, result: 'hit' | 'miss' | 'stale'): void {
+    increment('foyer_cache_lookups_total', { layer, result });
+  },
+  /** foyer_rate_limit_rejections_total: a request answered 429. */
+  rateLimitRejected(scope: 'user' | 'ip'): void {
+    increment('foyer_rate_limit_rejections_total', { scope });
+  },
+  /** foyer_websocket_connections_opened_total */
+  websocketOpened(count = 1): void {
+    increment('foyer_websocket_connections_opened_total', {}, count);
+  },
+  /** foyer_websocket_connections_closed_total */
+  websocketClosed(count = 1): void {
+    increment('foyer_websocket_connections_closed_total', {}, count);
+  },
+  /** foyer_websocket_messages_total: `out` = sent to clients, `in` = received from them. */
+  websocketMessages(direction: 'in' | 'out', count = 1): void {
+    increment('foyer_websocket_messages_total', { direction }, count);
+  },
+  /** foyer_d1_query_duration_seconds (+ foyer_d1_query_errors_total when it failed). */
+  d1Query(kind: 'query' | 'batch', seconds: number, failed = false): void {
+    observe('foyer_d1_query_duration_seconds', { kind }, seconds);
+    if (failed) increment('foyer_d1_query_errors_total', { kind });
+  },
+};
+
+/** True when something waits to be flushed. */
+export function hasPending(): boolean {
+  return pending.size > 0;
+}
+
+/** Cuts the buffer into a batch (and empties it); null when there is nothing to send. */
+export function takeBatch(at = Date.now()): MetricBatch | null {
+  if (pending.size === 0) return null;
+  const points = [...pending.values()];
+  pending.clear();
+  return { at, points };
+}
+
+/** Puts an unsent batch back, so a store outage delays points instead of losing them. */
+export function restoreBatch(batch: MetricBatch): void {
+  for (const point of batch.points) add(point);
+}

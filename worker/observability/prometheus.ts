@@ -1,0 +1,72 @@
+import { CATALOG, DERIVED_GAUGES, type MetricDefinition } from './catalog';
+import type { SeriesPoint } from './series';
+
+/** The Prometheus text exposition format, version 0.0.4. */
+export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+
+function escapeLabel(value: string): string {
+  return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+}
+
+function escapeHelp(text: string): string {
+  return text.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
+}
+
+function labelSet(pairs: [string, string][]): string {
+  return pairs.length === 0 ? '' : `{${pairs.map(([k, v]) => `${k}="${escapeLabel(v)}"`).join(',')}}`;
+}
+
+function num(value: number): string {
+  if (Number.isNaN(value)) return 'NaN';
+  if (value === Number.POSITIVE_INFINITY) return '+Inf';
+  if (value === Number.NEGATIVE_INFINITY) return '-Inf';
+  return String(value);
+}
+
+/**
+ * Renders cumulative totals (counters since the store started) as the text format that
+ * `promtool check metrics` accepts: HELP and TYPE per family, histograms as cumulative
+ * `_bucket` lines ending in `le="+Inf"`, then `_sum` and `_count`.
+ * https://prometheus.io/docs/instrumenting/exposition_formats/
+ */
+export function renderPrometheus(totals: readonly SeriesPoint[]): string {
+  const byName = new Map<string, SeriesPoint[]>();
+  for (const point of totals) {
+    const list = byName.get(point.name) ?? [];
+    list.push(point);
+    byName.set(point.name, list);
+  }
+  const lines: string[] = [];
+  for (const [name, def] of Object.entries(CATALOG) as [string, MetricDefinition][]) {
+    lines.push(`# HELP ${name} ${escapeHelp(def.help)}`, `# TYPE ${name} ${def.type}`);
+    const series = (byName.get(name) ?? []).sort((a, b) => labelSet(pairsOf(def, a)).localeCompare(labelSet(pairsOf(def, b))));
+    for (const point of series) {
+      const pairs = pairsOf(def, point);
+      if (def.type === 'counter') {
+        lines.push(`${name}${labelSet(pairs)} ${num(point.value)}`);
+        continue;
+      }
+      const bounds = def.buckets ?? [];
+      let cumulative = 0;
+      for (let i = 0; i < bounds.length; i++) {
+        cumulative += point.buckets?.[i] ?? 0;
+        lines.push(`${name}_bucket${labelSet([...pairs, ['le', num(bounds[i] as number)]])} ${num(cumulative)}`);
+      }
+      lines.push(`${name}_bucket${labelSet([...pairs, ['le', '+Inf']])} ${num(point.value)}`);
+      lines.push(`${name}_sum${labelSet(pairs)} ${num(point.sum ?? 0)}`);
+      lines.push(`${name}_count${labelSet(pairs)} ${num(point.value)}`);
+    }
+  }
+  const value = (name: string) => byName.get(name)?.reduce((a, p) => a + p.value, 0) ?? 0;
+  const open = Math.max(0, value('foyer_websocket_connections_opened_total') - value('foyer_websocket_connections_closed_total'));
+  lines.push(
+    `# HELP foyer_websocket_connections ${escapeHelp(DERIVED_GAUGES.foyer_websocket_connections.help)}`,
+    '# TYPE foyer_websocket_connections gauge',
+    `foyer_websocket_connections ${num(open)}`,
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+function pairsOf(def: MetricDefinition, point: SeriesPoint): [string, string][] {
+  return def.labels.map((l) => [l, point.labels[l] ?? '']);
+}

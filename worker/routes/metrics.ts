@@ -1,0 +1,51 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { ServiceUnavailableError } from '../errors';
+import { authenticated, createApi, problems } from '../http/openapi-app';
+import { authenticate, requireAdmin } from '../middleware/authenticate';
+import { flushMetrics, metricsStore } from '../observability/flush';
+import { PROMETHEUS_CONTENT_TYPE, renderPrometheus } from '../observability/prometheus';
+import type { StoreSnapshot } from '../observability/series';
+import { summarize } from '../observability/summary';
+import { metricsQuerySchema, metricsSummarySchema } from '../schemas/operations';
+
+export const metricsApi = createApi();
+metricsApi.use('*', authenticate, requireAdmin);
+
+metricsApi.openapi(
+  createRoute({
+    method: 'get',
+    path: '/',
+    summary: 'Request, cache, rate-limit, WebSocket and D1 metrics of the whole deployment (admin)',
+    description:
+      'JSON figures cover the last `minutes` minutes. `?format=prometheus` (or `Accept: text/plain`) gives the Prometheus text format with cumulative counters and histograms.',
+    security: authenticated,
+    request: { query: metricsQuerySchema },
+    responses: {
+      200: {
+        description: 'Metrics',
+        content: {
+          'application/json': { schema: metricsSummarySchema },
+          'text/plain': { schema: z.string().openapi({ description: 'Prometheus text exposition format 0.0.4' }) },
+        },
+      },
+      ...problems(400, 401, 403, 429, 503),
+    },
+  }),
+  async (c) => {
+    const { format, minutes } = c.req.valid('query');
+    const prometheus = format === 'prometheus' || (format === undefined && /\btext\/plain\b/i.test(c.req.header('Accept') ?? ''));
+    // This isolate's own unsent points first, so a reader sees at least its own traffic.
+    await flushMetrics(c.env);
+    let snapshot: StoreSnapshot;
+    try {
+      snapshot = await metricsStore(c.env).snapshot(minutes);
+    } catch (err) {
+      throw new ServiceUnavailableError('The metrics store did not answer; retry shortly. /api/v1/health shows the other dependencies.', {
+        cause: err,
+      });
+    }
+    c.header('Cache-Control', 'no-store');
+    if (prometheus) return c.text(renderPrometheus(snapshot.totals), 200, { 'Content-Type': PROMETHEUS_CONTENT_TYPE });
+    return c.json(summarize(snapshot), 200);
+  },
+);
