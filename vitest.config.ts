@@ -11,7 +11,12 @@ export default defineConfig(async () => {
         wrangler: { configPath: './wrangler.toml' },
         miniflare: {
           // Test-only bindings: the migrations to apply in the setup file, and a known secret.
-          bindings: { TEST_MIGRATIONS: migrations, JWT_SECRET: TEST_JWT_SECRET },
+          bindings: {
+            TEST_MIGRATIONS: migrations,
+            JWT_SECRET: TEST_JWT_SECRET,
+            // The test harness waits for waitUntil work before a call returns; flush at once.
+            METRICS_FLUSH_MS: '0',
+          },
         },
       }),
     ],

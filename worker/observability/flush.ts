@@ -3,15 +3,15 @@ import { hasPending, restoreBatch, takeBatch } from './metrics';
 import type { MetricBatch } from './series';
 
 /**
- * How long an isolate gathers points before one RPC ships them. Every request of the
- * isolate in that window shares the one batch, so the metrics object sees about one call per
- * isolate per second however busy it is.
+ * How long an isolate gathers points before one RPC ships them (var METRICS_FLUSH_MS).
+ * Every request of the isolate in that window shares the one batch, so the metrics object
+ * sees about one call per isolate per second however busy it is.
  */
-export const FLUSH_DELAY_MS = 1000;
+export const DEFAULT_FLUSH_DELAY_MS = 1000;
 /** Workers Analytics Engine accepts at most 250 data points per invocation. */
 const MAX_ANALYTICS_POINTS = 200;
 
-export type MetricsEnv = Pick<Env, 'METRICS'> & { ANALYTICS?: AnalyticsEngineDataset };
+export type MetricsEnv = Pick<Env, 'METRICS'> & { ANALYTICS?: AnalyticsEngineDataset; METRICS_FLUSH_MS?: string };
 export type WaitUntil = (promise: Promise<unknown>) => void;
 
 /** The one aggregating object; see durable-objects/metrics-store.ts. */
@@ -28,13 +28,15 @@ let scheduled = false;
  * (https://developers.cloudflare.com/workers/observability/errors/).
  * Requests that arrive meanwhile only add to the shared buffer.
  */
-export function scheduleFlush(env: MetricsEnv, waitUntil: WaitUntil, delayMs = FLUSH_DELAY_MS): void {
+export function scheduleFlush(env: MetricsEnv, waitUntil: WaitUntil): void {
   if (scheduled || !hasPending()) return;
+  const configured = Number(env.METRICS_FLUSH_MS);
+  const delayMs = env.METRICS_FLUSH_MS !== undefined && configured >= 0 ? configured : DEFAULT_FLUSH_DELAY_MS;
   scheduled = true;
   waitUntil(
     (async () => {
       try {
-        await new Promise((resolve) => setTimeout(resolve, delayMs));
+        if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
       } finally {
         scheduled = false;
       }
