@@ -1,0 +1,98 @@
+/**
+ * One HTTP load phase with autocannon: N keep-alive connections for D seconds, each request
+ * built by `next()`. autocannon reports no p95 and no headers, so every response's latency,
+ * status and `Cache-Status` are recorded here from the client events and summarised in stats.ts.
+ */
+import autocannon from 'autocannon';
+import { isCacheHit, type RawSample } from './stats';
+
+export interface RequestSpec {
+  method?: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  path: string;
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+export interface HttpPhaseOptions {
+  url: string;
+  connections: number;
+  durationSec: number;
+  /** Builds each request; called once per request on the generator's event loop. */
+  next: () => RequestSpec;
+  /** Sent as Host (the baseline worker is chosen by it). */
+  host?: string;
+  timeoutSec?: number;
+}
+
+export async function runHttpPhase(options: HttpPhaseOptions): Promise<RawSample> {
+  const latencies: number[] = [];
+  const arrivals: number[] = [];
+  const statusCodes: Record<string, number> = {};
+  let cacheSeen = 0;
+  let cacheHits = 0;
+  let errors = 0;
+  let started = 0;
+
+  let instance: autocannon.Instance | undefined;
+  const done = new Promise<autocannon.Result>((resolve, reject) => {
+    instance = autocannon(
+      {
+        url: options.url,
+        connections: options.connections,
+        duration: options.durationSec,
+        timeout: options.timeoutSec ?? 10,
+        headers: options.host ? { host: options.host } : {},
+        requests: [
+          {
+            setupRequest: (req) => {
+              const spec = options.next();
+              return {
+                ...req,
+                method: spec.method ?? 'GET',
+                path: spec.path,
+                headers: { ...req.headers, ...spec.headers },
+                body: spec.body ?? '',
+              } as typeof req;
+            },
+          },
+        ],
+        setupClient: (client) => {
+          let cacheStatus: string | null = null;
+          // The typings say IncomingHttpHeaders; at runtime autocannon passes the parser's { headers: [name, value, ...] }.
+          client.on('headers', ((info: { headers: string[] }) => {
+            cacheStatus = null;
+            for (let i = 0; i < info.headers.length; i += 2) {
+              if (info.headers[i]!.toLowerCase() === 'cache-status') cacheStatus = info.headers[i + 1] ?? '';
+            }
+          }) as never);
+          client.on('response', (status: number, _bytes: number, latencyMs: number) => {
+            latencies.push(latencyMs);
+            arrivals.push((performance.now() - started) / 1000);
+            statusCodes[status] = (statusCodes[status] ?? 0) + 1;
+            if (cacheStatus !== null) {
+              cacheSeen++;
+              if (isCacheHit(cacheStatus)) cacheHits++;
+            }
+          });
+        },
+      },
+      (err, result) => (err ? reject(err) : resolve(result)),
+    );
+  });
+  started = performance.now();
+  instance!.on('reqError', () => {
+    errors++;
+  });
+  const result = await done;
+  // autocannon counts timeouts apart from connection errors; reqError covers both since v7.
+  errors = Math.max(errors, result.errors);
+  return {
+    latenciesMs: latencies,
+    arrivalsSec: arrivals,
+    statusCodes,
+    errors,
+    cacheSeen,
+    cacheHits,
+    durationSec: Math.max(0.001, (performance.now() - started) / 1000),
+  };
+}

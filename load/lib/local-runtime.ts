@@ -1,0 +1,207 @@
+/**
+ * The worker under test on the local runtime, without wrangler's dev proxy: the bundle that
+ * `wrangler deploy --dry-run` would upload, served by Miniflare (workerd listens on the port
+ * itself, no Node hop), with the bindings wrangler derives from wrangler.toml + .dev.vars.
+ * The hello-world baseline runs as a second worker in the same workerd process, behind the
+ * same entry worker, chosen by Host header: the two differ only in what the worker does.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { Log, LogLevel, Miniflare, type WorkerOptions } from 'miniflare';
+import { unstable_getMiniflareWorkerOptions } from 'wrangler';
+import { generateSeed } from '../../drizzle/seed/demo-data';
+import { seedStatements } from '../../drizzle/seed/statements';
+import { ROOT } from '../../scripts/local-config';
+
+const run = promisify(execFile);
+
+/** Requests with this Host reach the hello-world worker; anything else reaches Foyer. */
+export const BASELINE_HOST = 'baseline.load.localhost';
+const BASELINE_SCRIPT = `export default { fetch() { return new Response('Hello World!', { headers: { 'content-type': 'text/plain' } }); } };`;
+
+export interface LocalRuntimeOptions {
+  port: number;
+  stateDir: string;
+  seedUsers: number;
+  /** Variables layered over wrangler.toml [vars] and .dev.vars (scenario needs, `--var`). */
+  vars: Record<string, string>;
+  log: (line: string) => void;
+  /** false: only the baseline (to pair with a server given by `--url`); nothing is bundled or seeded. */
+  foyer?: boolean;
+}
+
+export interface LocalRuntime {
+  url: string;
+  vars: Record<string, string>;
+  runtime: string;
+  /** The workerd process, for memory sampling; null if it could not be found. */
+  workerdPid(): number | null;
+  /** Restarts the worker with other variables, keeping the persisted state. */
+  setVars(vars: Record<string, string>): Promise<void>;
+  dispose(): Promise<void>;
+}
+
+async function bundle(log: (line: string) => void): Promise<{ dir: string; main: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'foyer-load-'));
+  const started = performance.now();
+  await run(process.execPath, [resolve(ROOT, 'node_modules/wrangler/bin/wrangler.js'), 'deploy', '--dry-run', '--outdir', dir], {
+    cwd: ROOT,
+    env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
+    maxBuffer: 16 * 1024 * 1024,
+  }).catch((err: { stderr?: string; message: string }) => {
+    throw new Error(`wrangler deploy --dry-run failed; run it yourself to see why.\n${err.stderr ?? err.message}`);
+  });
+  const main = readdirSync(dir).find((f) => f.endsWith('.js'));
+  if (!main) throw new Error(`wrangler deploy --dry-run wrote no .js file into ${dir}`);
+  log(`bundled the worker in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  return { dir, main: join(dir, main) };
+}
+
+/** Drizzle's migrations, recorded in `d1_migrations` the way wrangler does, so both tools agree. */
+async function applyMigrations(db: D1Database, log: (line: string) => void): Promise<void> {
+  const dir = resolve(ROOT, 'drizzle/migrations');
+  await db.exec(
+    'CREATE TABLE IF NOT EXISTS d1_migrations (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE, applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP NOT NULL)',
+  );
+  const applied = new Set((await db.prepare('SELECT name FROM d1_migrations').all<{ name: string }>()).results.map((r) => r.name));
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith('.sql'))
+    .sort()) {
+    if (applied.has(file)) continue;
+    const statements = readFileSync(join(dir, file), 'utf8')
+      .split('--> statement-breakpoint')
+      .map((s) => s.trim())
+      .filter(Boolean);
+    await db.batch([...statements.map((s) => db.prepare(s)), db.prepare('INSERT INTO d1_migrations (name) VALUES (?)').bind(file)]);
+    log(`applied migration ${file}`);
+  }
+}
+
+/**
+ * The project's seed through the D1 binding. Generated users are inserted once per state dir
+ * (about 80 000 rows; a re-run would only skip them row by row); the named demo users and the
+ * announcements are re-anchored to now on every run, as `npm run seed` does.
+ */
+async function seed(db: D1Database, seedUsers: number, log: (line: string) => void): Promise<void> {
+  const started = performance.now();
+  const row = await db.prepare("SELECT count(*) AS n FROM users WHERE id LIKE 'user-%'").first<{ n: number }>();
+  const present = row?.n ?? 0;
+  const data = generateSeed({ now: Date.now(), seedUsers: present >= seedUsers ? 0 : seedUsers });
+  const statements = seedStatements(data);
+  for (let i = 0; i < statements.length; i += 500) {
+    await db.batch(statements.slice(i, i + 500).map((s) => db.prepare(s.sql).bind(...s.params)));
+  }
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  if (present >= seedUsers) log(`${present} generated users already seeded; re-anchored the demo users in ${seconds} s`);
+  else log(`seeded ${data.users.length} users, ${data.tasks.length} tasks, ${data.events.length} events in ${seconds} s`);
+}
+
+/** Finds the workerd child that Miniflare spawned (Linux /proc); null elsewhere. */
+function findWorkerdPid(): number | null {
+  try {
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (comm === 'workerd' && ppid === process.pid) return Number(entry);
+    }
+  } catch {
+    // Not Linux, or /proc is not readable: memory figures are simply left out.
+  }
+  return null;
+}
+
+export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
+  const { log } = options;
+  const withFoyer = options.foyer !== false;
+  const built = withFoyer ? await bundle(log) : null;
+  const fromWrangler = unstable_getMiniflareWorkerOptions(resolve(ROOT, 'wrangler.toml'));
+  const baseVars = fromWrangler.workerOptions.bindings ?? {};
+  const workerd = JSON.parse(readFileSync(resolve(ROOT, 'node_modules/workerd/package.json'), 'utf8')) as { version: string };
+
+  const makeOptions = (vars: Record<string, string>) => {
+    const foyer =
+      built &&
+      ({
+        ...fromWrangler.workerOptions,
+        name: 'foyer',
+        // Module names are paths relative to this root; workerd refuses names that climb out with "..".
+        modulesRoot: built.dir,
+        modules: [{ type: 'ESModule', path: built.main, contents: readFileSync(built.main) }],
+        bindings: { ...baseVars, ...vars },
+      } as WorkerOptions);
+    const baseline: WorkerOptions = {
+      name: 'baseline',
+      modules: true,
+      script: BASELINE_SCRIPT,
+      compatibilityDate: fromWrangler.workerOptions.compatibilityDate,
+      routes: [`${BASELINE_HOST}/*`],
+    };
+    return {
+      host: '127.0.0.1',
+      port: options.port,
+      // Request logging goes through Node for every request: it would measure Node, not the worker.
+      logRequests: false,
+      log: new Log(LogLevel.WARN),
+      liveReload: false,
+      telemetry: { enabled: false },
+      defaultPersistRoot: options.stateDir,
+      // Worker console output (one JSON line per request once logging lands) is drained, not printed.
+      // The last lines are kept to explain a runtime that fails to start.
+      handleRuntimeStdio(stdout: NodeJS.ReadableStream, stderr: NodeJS.ReadableStream) {
+        stdout.resume();
+        stderr.on('data', (chunk: Buffer) => {
+          stderrTail.push(chunk.toString());
+          if (stderrTail.length > 20) stderrTail.shift();
+        });
+      },
+      // The placeholder `cf` object is enough; fetching the real one needs the internet.
+      cf: false,
+      workers: foyer ? [foyer, baseline] : [baseline],
+    };
+  };
+
+  const stderrTail: string[] = [];
+  let vars = { ...options.vars };
+  const started = performance.now();
+  const mf = new Miniflare(makeOptions(vars) as ConstructorParameters<typeof Miniflare>[0]);
+  try {
+    const url = await mf.ready;
+    log(
+      `workerd ${workerd.version} ready at ${url.origin} in ${((performance.now() - started) / 1000).toFixed(1)} s (state in ${options.stateDir})`,
+    );
+    if (withFoyer) {
+      const db = (await mf.getD1Database('DB', 'foyer')) as unknown as D1Database;
+      await applyMigrations(db, log);
+      await seed(db, options.seedUsers, log);
+    }
+    let pid = findWorkerdPid();
+    return {
+      url: url.origin.replace('localhost', '127.0.0.1'),
+      get vars() {
+        return { ...baseVars, ...vars };
+      },
+      runtime: `workerd ${workerd.version} via miniflare (no dev proxy)`,
+      workerdPid: () => pid,
+      async setVars(next) {
+        vars = { ...options.vars, ...next };
+        await mf.setOptions(makeOptions(vars) as ConstructorParameters<typeof Miniflare>[0]);
+        await mf.ready;
+        pid = findWorkerdPid();
+      },
+      async dispose() {
+        await mf.dispose();
+        if (built) rmSync(built.dir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    if (stderrTail.length) log(`workerd said:\n${stderrTail.join('')}`);
+    await mf.dispose();
+    if (built) rmSync(built.dir, { recursive: true, force: true });
+    throw err;
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * What a scenario is given and what it gives back. A scenario is a small module in
+ * load/scenarios/ that drives phases through `ctx.measure` (HTTP, paired with the baseline)
+ * or its own client (WebSockets), and adds its own figures to `ctx.extra`.
+ */
+import type { RequestSpec } from './http-load';
+import type { PhaseReport } from './report';
+import type { LoadUser } from './users';
+
+export interface MeasureOptions {
+  connections: number;
+  durationSec: number;
+  next: () => RequestSpec;
+  /** Measure the hello-world worker at the same concurrency too (default true). */
+  baseline?: boolean;
+  /** Aim the phase at the baseline worker itself (the `baseline` scenario). */
+  target?: 'foyer' | 'baseline';
+}
+
+export interface ScenarioContext {
+  /** Origin of the Foyer worker under test, e.g. http://127.0.0.1:8770. */
+  url: string;
+  /** Seeded users with signed tokens; `users[i].auth` is the Authorization header. */
+  users: LoadUser[];
+  /** An admin (`ops`) for admin routes. */
+  admin: LoadUser;
+  /** `--duration` if given, else the scenario's default, in seconds. */
+  durationSec: number;
+  /** Options a scenario may read (`--connections`, `--path`, ...), as given on the command line. */
+  options: Record<string, string | undefined>;
+  log(line: string): void;
+  note(text: string): void;
+  extra: Record<string, unknown>;
+  /** Runs one HTTP phase against Foyer, and the baseline at the same concurrency (cached per run). */
+  measure(name: string, options: MeasureOptions): Promise<PhaseReport>;
+  /** Visits every path once (a few at a time, within a time budget) so later requests meet warm caches. */
+  warm(specs: RequestSpec[], concurrency?: number, budgetSec?: number): Promise<{ ok: number; failed: number }>;
+  /** Restarts the worker with these variables on top of the defaults (local runtime only). */
+  setVars(vars: Record<string, string>): Promise<void>;
+  /** Resident memory of the workerd process in MB; null on `--url` or off Linux. */
+  workerdRssMb(): number | null;
+}
+
+export interface Scenario {
+  name: string;
+  description: string;
+  defaultDurationSec: number;
+  /** How many seeded users the scenario draws from (signed before it starts). */
+  users?: number;
+  /** Variables the scenario needs the worker to start with. */
+  vars?: Record<string, string>;
+  run(ctx: ScenarioContext): Promise<void>;
+}
+
+export const introPage = (user: LoadUser): RequestSpec => ({
+  path: `/api/v1/intro-page/${user.id}`,
+  headers: { authorization: user.auth },
+});

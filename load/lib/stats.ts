@@ -1,0 +1,150 @@
+/**
+ * The arithmetic of a load report: percentiles, per-phase summaries and ratios to the
+ * baseline. Pure (no Node APIs), so test/load/*.test.ts runs it inside workerd.
+ */
+
+/** What one HTTP load phase observed, before summarising. */
+export interface RawSample {
+  /** Every response's latency in milliseconds, in arrival order. */
+  latenciesMs: ArrayLike<number>;
+  /** Seconds since the phase started at which each response arrived (same order). */
+  arrivalsSec: ArrayLike<number>;
+  statusCodes: Record<string, number>;
+  /** Connection errors and timeouts: requests that got no HTTP answer at all. */
+  errors: number;
+  /** Responses that carried a `Cache-Status` header, and those whose header said `hit`. */
+  cacheSeen: number;
+  cacheHits: number;
+  durationSec: number;
+}
+
+export interface LatencySummary {
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+  mean: number;
+}
+
+export interface PhaseStats {
+  requests: number;
+  rps: number;
+  latencyMs: LatencySummary;
+  /** Requests with no HTTP answer (connection error, timeout). */
+  errors: number;
+  /** Answers outside 2xx/3xx (a 304 is a success for a cached page). */
+  non2xx: number;
+  /** (errors + non2xx) / (requests + errors); 0 when nothing was sent. */
+  errorRate: number;
+  statusCodes: Record<string, number>;
+  /** Share of `Cache-Status` answers that were hits; null when no response had the header. */
+  cacheHitRate: number | null;
+  cacheSeen: number;
+  /** One point per whole second of the phase, for the charts. */
+  series: { t: number; rps: number; p99: number }[];
+}
+
+/** How a phase compares with the hello-world baseline at the same concurrency. */
+export interface BaselineRatio {
+  /** Phase RPS / baseline RPS: the share of the runtime's bare throughput that is left. */
+  rps: number;
+  /** Phase latency / baseline latency: how many times slower than a hello world. */
+  p50: number;
+  p95: number;
+  p99: number;
+}
+
+/**
+ * Nearest-rank percentile (the smallest value with at least p% of values at or below it).
+ * `sorted` must be ascending; an empty input gives 0.
+ */
+export function percentile(sorted: ArrayLike<number>, p: number): number {
+  if (sorted.length === 0) return 0;
+  if (!(p >= 0 && p <= 100)) throw new RangeError(`percentile must be within 0..100, got ${p}`);
+  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
+  return sorted[rank - 1]!;
+}
+
+/** Percentiles, max and mean of unsorted latencies. */
+export function summarizeLatencies(values: ArrayLike<number>): LatencySummary {
+  const sorted = Float64Array.from(values).sort();
+  let sum = 0;
+  for (const v of sorted) sum += v;
+  return {
+    p50: percentile(sorted, 50),
+    p95: percentile(sorted, 95),
+    p99: percentile(sorted, 99),
+    max: sorted.length ? sorted[sorted.length - 1]! : 0,
+    mean: sorted.length ? sum / sorted.length : 0,
+  };
+}
+
+/** RFC 9211: `Cache-Status: <cache>; hit` or `<cache>; fwd=miss`, possibly several caches comma-separated. */
+export function isCacheHit(header: string): boolean {
+  return header.split(',').some((entry) =>
+    entry
+      .split(';')
+      .slice(1)
+      .some((param) => param.trim().toLowerCase() === 'hit'),
+  );
+}
+
+export const isSuccess = (status: number): boolean => status >= 200 && status < 400;
+
+export function summarize(raw: RawSample): PhaseStats {
+  const requests = raw.latenciesMs.length;
+  let non2xx = 0;
+  for (const [code, count] of Object.entries(raw.statusCodes)) if (!isSuccess(Number(code))) non2xx += count;
+  const attempted = requests + raw.errors;
+  return {
+    requests,
+    rps: raw.durationSec > 0 ? requests / raw.durationSec : 0,
+    latencyMs: summarizeLatencies(raw.latenciesMs),
+    errors: raw.errors,
+    non2xx,
+    errorRate: attempted > 0 ? (raw.errors + non2xx) / attempted : 0,
+    statusCodes: { ...raw.statusCodes },
+    cacheHitRate: raw.cacheSeen > 0 ? raw.cacheHits / raw.cacheSeen : null,
+    cacheSeen: raw.cacheSeen,
+    series: perSecond(raw.latenciesMs, raw.arrivalsSec, raw.durationSec),
+  };
+}
+
+/** Buckets responses by the whole second they arrived in; seconds with no answer show 0 RPS. */
+export function perSecond(latencies: ArrayLike<number>, arrivals: ArrayLike<number>, durationSec: number) {
+  const seconds = Math.max(1, Math.ceil(durationSec));
+  const buckets: number[][] = Array.from({ length: seconds }, () => []);
+  for (let i = 0; i < latencies.length; i++) {
+    const s = Math.min(seconds - 1, Math.max(0, Math.floor(arrivals[i]!)));
+    buckets[s]!.push(latencies[i]!);
+  }
+  return buckets.map((b, t) => ({
+    t,
+    rps: b.length,
+    p99: percentile(
+      b.sort((x, y) => x - y),
+      99,
+    ),
+  }));
+}
+
+/** A ratio that stays finite: a zero denominator gives null rather than Infinity. */
+export function ratio(value: number, base: number): number | null {
+  if (!Number.isFinite(value) || !Number.isFinite(base) || base === 0) return null;
+  return value / base;
+}
+
+export function baselineRatio(phase: PhaseStats, baseline: PhaseStats): BaselineRatio | null {
+  const rps = ratio(phase.rps, baseline.rps);
+  const p50 = ratio(phase.latencyMs.p50, baseline.latencyMs.p50);
+  const p95 = ratio(phase.latencyMs.p95, baseline.latencyMs.p95);
+  const p99 = ratio(phase.latencyMs.p99, baseline.latencyMs.p99);
+  if (rps === null || p50 === null || p95 === null || p99 === null) return null;
+  return { rps, p50, p95, p99 };
+}
+
+/** Rounds for display and JSON: 2 decimals below 100, whole numbers above. */
+export function round(n: number): number {
+  if (!Number.isFinite(n)) return n;
+  return Math.abs(n) >= 100 ? Math.round(n) : Math.round(n * 100) / 100;
+}

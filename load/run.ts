@@ -1,0 +1,288 @@
+/**
+ * `npm run load -- <scenario> [--url URL] [--duration s] [--compare report.json] [--var K=V]...`
+ *
+ * Starts Foyer on the local runtime (or uses `--url`, loopback only), measures the scenario
+ * and a hello-world baseline in the same run, prints a table and saves JSON + HTML under
+ * load/reports/. Bounded: every phase has a duration, the whole run a deadline (--max-minutes),
+ * and everything started here is stopped before exit. Exit code 1 = `--compare` found a regression.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { localVars, ROOT } from '../scripts/local-config';
+import { runHttpPhase } from './lib/http-load';
+import { BASELINE_HOST, type LocalRuntime, startLocalRuntime } from './lib/local-runtime';
+import { renderComparison, renderHtml, renderTable } from './lib/render';
+import {
+  compareReports,
+  DEFAULT_TOLERANCE,
+  type LoadReport,
+  type PhaseReport,
+  parseReport,
+  phaseReport,
+  REPORT_VERSION,
+} from './lib/report';
+import type { ScenarioContext } from './lib/scenario';
+import { type PhaseStats, round, summarize } from './lib/stats';
+import { generatedUserIds, signUsers } from './lib/users';
+import { scenarios } from './scenarios';
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    url: { type: 'string' },
+    duration: { type: 'string' },
+    compare: { type: 'string' },
+    connections: { type: 'string' },
+    path: { type: 'string' },
+    admin: { type: 'boolean' },
+    users: { type: 'string' },
+    sockets: { type: 'string' },
+    var: { type: 'string', multiple: true, default: [] },
+    port: { type: 'string', default: '8770' },
+    'seed-users': { type: 'string' },
+    'state-dir': { type: 'string' },
+    'max-minutes': { type: 'string', default: '30' },
+    help: { type: 'boolean', short: 'h' },
+  },
+});
+
+const usage = `usage: npm run load -- <scenario> [--url http://127.0.0.1:PORT] [--duration seconds] [--compare load/reports/x.json]
+                     [--connections n] [--path /api/v1/...] [--var NAME=value]... [--port 8770] [--seed-users n] [--max-minutes 30]
+scenarios:
+${Object.values(scenarios)
+  .map((s) => `  ${s.name.padEnd(10)} ${s.description}`)
+  .join('\n')}`;
+
+function fail(message: string): never {
+  console.error(`${message}\n\n${usage}`);
+  process.exit(2);
+}
+
+const positiveNumber = (name: string, raw: string | undefined): number | undefined => {
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) fail(`--${name} must be a positive number, got ${raw}`);
+  return n;
+};
+
+if (values.help) {
+  console.log(usage);
+  process.exit(0);
+}
+const scenarioName = positionals[0] ?? 'normal';
+const scenario = scenarios[scenarioName];
+if (!scenario) fail(`unknown scenario "${scenarioName}"`);
+if (positionals.length > 1) fail(`one scenario per run, got ${positionals.join(', ')}`);
+
+const durationSec = positiveNumber('duration', values.duration) ?? scenario.defaultDurationSec;
+const port = positiveNumber('port', values.port)!;
+const maxMinutes = positiveNumber('max-minutes', values['max-minutes'])!;
+const extraVars: Record<string, string> = {};
+for (const pair of values.var) {
+  const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(pair);
+  if (!m) fail(`--var takes NAME=value, got ${pair}`);
+  extraVars[m[1]!] = m[2]!;
+}
+if (values.url) {
+  const host = new URL(values.url).hostname;
+  // Load goes to loopback only: a load test must never hit a shared or remote server by accident.
+  if (!['127.0.0.1', 'localhost', '[::1]'].includes(host)) fail(`--url must point at this machine (127.0.0.1), got ${host}`);
+}
+let compareWith: LoadReport | undefined;
+if (values.compare) {
+  try {
+    compareWith = parseReport(JSON.parse(readFileSync(resolve(values.compare), 'utf8')), values.compare);
+  } catch (err) {
+    fail(err instanceof Error ? err.message : String(err));
+  }
+}
+
+const log = (line: string) => console.log(`[load] ${line}`);
+const devVars = localVars();
+const seedUsers = positiveNumber('seed-users', values['seed-users']) ?? Number(process.env.SEED_USERS ?? devVars.SEED_USERS ?? 1000);
+
+let runtime: LocalRuntime | undefined;
+let stopping = false;
+async function stop(code: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    await runtime?.dispose().catch(() => {});
+  }
+  process.exit(code);
+}
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void stop(130));
+const deadline = setTimeout(() => {
+  console.error(`[load] gave up after --max-minutes ${maxMinutes}: stopping everything.`);
+  void stop(3);
+}, maxMinutes * 60_000);
+deadline.unref();
+
+function commit(): string | null {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+  } catch {
+    return null;
+  }
+}
+
+async function main(): Promise<void> {
+  const startedAt = new Date().toISOString();
+  const scenarioVars = { ...scenario!.vars, ...extraVars };
+  runtime = await startLocalRuntime({
+    port,
+    stateDir: resolve(values['state-dir'] ?? join(ROOT, '.wrangler/load-state')),
+    seedUsers,
+    vars: scenarioVars,
+    log,
+    foyer: !values.url,
+  });
+  const url = values.url ? new URL(values.url).origin : runtime.url;
+  const vars = values.url ? { ...devVars, ...extraVars } : runtime.vars;
+
+  const poolSize = Math.min(seedUsers, positiveNumber('users', values.users) ?? scenario!.users ?? 1000);
+  const [users, [admin]] = await Promise.all([signUsers(generatedUserIds(poolSize), vars), signUsers(['ops'], vars)]);
+  log(`signed tokens for ${users.length} users`);
+
+  const phases: PhaseReport[] = [];
+  const notes: string[] = [];
+  const extra: Record<string, unknown> = {};
+  const baselines = new Map<number, PhaseStats>();
+
+  const baselineAt = async (connections: number, seconds: number): Promise<PhaseStats> => {
+    const cached = baselines.get(connections);
+    if (cached) return cached;
+    log(`baseline: hello world @${connections} for ${seconds} s`);
+    const stats = summarize(
+      await runHttpPhase({ url: runtime!.url, host: BASELINE_HOST, connections, durationSec: seconds, next: () => ({ path: '/' }) }),
+    );
+    baselines.set(connections, stats);
+    return stats;
+  };
+
+  const ctx: ScenarioContext = {
+    url,
+    users,
+    admin: admin!,
+    durationSec,
+    options: { connections: values.connections, path: values.path, admin: values.admin ? 'true' : undefined, sockets: values.sockets },
+    log,
+    note: (text) => notes.push(text),
+    extra,
+    async measure(name, o) {
+      const seconds = Math.min(o.durationSec, 10);
+      const baseline = o.baseline === false ? null : await baselineAt(o.connections, seconds);
+      log(`${name}: ${o.connections} connections for ${o.durationSec} s`);
+      const target = o.target === 'baseline' ? { url: runtime!.url, host: BASELINE_HOST } : { url };
+      const stats = summarize(await runHttpPhase({ ...target, connections: o.connections, durationSec: o.durationSec, next: o.next }));
+      const phase = phaseReport(name, o.connections, o.durationSec, stats, o.target === 'baseline' ? stats : baseline);
+      phases.push(phase);
+      log(
+        `${name}: ${round(stats.rps)} rps, p50 ${round(stats.latencyMs.p50)} ms, p99 ${round(stats.latencyMs.p99)} ms, ${stats.errors + stats.non2xx} failed`,
+      );
+      return phase;
+    },
+    async warm(specs, concurrency = 16, budgetSec = 45) {
+      let ok = 0;
+      let failed = 0;
+      let i = 0;
+      const until = performance.now() + budgetSec * 1000;
+      const worker = async () => {
+        while (i < specs.length && performance.now() < until) {
+          const spec = specs[i++]!;
+          try {
+            const res = await fetch(url + spec.path, { method: spec.method ?? 'GET', headers: spec.headers, body: spec.body });
+            await res.arrayBuffer();
+            if (res.ok) ok++;
+            else failed++;
+          } catch {
+            failed++;
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: concurrency }, worker));
+      if (ok + failed < specs.length) notes.push(`warm-up stopped after ${budgetSec} s: ${ok + failed} of ${specs.length} paths visited.`);
+      return { ok, failed };
+    },
+    async setVars(next) {
+      if (values.url) throw new Error('this scenario restarts the worker with other variables; it needs the local runtime (drop --url)');
+      await runtime!.setVars({ ...scenarioVars, ...next });
+    },
+    workerdRssMb() {
+      const pid = values.url ? null : runtime!.workerdPid();
+      if (pid === null) return null;
+      try {
+        const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+        return m ? Number(m[1]) / 1024 : null;
+      } catch {
+        return null;
+      }
+    },
+  };
+
+  if (values.url)
+    notes.push(
+      `target given by --url; the baseline ran on this machine's Miniflare/workerd at ${runtime.url}, so ratios compare two runtimes.`,
+    );
+  notes.push(
+    `machine: ${cpus().length} CPUs shared with other processes; load average at start ${loadavg()
+      .map((n) => n.toFixed(2))
+      .join(' ')}.`,
+  );
+  log(`scenario ${scenario!.name}: ${scenario!.description}`);
+  await scenario!.run(ctx);
+
+  const report: LoadReport = {
+    version: REPORT_VERSION,
+    scenario: scenario!.name,
+    description: scenario!.description,
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    target: {
+      kind: values.url ? 'url' : 'miniflare',
+      url,
+      runtime: values.url ? 'external server (--url)' : runtime.runtime,
+      seedUsers: values.url ? null : seedUsers,
+      vars: scenarioVars,
+    },
+    machine: {
+      cpus: cpus().length,
+      loadAvg: loadavg(),
+      node: process.version,
+      platform: `${process.platform}-${process.arch}`,
+      commit: commit(),
+    },
+    phases,
+    extra,
+    notes,
+  };
+
+  let comparisonText: string | undefined;
+  let regressed = false;
+  if (compareWith) {
+    const comparison = compareReports(compareWith, report, DEFAULT_TOLERANCE);
+    comparisonText = renderComparison(comparison, DEFAULT_TOLERANCE);
+    regressed = comparison.regressions.length > 0;
+  }
+
+  const dir = resolve(ROOT, 'load/reports');
+  mkdirSync(dir, { recursive: true });
+  const stamp = startedAt.replace(/[:.]/g, '-');
+  const base = join(dir, `${scenario!.name}-${stamp}`);
+  writeFileSync(`${base}.json`, `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(`${base}.html`, renderHtml(report, comparisonText ? { text: comparisonText } : undefined));
+
+  console.log(`\n${renderTable(report)}\n`);
+  for (const n of notes) console.log(`note: ${n}`);
+  if (Object.keys(extra).length) console.log(`\n${JSON.stringify(extra, null, 2)}`);
+  if (comparisonText) console.log(`\n${comparisonText}`);
+  console.log(`\nsaved ${relative(ROOT, `${base}.json`)} and ${relative(ROOT, `${base}.html`)}`);
+  await stop(regressed ? 1 : 0);
+}
+
+main().catch(async (err: unknown) => {
+  console.error(`[load] ${err instanceof Error ? err.message : String(err)}`);
+  await stop(1);
+});

@@ -1,0 +1,90 @@
+/**
+ * Read scenarios: the hello-world baseline alone, warm intro pages of many distinct users at
+ * normal and peak concurrency, and one route of your choice.
+ */
+import type { RequestSpec } from '../lib/http-load';
+import { introPage, type Scenario, type ScenarioContext } from '../lib/scenario';
+import { prng } from '../lib/users';
+
+const intNeeded = (ctx: ScenarioContext, name: string, fallback: number): number => {
+  const raw = ctx.options[name];
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive whole number, got ${raw}`);
+  return n;
+};
+
+/** Requests spread over the whole user pool in a repeatable random order. */
+export function randomIntroPages(ctx: ScenarioContext, seed = 1): () => RequestSpec {
+  const random = prng(seed);
+  return () => introPage(ctx.users[Math.floor(random() * ctx.users.length)]!);
+}
+
+async function warmIntroPages(ctx: ScenarioContext): Promise<void> {
+  const started = performance.now();
+  const { ok, failed } = await ctx.warm(ctx.users.map(introPage));
+  ctx.log(`warmed ${ok} intro pages (${failed} failed) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  if (failed > 0) ctx.note(`warm-up: ${failed} of ${ok + failed} intro pages failed before measuring`);
+}
+
+const introPagePhase = (name: string, defaultConnections: number, description: string): Scenario => ({
+  name,
+  description,
+  defaultDurationSec: 20,
+  users: 1000,
+  async run(ctx) {
+    await warmIntroPages(ctx);
+    const connections = intNeeded(ctx, 'connections', defaultConnections);
+    await ctx.measure(`intro-page warm @${connections}`, { connections, durationSec: ctx.durationSec, next: randomIntroPages(ctx) });
+  },
+});
+
+export const baseline: Scenario = {
+  name: 'baseline',
+  description: 'A hello-world worker on the same Miniflare/workerd runtime: the yardstick every other figure is divided by.',
+  defaultDurationSec: 10,
+  users: 1,
+  async run(ctx) {
+    const connections = intNeeded(ctx, 'connections', 50);
+    await ctx.measure(`hello world @${connections}`, {
+      connections,
+      durationSec: ctx.durationSec,
+      next: () => ({ path: '/' }),
+      target: 'baseline',
+      baseline: false,
+    });
+  },
+};
+
+export const normal = introPagePhase(
+  'normal',
+  50,
+  '50 concurrent users reading warm intro pages of 1000 distinct users (real tokens), each request a random user.',
+);
+
+export const peak = introPagePhase(
+  'peak',
+  200,
+  '200 concurrent users (override with --connections) reading warm intro pages of 1000 distinct users.',
+);
+
+export const page: Scenario = {
+  name: 'page',
+  description:
+    'One route under load: --path (default the intro page; `{user}` is replaced by a random user id), --connections (default 50). Requests carry that user’s token; --admin sends the ops token.',
+  defaultDurationSec: 15,
+  users: 1000,
+  async run(ctx) {
+    const path = ctx.options.path ?? '/api/v1/intro-page/{user}';
+    if (!path.startsWith('/')) throw new Error(`--path must start with "/", got ${path}`);
+    const connections = intNeeded(ctx, 'connections', 50);
+    const random = prng(7);
+    const next = (): RequestSpec => {
+      const user = ctx.options.admin !== undefined ? ctx.admin : ctx.users[Math.floor(random() * ctx.users.length)]!;
+      return { path: path.replaceAll('{user}', user.id), headers: { authorization: user.auth } };
+    };
+    if (path.includes('{user}'))
+      await ctx.warm(ctx.users.map((u) => ({ path: path.replaceAll('{user}', u.id), headers: { authorization: u.auth } })));
+    await ctx.measure(`${path} @${connections}`, { connections, durationSec: ctx.durationSec, next });
+  },
+};
