@@ -2,7 +2,7 @@
  * A report as a terminal table and as one self-contained HTML page with inline SVG charts
  * (no script, no external asset, so it opens from disk and can be attached to an issue).
  */
-import type { Comparison, LoadReport, PhaseReport } from './report';
+import { BASELINE_PHASE_PREFIX, type Comparison, type LoadReport, type PhaseReport } from './report';
 import { round } from './stats';
 
 const fmt = (n: number | null | undefined, unit = ''): string => (n == null || !Number.isFinite(n) ? '–' : `${round(n)}${unit}`);
@@ -49,6 +49,8 @@ export function rowsWithBaselines(report: LoadReport): string[][] {
   const rows: string[][] = [];
   const seen = new Set<number>();
   for (const p of report.phases) {
+    // A phase aimed at the baseline worker is its own baseline row.
+    if (p.name.startsWith(BASELINE_PHASE_PREFIX)) seen.add(p.connections);
     if (p.baseline && !seen.has(p.connections)) {
       seen.add(p.connections);
       rows.push(phaseRow({ ...p, name: `baseline@${p.connections}`, stats: p.baseline, ratio: { rps: 1, p50: 1, p95: 1, p99: 1 } }));

@@ -8,6 +8,9 @@ export const REPORT_VERSION = 1;
 /** `--compare` flags a figure that got worse by more than this share. */
 export const DEFAULT_TOLERANCE = 0.1;
 
+/** Phases aimed at the hello-world worker itself are named `baseline@<connections>`. */
+export const BASELINE_PHASE_PREFIX = 'baseline@';
+
 export interface PhaseReport {
   name: string;
   /** Concurrent connections (or sockets) the generator held open. */

@@ -3,6 +3,7 @@
  * normal and peak concurrency, and one route of your choice.
  */
 import type { RequestSpec } from '../lib/http-load';
+import { BASELINE_PHASE_PREFIX } from '../lib/report';
 import { introPage, type Scenario, type ScenarioContext } from '../lib/scenario';
 import { prng } from '../lib/users';
 
@@ -46,7 +47,7 @@ export const baseline: Scenario = {
   users: 1,
   async run(ctx) {
     const connections = intNeeded(ctx, 'connections', 50);
-    await ctx.measure(`hello world @${connections}`, {
+    await ctx.measure(`${BASELINE_PHASE_PREFIX}${connections}`, {
       connections,
       durationSec: ctx.durationSec,
       next: () => ({ path: '/' }),

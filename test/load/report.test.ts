@@ -101,6 +101,11 @@ describe('report rendering', () => {
     expect(lines[3]).toMatch(/^intro-page warm @50 .* 90% +×0\.25 +×4 +×4$/);
   });
 
+  it('shows a phase aimed at the baseline worker once', () => {
+    const own = report([phaseReport('baseline@50', 50, 10, base, base)]);
+    expect(renderTable(own).match(/baseline@50/g)).toHaveLength(1);
+  });
+
   it('writes one self-contained HTML page: table, inline SVG charts, escaped text, no external asset', () => {
     const html = renderHtml(r, { text: 'no regression over 10%' });
     expect(html.startsWith('<!doctype html>')).toBe(true);
