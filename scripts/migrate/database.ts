@@ -5,7 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash, createHmac } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { ROOT } from '../local-config';
 import { type Bookmark, type Environment, type Plan, sqlIdent, sqlLiteral } from './plan';
@@ -109,8 +109,10 @@ export function backupLocal(plan: Plan, stamp: string): Bookmark {
   const live = localDatabaseFile(plan);
   if (!existsSync(live))
     throw new Error(`No local database at ${relative(ROOT, live)}; run npm start once, or npm run migrate creates it.`);
-  const dir = resolve(ROOT, '.wrangler/backups/d1', `${plan.env}-${stamp}`);
+  const root = resolve(ROOT, '.wrangler/backups/d1');
+  const dir = resolve(root, `${plan.env}-${stamp}`);
   mkdirSync(dir, { recursive: true });
+  pruneBackups(root, KEEP_LOCAL_BACKUPS);
   const backup = join(dir, 'foyer-local.sqlite');
   if (hasSqlite3()) {
     const run = spawnSync('sqlite3', [live, `.backup '${backup.replaceAll("'", "''")}'`], { encoding: 'utf8' });
@@ -121,6 +123,14 @@ export function backupLocal(plan: Plan, stamp: string): Bookmark {
   if (existsSync(`${live}-wal`)) files.push({ backup: `${backup}-wal`, live: `${live}-wal` });
   for (const f of files) copyFileSync(f.live, f.backup);
   return { kind: 'local-backup', files: files.map((f) => ({ backup: relative(ROOT, f.backup), live: relative(ROOT, f.live) })) };
+}
+
+/** Local backups are full copies; the newest few are plenty to undo a local run. */
+const KEEP_LOCAL_BACKUPS = 5;
+
+function pruneBackups(root: string, keep: number): void {
+  const runs = readdirSync(root).sort(); // names start with the ISO timestamp after the env prefix
+  for (const old of runs.slice(0, Math.max(0, runs.length - keep))) rmSync(join(root, old), { recursive: true, force: true });
 }
 
 export function isEnvironment(value: string | undefined): value is Environment {
