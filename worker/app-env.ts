@@ -7,5 +7,7 @@ export interface AppEnv {
     requestId: string;
     /** Set by the auth middleware on authenticated routes. */
     principal: Principal;
+    /** Why the token `identify` saw was refused; `authenticate` raises it on routes that need sign-in. */
+    authFailure?: Error;
   };
 }

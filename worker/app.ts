@@ -6,7 +6,9 @@ import { timing } from 'hono/timing';
 import type { AppEnv } from './app-env';
 import { MethodNotAllowedError, NotFoundError, PayloadTooLargeError } from './errors';
 import { onError, problemResponse } from './http/problem';
+import { identify } from './middleware/authenticate';
 import { observe } from './middleware/observe';
+import { rateLimit } from './middleware/rate-limit';
 import { requireJson } from './middleware/require-json';
 import { docsApp } from './routes/docs';
 import { feedApi } from './routes/feed';
@@ -32,6 +34,8 @@ export function createApp() {
       onMethodNotAllowed: (c, methods) => problemResponse(c, new MethodNotAllowedError(methods)),
     }),
   );
+  // Who is calling, resolved once; then every API request is counted for that principal.
+  app.use(`${API_PREFIX}/*`, identify, rateLimit(API_PREFIX));
   app.use(
     `${API_PREFIX}/*`,
     bodyLimit({

@@ -16,13 +16,37 @@ export function tokenFrom(authorization: string | undefined, cookie: string | un
   return cookie || undefined;
 }
 
-/** Requires a valid token and sets `principal`. */
-export const authenticate = createMiddleware<AppEnv>(async function authenticate(c, next) {
-  const token = tokenFrom(c.req.header('Authorization'), getCookie(c, SESSION_COOKIE));
-  if (!token) {
-    throw new UnauthorizedError('Sign in: send `Authorization: Bearer <jwt>` (see `npm run token`) or open /login.');
+/**
+ * Resolves the principal once per request, before anything that needs to know who is
+ * calling (the rate limiter counts a verified user, else the client address). It never
+ * refuses: a missing token leaves `principal` unset, and a bad one is kept as `authFailure`
+ * for `authenticate` to raise on routes that require sign-in, so public routes behave as
+ * if no token had been sent.
+ *
+ * @example
+ * app.use('/api/v1/*', identify);
+ */
+export const identify = createMiddleware<AppEnv>(async function identify(c, next) {
+  try {
+    const token = tokenFrom(c.req.header('Authorization'), getCookie(c, SESSION_COOKIE));
+    if (token) c.set('principal', await verifyToken(token, c.env));
+  } catch (err) {
+    c.set('authFailure', err instanceof Error ? err : new Error(String(err)));
   }
-  c.set('principal', await verifyToken(token, c.env));
+  await next();
+});
+
+/** Requires a valid token and sets `principal` (reusing what `identify` resolved, if it ran). */
+export const authenticate = createMiddleware<AppEnv>(async function authenticate(c, next) {
+  if (!c.var.principal) {
+    const failure = c.var.authFailure;
+    if (failure) throw failure;
+    const token = tokenFrom(c.req.header('Authorization'), getCookie(c, SESSION_COOKIE));
+    if (!token) {
+      throw new UnauthorizedError('Sign in: send `Authorization: Bearer <jwt>` (see `npm run token`) or open /login.');
+    }
+    c.set('principal', await verifyToken(token, c.env));
+  }
   await next();
 });
 

@@ -1,0 +1,69 @@
+import type { Context } from 'hono';
+import { createMiddleware } from 'hono/factory';
+import type { AppEnv } from '../app-env';
+import { RateLimitedError, ServiceUnavailableError } from '../errors';
+import { type Acquire, allowances } from '../rate-limit/allowance';
+import { limitField, policyField } from '../rate-limit/headers';
+import { addressKey, partitionKey } from '../rate-limit/partition';
+import { classify, policiesFrom } from '../rate-limit/policy';
+
+/**
+ * Limits every request under `apiPrefix` per principal and class (worker/rate-limit/policy.ts).
+ * Runs after `identify`, so a verified token counts against its user and anything else
+ * against the client address. Over the limit: 429 problem+json with `Retry-After`; every
+ * response carries `RateLimit` and `RateLimit-Policy`.
+ *
+ * @example
+ * app.use('/api/v1/*', identify);
+ * app.use('/api/v1/*', rateLimit('/api/v1'));
+ */
+export function rateLimit(apiPrefix: string) {
+  return createMiddleware<AppEnv>(async function rateLimit(c, next) {
+    const policy = policiesFrom(c.env)[classify(c.req.method, c.req.path, apiPrefix)];
+    const ip = c.req.header('CF-Connecting-IP');
+    const key = policy.keyBy === 'ip' ? addressKey(ip) : partitionKey(c.var.principal, ip);
+    const acquire: Acquire = (request) => c.env.RATE_LIMITER.get(c.env.RATE_LIMITER.idFromName(key)).acquire(request);
+    const decision = await allowances.decide(key, policy, acquire, (work) => defer(c, work));
+    const fields = { 'RateLimit-Policy': policyField(policy), RateLimit: limitField(policy, decision) };
+
+    if (decision.unavailable) {
+      const err = new ServiceUnavailableError(
+        `The rate limiter cannot be reached, and ${policy.name} requests are refused until it answers. Retry in ${decision.retryAfterSeconds} s; if it persists, check /api/v1/health.`,
+      );
+      err.headers = { 'Retry-After': String(decision.retryAfterSeconds), 'RateLimit-Policy': fields['RateLimit-Policy'] };
+      throw err;
+    }
+    if (!decision.allowed) {
+      const err = new RateLimitedError(
+        decision.retryAfterSeconds,
+        `Too many ${policy.name} requests: up to ${policy.quota} per ${policy.windowSeconds} s. Retry after ${decision.retryAfterSeconds} s; the RateLimit header on every response shows what is left.`,
+      );
+      err.headers = { ...err.headers, ...fields };
+      // The draft's quota-exceeded problem names the violated policies (§5.1).
+      err.extensions = { ...err.extensions, 'violated-policies': [policy.name] };
+      throw err;
+    }
+
+    await next();
+    setFields(c.res, fields, c);
+  });
+}
+
+function defer(c: Context<AppEnv>, work: Promise<unknown>): void {
+  try {
+    c.executionCtx.waitUntil(work);
+  } catch {
+    // No execution context (the app called directly): the work still runs, unawaited.
+  }
+}
+
+/** Headers of a response built with `new Response` are mutable; a fetched one is not, so it is copied. */
+function setFields(res: Response, fields: Record<string, string>, c: Context<AppEnv>): void {
+  try {
+    for (const [name, value] of Object.entries(fields)) res.headers.set(name, value);
+  } catch {
+    const copy = new Response(res.body, res);
+    for (const [name, value] of Object.entries(fields)) copy.headers.set(name, value);
+    c.res = copy;
+  }
+}
