@@ -1,14 +1,8 @@
 import { z } from '@hono/zod-openapi';
 
-export const ACTIVITY_TYPES = [
-  'task.created',
-  'task.updated',
-  'task.completed',
-  'task.reopened',
-  'task.snoozed',
-  'task.deleted',
-  'preferences.updated',
-] as const;
+import { ACTIVITY_TYPES } from './activity-types';
+
+export { ACTIVITY_TYPES };
 
 /** One activity event as clients see it: in the intro page, over the feed socket, in the API. */
 export const activityEventSchema = z
