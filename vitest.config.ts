@@ -1,9 +1,12 @@
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
+import { buildWeb } from './scripts/build-web.ts';
 
 export const TEST_JWT_SECRET = 'test-secret-for-workerd-tests-only-0123456789';
 
 export default defineConfig(async () => {
+  // The worker reads dist/asset-manifest.json through the ASSETS binding; a fresh clone has no dist/.
+  await buildWeb({ ifStale: true, quiet: true });
   const migrations = await readD1Migrations('./drizzle/migrations');
   return {
     plugins: [
@@ -24,7 +27,7 @@ export default defineConfig(async () => {
       }),
     ],
     test: {
-      include: ['test/**/*.test.ts', 'worker/**/*.test.ts', 'durable-objects/**/*.test.ts'],
+      include: ['test/**/*.test.{ts,tsx}', 'worker/**/*.test.ts', 'durable-objects/**/*.test.ts'],
       exclude: ['test/e2e/**', 'node_modules/**'],
       setupFiles: ['./test/setup/apply-migrations.ts'],
       // Every request prints its JSON log line; show them only for the tests that fail.

@@ -14,7 +14,9 @@ import { docsApp } from './routes/docs';
 import { feedApi } from './routes/feed';
 import { healthApi } from './routes/health';
 import { introPageApi } from './routes/intro-page';
+import { loginApp } from './routes/login';
 import { metricsApi } from './routes/metrics';
+import { pageApp } from './routes/page';
 import { preferencesApi } from './routes/preferences';
 import { tasksApi } from './routes/tasks';
 
@@ -65,6 +67,8 @@ export function createApp() {
     servers: [{ url: '/' }],
   });
   app.route('/docs', docsApp);
+  app.route('/', pageApp);
+  app.route('/', loginApp);
 
   app.notFound((c) => problemResponse(c, new NotFoundError(`No route ${c.req.method} ${c.req.path}; see /api/v1/openapi.json.`)));
   app.onError(onError);

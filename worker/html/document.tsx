@@ -1,0 +1,86 @@
+import { renderToString } from 'preact-render-to-string';
+import { IntroPage, LoadingShell } from '../../web/components/intro-page';
+import { type DemoUser, LoginPage } from '../../web/components/login-page';
+import { SiteHeader } from '../../web/components/site-header';
+import { PAGE_DATA_ID, type PageData, THEME_CHOICES, type Theme } from '../../web/page-data';
+import type { Principal } from '../auth/principal';
+import type { AssetManifest } from './assets';
+
+export interface DocumentOptions {
+  nonce: string;
+  assets: AssetManifest | null;
+  /** The theme to paint before the data arrives (from the `foyer_theme` cookie), else the system's. */
+  themeHint?: Theme;
+  title: string;
+}
+
+/** The cookie the page sets when the theme changes: a hint so the streamed shell is painted right. */
+export const THEME_COOKIE = 'foyer_theme';
+
+export function parseTheme(value: string | undefined): Theme | undefined {
+  return THEME_CHOICES.find((t) => t === value);
+}
+
+const ESCAPES: Record<string, string> = { '<': '\\u003c', '>': '\\u003e', '&': '\\u0026', '\u2028': '\\u2028', '\u2029': '\\u2029' };
+
+/**
+ * JSON that is safe inside `<script type="application/json">`: no `<` can close the element or
+ * open a comment, whatever strings (task titles…) the data holds. JSON.parse restores them.
+ */
+export function jsonForScript(value: unknown): string {
+  return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (ch) => ESCAPES[ch]!);
+}
+
+function attr(value: string): string {
+  return value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+}
+
+function head({ nonce, assets, themeHint, title }: DocumentOptions): string {
+  return (
+    `<!doctype html><html lang="en" data-theme="${themeHint ?? 'system'}"><head><meta charset="utf-8">` +
+    '<meta name="viewport" content="width=device-width, initial-scale=1">' +
+    '<meta name="color-scheme" content="light dark">' +
+    // An empty icon: browsers otherwise request /favicon.ico, which the worker would answer 404.
+    '<link rel="icon" href="data:,">' +
+    `<title>${attr(title)}</title>` +
+    (assets ? `<link rel="stylesheet" href="${attr(assets.style)}">` : '') +
+    (assets ? `<link rel="modulepreload" href="${attr(assets.script)}" nonce="${attr(nonce)}">` : '') +
+    '</head><body><a class="skip-link" href="#main">Skip to main content</a>'
+  );
+}
+
+/** The first chunk of `/`: head, header and section skeletons; sent before any data is read. */
+export function renderPageShell(viewer: Principal, options: DocumentOptions): string {
+  return head(options) + renderToString(<SiteHeader viewer={viewer} />) + renderToString(<LoadingShell />);
+}
+
+/** The second chunk: the sections, the embedded data, the hydration script. */
+export function renderPageMain(data: PageData, { nonce, assets }: Pick<DocumentOptions, 'nonce' | 'assets'>): string {
+  return (
+    renderToString(<IntroPage data={data} />) +
+    `<script type="application/json" id="${PAGE_DATA_ID}">${jsonForScript(data)}</script>` +
+    (assets ? `<script type="module" src="${attr(assets.script)}" nonce="${attr(nonce)}"></script>` : '') +
+    '</body></html>'
+  );
+}
+
+/** The second chunk when the page could not be assembled at all. */
+export function renderPageFailure(message: string): string {
+  return `${renderToString(
+    <main id="main" class="page" tabIndex={-1}>
+      <div class="page-head">
+        <h1>Your page is unavailable</h1>
+      </div>
+      <p class="notice notice-error" role="alert">
+        {message}
+      </p>
+      <p>
+        <a href="/">Try again</a>
+      </p>
+    </main>,
+  )}</body></html>`;
+}
+
+export function renderLoginDocument(users: readonly DemoUser[], options: DocumentOptions & { message?: string }): string {
+  return `${head(options) + renderToString(<LoginPage users={users} message={options.message} />)}</body></html>`;
+}

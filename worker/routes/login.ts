@@ -1,0 +1,52 @@
+import { eq } from 'drizzle-orm';
+import { Hono } from 'hono';
+import { csrf } from 'hono/csrf';
+import { users } from '../../drizzle/schema';
+import { DEMO_USERS } from '../../drizzle/seed/demo-data';
+import { USER_ID_PATTERN } from '../auth/principal';
+import { endSession, loginEnabled, startSession } from '../auth/session';
+import { createDb } from '../db/client';
+import { NotFoundError } from '../errors';
+import { loadAssetManifest } from '../html/assets';
+import { renderLoginDocument } from '../html/document';
+import { htmlSecurityHeaders } from '../middleware/security-headers';
+import type { PageEnv } from './page';
+
+/**
+ * `GET /login` lists the demo users, `POST /login` (form field `user`) signs one in by setting
+ * the `foyer_session` cookie; local and dev environments only. Staging and production answer
+ * 404: people there arrive with a token from the identity provider (docs/web.md).
+ * `POST /logout` clears the cookie everywhere.
+ */
+export const loginApp = new Hono<PageEnv>();
+
+const DISABLED = 'Sign-in through /login exists only in the local and dev environments; elsewhere sign in with your identity provider.';
+
+loginApp.get('/login', htmlSecurityHeaders(), async (c) => {
+  if (!loginEnabled(c.env)) throw new NotFoundError(DISABLED);
+  const assets = await loadAssetManifest(c.env);
+  const message = c.req.query('error') === 'unknown-user' ? 'No such user here. Pick one of the demo users.' : undefined;
+  return c.html(
+    renderLoginDocument(DEMO_USERS, { nonce: c.get('secureHeadersNonce') ?? '', assets, title: 'Sign in · Foyer', message }),
+    200,
+    { 'Cache-Control': 'no-store' },
+  );
+});
+
+// csrf(): a form POST from another origin is refused (403), so no site can sign you in or out.
+loginApp.post('/login', csrf(), async (c) => {
+  if (!loginEnabled(c.env)) throw new NotFoundError(DISABLED);
+  const body = await c.req.parseBody();
+  const userId = typeof body.user === 'string' ? body.user : '';
+  const [user] = USER_ID_PATTERN.test(userId)
+    ? await createDb(c.env.DB).select({ id: users.id, role: users.role }).from(users).where(eq(users.id, userId)).limit(1)
+    : [];
+  if (!user) return c.redirect('/login?error=unknown-user', 303);
+  await startSession(c, { userId: user.id, role: user.role });
+  return c.redirect('/', 303);
+});
+
+loginApp.post('/logout', csrf(), (c) => {
+  endSession(c);
+  return c.redirect(loginEnabled(c.env) ? '/login' : '/', 303);
+});

@@ -1,0 +1,74 @@
+import { Hono } from 'hono';
+import { getCookie } from 'hono/cookie';
+import type { AppEnv } from '../app-env';
+import { endSession, readSession } from '../auth/session';
+import { createDb } from '../db/client';
+import { ProblemError } from '../errors';
+import { loadAssetManifest } from '../html/assets';
+import { parseTheme, renderPageFailure, renderPageMain, renderPageShell, THEME_COOKIE } from '../html/document';
+import { htmlSecurityHeaders, type NonceVariables } from '../middleware/security-headers';
+import { assembleIntroPage } from '../services/intro-page';
+
+export type PageEnv = { Bindings: Env; Variables: AppEnv['Variables'] & NonceVariables };
+
+/**
+ * `GET /`: the signed-in user's intro page, server-rendered with Preact and streamed in two
+ * chunks. The shell (head with the stylesheet and module preload, header, skeletons) leaves
+ * before any section is read, so the browser fetches assets and paints while the worker waits
+ * on KV/D1; the sections follow in the second chunk with the data the islands hydrate from.
+ */
+export const pageApp = new Hono<PageEnv>();
+
+pageApp.get('/', htmlSecurityHeaders(), async (c) => {
+  const viewer = await readSession(c);
+  if (!viewer) {
+    if (getCookie(c, 'foyer_session')) endSession(c);
+    return c.redirect('/login', 302);
+  }
+  const assets = await loadAssetManifest(c.env);
+  const nonce = c.get('secureHeadersNonce') ?? '';
+  const encoder = new TextEncoder();
+  const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
+  const writer = writable.getWriter();
+  const shell = renderPageShell(viewer, { nonce, assets, themeHint: parseTheme(getCookie(c, THEME_COOKIE)), title: 'Foyer' });
+
+  // Read the sections while the shell is on its way, not after.
+  const main = assembleIntroPage(createDb(c.env.DB), viewer.userId).then(
+    ({ page }) => renderPageMain({ page, viewer }, { nonce, assets }),
+    (err: unknown) => {
+      console.error(
+        JSON.stringify({
+          level: 'error',
+          msg: 'intro page failed',
+          requestId: c.get('requestId'),
+          userId: viewer.userId,
+          error: err instanceof Error ? err.message : String(err),
+        }),
+      );
+      return renderPageFailure(
+        err instanceof ProblemError && err.status === 404
+          ? 'Your account no longer exists. Sign out and sign in again.'
+          : 'Something went wrong on our side. Try again in a moment.',
+      );
+    },
+  );
+  // No waitUntil: the runtime keeps the request alive while its response body is being
+  // written; a waitUntil would only hold the isolate for a reader who already left.
+  void (async () => {
+    try {
+      await writer.write(encoder.encode(shell));
+      await writer.write(encoder.encode(await main));
+      await writer.close();
+    } catch (err) {
+      // The browser went away mid-stream; nothing is left to tell it.
+      await writer.abort(err).catch(() => {});
+    }
+  })();
+
+  return c.body(readable, 200, {
+    'Content-Type': 'text/html; charset=utf-8',
+    // Personal data: never stored by shared caches nor reused from the browser's back/forward cache key.
+    'Cache-Control': 'private, no-store',
+    Vary: 'Cookie',
+  });
+});
