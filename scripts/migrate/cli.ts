@@ -68,9 +68,10 @@ try {
   process.exit(1);
 }
 const commit = currentCommit();
+const shortCommit = (c: string) => c.replace(/^([0-9a-f]{12})[0-9a-f]*/, '$1');
 const who = actor();
 console.log(
-  `foyer migrate · env ${plan.env} · database ${plan.databaseName} (${plan.target.join(' ')}) · commit ${commit.slice(0, 12)}${dryRun ? ' · DRY RUN' : ''}`,
+  `foyer migrate · env ${plan.env} · database ${plan.databaseName} (${plan.target.join(' ')}) · commit ${shortCommit(commit)}${dryRun ? ' · DRY RUN' : ''}`,
 );
 
 const files = readdirSync(resolve(ROOT, plan.migrationsDir))
@@ -124,7 +125,7 @@ if (lint.changes.length) {
   const previousSchema = previous ? await schemaAt(previous.ref) : undefined;
   detail(`expand/contract against the previous release: ${previous ? `${previous.ref} (${previous.source})` : 'none (first release)'}`);
   const violations = checkExpandContract(lint.changes, {
-    current: { ref: commit.slice(0, 12), schema: expected },
+    current: { ref: shortCommit(commit), schema: expected },
     ...(previous && previousSchema ? { previous: { ref: previous.ref, schema: previousSchema } } : {}),
   });
   for (const v of violations) detail(v.message);
