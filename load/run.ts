@@ -25,7 +25,7 @@ import {
   REPORT_VERSION,
 } from './lib/report';
 import type { ScenarioContext } from './lib/scenario';
-import { type PhaseStats, round, summarize } from './lib/stats';
+import { type PhaseStats, round, roundNumbers, summarize } from './lib/stats';
 import { generatedUserIds, signUsers } from './lib/users';
 import { scenarios } from './scenarios';
 
@@ -171,12 +171,16 @@ async function main(): Promise<void> {
     log,
     note: (text) => notes.push(text),
     extra,
+    baselineAt: (connections, seconds) => baselineAt(connections, Math.min(seconds, 10)),
+    record: (phase) => phases.push(phase),
     async measure(name, o) {
       const seconds = Math.min(o.durationSec, 10);
       const baseline = o.baseline === false ? null : await baselineAt(o.connections, seconds);
       log(`${name}: ${o.connections} connections for ${o.durationSec} s`);
       const target = o.target === 'baseline' ? { url: runtime!.url, host: BASELINE_HOST } : { url };
-      const stats = summarize(await runHttpPhase({ ...target, connections: o.connections, durationSec: o.durationSec, next: o.next }));
+      const raw = await runHttpPhase({ ...target, connections: o.connections, durationSec: o.durationSec, next: o.next });
+      o.onRaw?.(raw);
+      const stats = summarize(raw);
       const phase = phaseReport(name, o.connections, o.durationSec, stats, o.target === 'baseline' ? stats : baseline);
       phases.push(phase);
       log(
@@ -276,7 +280,10 @@ async function main(): Promise<void> {
 
   console.log(`\n${renderTable(report)}\n`);
   for (const n of notes) console.log(`note: ${n}`);
-  if (Object.keys(extra).length) console.log(`\n${JSON.stringify(extra, null, 2)}`);
+  if (Object.keys(extra).length)
+    console.log(
+      `\n${JSON.stringify(extra, (k, v) => (Array.isArray(v) && v.length > 12 ? `[${v.length} points: see the report]` : roundNumbers(k, v)), 2)}`,
+    );
   if (comparisonText) console.log(`\n${comparisonText}`);
   console.log(`\nsaved ${relative(ROOT, `${base}.json`)} and ${relative(ROOT, `${base}.html`)}`);
   await stop(regressed ? 1 : 0);

@@ -11,6 +11,8 @@ export interface RequestSpec {
   path: string;
   headers?: Record<string, string>;
   body?: string;
+  /** Groups responses in the report (e.g. read / write); unlabelled requests are only counted in the total. */
+  label?: string;
 }
 
 export interface HttpPhaseOptions {
@@ -28,6 +30,8 @@ export async function runHttpPhase(options: HttpPhaseOptions): Promise<RawSample
   const latencies: number[] = [];
   const arrivals: number[] = [];
   const statusCodes: Record<string, number> = {};
+  const labels: (string | undefined)[] = [];
+  let labelled = false;
   let cacheSeen = 0;
   let cacheHits = 0;
   let errors = 0;
@@ -44,8 +48,12 @@ export async function runHttpPhase(options: HttpPhaseOptions): Promise<RawSample
         headers: options.host ? { host: options.host } : {},
         requests: [
           {
-            setupRequest: (req) => {
+            // `context` belongs to one connection and is read back when its response arrives
+            // (autocannon asks for the next request only after emitting the response).
+            setupRequest: (req, context: { label?: string }) => {
               const spec = options.next();
+              context.label = spec.label;
+              if (spec.label !== undefined) labelled = true;
               return {
                 ...req,
                 method: spec.method ?? 'GET',
@@ -57,6 +65,7 @@ export async function runHttpPhase(options: HttpPhaseOptions): Promise<RawSample
           },
         ],
         setupClient: (client) => {
+          const context = (client as unknown as { requestIterator: { context: { label?: string } } }).requestIterator;
           let cacheStatus: string | null = null;
           // The typings say IncomingHttpHeaders; at runtime autocannon passes the parser's { headers: [name, value, ...] }.
           client.on('headers', ((info: { headers: string[] }) => {
@@ -67,6 +76,7 @@ export async function runHttpPhase(options: HttpPhaseOptions): Promise<RawSample
           }) as never);
           client.on('response', (status: number, _bytes: number, latencyMs: number) => {
             latencies.push(latencyMs);
+            labels.push(context.context.label);
             arrivals.push((performance.now() - started) / 1000);
             statusCodes[status] = (statusCodes[status] ?? 0) + 1;
             if (cacheStatus !== null) {
@@ -89,6 +99,7 @@ export async function runHttpPhase(options: HttpPhaseOptions): Promise<RawSample
   return {
     latenciesMs: latencies,
     arrivalsSec: arrivals,
+    ...(labelled ? { labels } : {}),
     statusCodes,
     errors,
     cacheSeen,

@@ -3,7 +3,7 @@
  * (no script, no external asset, so it opens from disk and can be attached to an issue).
  */
 import { BASELINE_PHASE_PREFIX, type Comparison, type LoadReport, type PhaseReport } from './report';
-import { round } from './stats';
+import { round, roundNumbers } from './stats';
 
 const fmt = (n: number | null | undefined, unit = ''): string => (n == null || !Number.isFinite(n) ? '–' : `${round(n)}${unit}`);
 const pct = (n: number | null | undefined): string => (n == null ? '–' : `${round(n * 100)}%`);
@@ -178,7 +178,7 @@ export function renderHtml(report: LoadReport, comparison?: { text: string }): s
       )
     : '';
   const extraJson = Object.keys(report.extra).length
-    ? `<h2>Scenario figures</h2><pre>${escapeHtml(JSON.stringify(report.extra, null, 2))}</pre>`
+    ? `<h2>Scenario figures</h2><pre>${escapeHtml(JSON.stringify(report.extra, roundNumbers, 2))}</pre>`
     : '';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">

@@ -5,6 +5,7 @@
  */
 import type { RequestSpec } from './http-load';
 import type { PhaseReport } from './report';
+import type { PhaseStats, RawSample } from './stats';
 import type { LoadUser } from './users';
 
 export interface MeasureOptions {
@@ -13,6 +14,8 @@ export interface MeasureOptions {
   next: () => RequestSpec;
   /** Measure the hello-world worker at the same concurrency too (default true). */
   baseline?: boolean;
+  /** Receives the unsummarised sample (for figures like drift over time). */
+  onRaw?: (raw: RawSample) => void;
   /** Aim the phase at the baseline worker itself (the `baseline` scenario). */
   target?: 'foyer' | 'baseline';
 }
@@ -33,6 +36,10 @@ export interface ScenarioContext {
   extra: Record<string, unknown>;
   /** Runs one HTTP phase against Foyer, and the baseline at the same concurrency (cached per run). */
   measure(name: string, options: MeasureOptions): Promise<PhaseReport>;
+  /** The hello-world worker at this concurrency (measured once per run and concurrency). */
+  baselineAt(connections: number, durationSec: number): Promise<PhaseStats>;
+  /** Adds a phase a scenario measured with its own client (e.g. WebSocket writes) to the report. */
+  record(phase: PhaseReport): void;
   /** Visits every path once (a few at a time, within a time budget) so later requests meet warm caches. */
   warm(specs: RequestSpec[], concurrency?: number, budgetSec?: number): Promise<{ ok: number; failed: number }>;
   /** Restarts the worker with these variables on top of the defaults (local runtime only). */

@@ -10,6 +10,8 @@ export interface RawSample {
   /** Seconds since the phase started at which each response arrived (same order). */
   arrivalsSec: ArrayLike<number>;
   statusCodes: Record<string, number>;
+  /** Each response's request label (same order), when the phase labelled its requests. */
+  labels?: ArrayLike<string | undefined>;
   /** Connection errors and timeouts: requests that got no HTTP answer at all. */
   errors: number;
   /** Responses that carried a `Cache-Status` header, and those whose header said `hit`. */
@@ -42,6 +44,8 @@ export interface PhaseStats {
   cacheSeen: number;
   /** One point per whole second of the phase, for the charts. */
   series: { t: number; rps: number; p99: number }[];
+  /** Per request label (e.g. read / write), when the phase labelled its requests. */
+  byLabel?: Record<string, { requests: number; latencyMs: LatencySummary }>;
 }
 
 /** How a phase compares with the hello-world baseline at the same concurrency. */
@@ -107,7 +111,22 @@ export function summarize(raw: RawSample): PhaseStats {
     cacheHitRate: raw.cacheSeen > 0 ? raw.cacheHits / raw.cacheSeen : null,
     cacheSeen: raw.cacheSeen,
     series: perSecond(raw.latenciesMs, raw.arrivalsSec, raw.durationSec),
+    ...(raw.labels ? { byLabel: byLabel(raw.latenciesMs, raw.labels) } : {}),
   };
+}
+
+export function byLabel(latencies: ArrayLike<number>, labels: ArrayLike<string | undefined>) {
+  const groups = new Map<string, number[]>();
+  for (let i = 0; i < latencies.length; i++) {
+    const label = labels[i];
+    if (label === undefined) continue;
+    const group = groups.get(label);
+    if (group) group.push(latencies[i]!);
+    else groups.set(label, [latencies[i]!]);
+  }
+  return Object.fromEntries(
+    [...groups].map(([label, values]) => [label, { requests: values.length, latencyMs: summarizeLatencies(values) }]),
+  );
 }
 
 /** Buckets responses by the whole second they arrived in; seconds with no answer show 0 RPS. */
@@ -148,3 +167,6 @@ export function round(n: number): number {
   if (!Number.isFinite(n)) return n;
   return Math.abs(n) >= 100 ? Math.round(n) : Math.round(n * 100) / 100;
 }
+
+/** A JSON.stringify replacer that rounds every number like `round`. */
+export const roundNumbers = (_key: string, value: unknown): unknown => (typeof value === 'number' ? round(value) : value);

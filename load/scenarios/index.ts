@@ -1,5 +1,12 @@
 import type { Scenario } from '../lib/scenario';
+import { feed } from './feed';
+import { mixed } from './mixed';
 import { baseline, normal, page, peak } from './pages';
+import { ratelimit } from './ratelimit';
+import { soak } from './soak';
+import { stress } from './stress';
 
 /** Every scenario `npm run load -- <name>` knows, by name. */
-export const scenarios: Record<string, Scenario> = Object.fromEntries([baseline, normal, peak, page].map((s) => [s.name, s]));
+export const scenarios: Record<string, Scenario> = Object.fromEntries(
+  [baseline, normal, peak, stress, soak, feed, mixed, page, ratelimit].map((s) => [s.name, s]),
+);

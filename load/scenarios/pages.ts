@@ -21,7 +21,7 @@ export function randomIntroPages(ctx: ScenarioContext, seed = 1): () => RequestS
   return () => introPage(ctx.users[Math.floor(random() * ctx.users.length)]!);
 }
 
-async function warmIntroPages(ctx: ScenarioContext): Promise<void> {
+export async function warmIntroPages(ctx: ScenarioContext): Promise<void> {
   const started = performance.now();
   const { ok, failed } = await ctx.warm(ctx.users.map(introPage));
   ctx.log(`warmed ${ok} intro pages (${failed} failed) in ${((performance.now() - started) / 1000).toFixed(1)} s`);

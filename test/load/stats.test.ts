@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { baselineRatio, isCacheHit, percentile, perSecond, ratio, summarize, summarizeLatencies } from '../../load/lib/stats';
+import { baselineRatio, byLabel, isCacheHit, percentile, perSecond, ratio, summarize, summarizeLatencies } from '../../load/lib/stats';
 
 describe('percentile (nearest rank)', () => {
   const sorted = Float64Array.from({ length: 100 }, (_, i) => i + 1); // 1..100
@@ -71,6 +71,15 @@ describe('summaries', () => {
       { t: 1, rps: 0, p99: 0 },
       { t: 2, rps: 1, p99: 6 },
     ]);
+  });
+});
+
+describe('per-label summaries', () => {
+  it('groups labelled responses and skips unlabelled ones', () => {
+    expect(byLabel([1, 2, 3, 40], ['read', 'read', undefined, 'write'])).toEqual({
+      read: { requests: 2, latencyMs: { p50: 1, p95: 2, p99: 2, max: 2, mean: 1.5 } },
+      write: { requests: 1, latencyMs: { p50: 40, p95: 40, p99: 40, max: 40, mean: 40 } },
+    });
   });
 });
 

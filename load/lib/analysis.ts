@@ -1,0 +1,113 @@
+/**
+ * Figures derived from several phases or over time: the stress knee, soak drift, memory trend.
+ * Pure, like stats.ts, so it is tested inside workerd.
+ */
+import { type LatencySummary, ratio, summarizeLatencies } from './stats';
+
+export interface StressLimits {
+  /** A step whose p99 exceeds this is past the knee. */
+  maxP99Ms: number;
+  /** A step whose share of failed requests exceeds this is past the knee. */
+  maxErrorRate: number;
+}
+export const DEFAULT_STRESS_LIMITS: StressLimits = { maxP99Ms: 1000, maxErrorRate: 0.01 };
+
+export interface StressStep {
+  connections: number;
+  rps: number;
+  p50: number;
+  p99: number;
+  errorRate: number;
+  /** RPS ÷ baseline RPS at the same concurrency. */
+  rpsRatio: number | null;
+  p99Ratio: number | null;
+}
+
+/** Why a step is past the knee, or null when it is within the limits. */
+export function breach(step: StressStep, limits: StressLimits = DEFAULT_STRESS_LIMITS): string | null {
+  if (step.errorRate > limits.maxErrorRate) return `error rate ${(step.errorRate * 100).toFixed(1)}% > ${limits.maxErrorRate * 100}%`;
+  if (step.p99 > limits.maxP99Ms) return `p99 ${Math.round(step.p99)} ms > ${limits.maxP99Ms} ms`;
+  return null;
+}
+
+export interface Knee {
+  /** The highest concurrency still within the limits; null when even the first step broke them. */
+  knee: StressStep | null;
+  /** The first step past the limits; null when the ramp ended without breaking them. */
+  broke: StressStep | null;
+  reason: string;
+  /** The step with the most throughput, wherever it fell. */
+  peakRps: StressStep | null;
+}
+
+export function findKnee(steps: StressStep[], limits: StressLimits = DEFAULT_STRESS_LIMITS): Knee {
+  let knee: StressStep | null = null;
+  let broke: StressStep | null = null;
+  let reason = `the ramp ended at ${steps.at(-1)?.connections ?? 0} connections within the limits (p99 ≤ ${limits.maxP99Ms} ms, errors ≤ ${limits.maxErrorRate * 100}%)`;
+  for (const step of steps) {
+    const why = breach(step, limits);
+    if (why) {
+      broke = step;
+      reason = `at ${step.connections} connections: ${why}`;
+      break;
+    }
+    knee = step;
+  }
+  const peakRps = steps.reduce<StressStep | null>((best, s) => (best === null || s.rps > best.rps ? s : best), null);
+  return { knee, broke, reason, peakRps };
+}
+
+export interface Drift {
+  windowSec: number;
+  first: LatencySummary;
+  last: LatencySummary;
+  /** last ÷ first: 1 = no drift, 1.5 = 50 % slower at the end. */
+  p50: number | null;
+  p99: number | null;
+  /** Throughput in the last window ÷ the first. */
+  rps: number | null;
+}
+
+/** Compares the first and the last `fraction` of a long phase (at least one second each). */
+export function latencyDrift(latencies: ArrayLike<number>, arrivalsSec: ArrayLike<number>, durationSec: number, fraction = 0.1): Drift {
+  const windowSec = Math.max(1, durationSec * fraction);
+  const first: number[] = [];
+  const last: number[] = [];
+  for (let i = 0; i < latencies.length; i++) {
+    const t = arrivalsSec[i]!;
+    if (t < windowSec) first.push(latencies[i]!);
+    else if (t >= durationSec - windowSec) last.push(latencies[i]!);
+  }
+  const a = summarizeLatencies(first);
+  const b = summarizeLatencies(last);
+  return { windowSec, first: a, last: b, p50: ratio(b.p50, a.p50), p99: ratio(b.p99, a.p99), rps: ratio(last.length, first.length) };
+}
+
+export interface MemoryTrend {
+  samples: number;
+  startMb: number;
+  endMb: number;
+  maxMb: number;
+  /** Least-squares slope over the whole run, MB per minute (leak indicator). */
+  slopeMbPerMin: number;
+}
+
+export function memoryTrend(samples: { t: number; rssMb: number }[]): MemoryTrend | null {
+  if (samples.length === 0) return null;
+  const n = samples.length;
+  const meanT = samples.reduce((s, p) => s + p.t, 0) / n;
+  const meanM = samples.reduce((s, p) => s + p.rssMb, 0) / n;
+  let num = 0;
+  let den = 0;
+  for (const p of samples) {
+    num += (p.t - meanT) * (p.rssMb - meanM);
+    den += (p.t - meanT) ** 2;
+  }
+  return {
+    samples: n,
+    startMb: samples[0]!.rssMb,
+    endMb: samples[n - 1]!.rssMb,
+    maxMb: Math.max(...samples.map((p) => p.rssMb)),
+    slopeMbPerMin: den === 0 ? 0 : (num / den) * 60,
+  };
+}

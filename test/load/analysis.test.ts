@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { breach, findKnee, latencyDrift, memoryTrend, type StressStep } from '../../load/lib/analysis';
+
+const step = (connections: number, rps: number, p99: number, errorRate = 0): StressStep => ({
+  connections,
+  rps,
+  p50: p99 / 3,
+  p99,
+  errorRate,
+  rpsRatio: null,
+  p99Ratio: null,
+});
+
+describe('the stress knee', () => {
+  it('is the last step within p99 ≤ 1 s and errors ≤ 1%, and names what broke next', () => {
+    const knee = findKnee([step(10, 100, 200), step(25, 180, 600), step(50, 190, 1400), step(100, 150, 3000)]);
+    expect(knee.knee?.connections).toBe(25);
+    expect(knee.broke?.connections).toBe(50);
+    expect(knee.reason).toBe('at 50 connections: p99 1400 ms > 1000 ms');
+    expect(knee.peakRps?.connections).toBe(50);
+  });
+
+  it('stops at errors before latency', () => {
+    expect(breach(step(50, 1, 10, 0.02))).toBe('error rate 2.0% > 1%');
+    expect(breach(step(50, 1, 10, 0.01))).toBeNull();
+    expect(findKnee([step(10, 5, 10, 0.5)]).knee).toBeNull();
+  });
+
+  it('says so when the ramp never broke the limits', () => {
+    const knee = findKnee([step(10, 100, 20), step(25, 200, 30)]);
+    expect(knee.knee?.connections).toBe(25);
+    expect(knee.broke).toBeNull();
+    expect(knee.reason).toMatch(/ended at 25 connections within the limits/);
+    expect(findKnee([]).peakRps).toBeNull();
+  });
+});
+
+describe('soak drift', () => {
+  it('compares the first and the last tenth of the run', () => {
+    // 100 s: 10 ms at the start, 30 ms at the end, the middle ignored.
+    const arrivals = [1, 2, 5, 50, 60, 91, 95, 99];
+    const latencies = [10, 10, 10, 500, 500, 30, 30, 30];
+    const drift = latencyDrift(latencies, arrivals, 100);
+    expect(drift.windowSec).toBe(10);
+    expect(drift.first.p50).toBe(10);
+    expect(drift.last.p50).toBe(30);
+    expect(drift.p50).toBe(3);
+    expect(drift.rps).toBe(1);
+  });
+
+  it('gives null ratios when a window is empty', () => {
+    expect(latencyDrift([5], [50], 100).p99).toBeNull();
+  });
+});
+
+describe('memory trend', () => {
+  it('fits MB per minute by least squares', () => {
+    const trend = memoryTrend([
+      { t: 0, rssMb: 100 },
+      { t: 30, rssMb: 105 },
+      { t: 60, rssMb: 110 },
+    ]);
+    expect(trend).toEqual({ samples: 3, startMb: 100, endMb: 110, maxMb: 110, slopeMbPerMin: 10 });
+  });
+
+  it('is flat for one sample and absent for none', () => {
+    expect(memoryTrend([{ t: 0, rssMb: 90 }])?.slopeMbPerMin).toBe(0);
+    expect(memoryTrend([])).toBeNull();
+  });
+});
