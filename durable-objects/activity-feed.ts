@@ -1,5 +1,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import { createDb, type Database } from '../worker/db/client';
+import { flushIfDue } from '../worker/observability/flush';
+import { metrics } from '../worker/observability/metrics';
 import type { ActivityEvent } from '../worker/schemas/activity-event';
 import {
   encodeFeedMessage,
@@ -172,11 +174,15 @@ export class ActivityFeed extends DurableObject<Env> {
     this.ctx.acceptWebSocket(server);
     server.serializeAttachment({ userId: connection.userId, cursor: after, expiresAt: connection.expiresAt } satisfies SocketState);
     server.send(encodeFeedMessage({ type: 'ready', lastEventId: this.#head }));
+    metrics.websocketOpened();
+    metrics.websocketMessages('out');
     this.#pump(server);
+    await flushIfDue(this.env);
     return new Response(null, { status: 101, webSocket: client });
   }
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    metrics.websocketMessages('in');
     if (typeof message !== 'string') return close(ws, FEED_CLOSE.policy, 'Send JSON text frames: {"type":"ping"} or {"type":"sync"}.');
     if (message.length > MAX_CLIENT_MESSAGE_BYTES || new TextEncoder().encode(message).byteLength > MAX_CLIENT_MESSAGE_BYTES) {
       return close(ws, FEED_CLOSE.policy, `Messages are limited to ${MAX_CLIENT_MESSAGE_BYTES} bytes.`);
@@ -185,7 +191,10 @@ export class ActivityFeed extends DurableObject<Env> {
     if (!parsed) return close(ws, FEED_CLOSE.policy, 'Unknown message; send {"type":"ping"} or {"type":"sync"}.');
     const state = stateOf(ws);
     if (!state || this.#expired(ws, state)) return;
-    if (parsed.type === 'ping') return void send(ws, FEED_PONG);
+    if (parsed.type === 'ping') {
+      if (send(ws, FEED_PONG)) metrics.websocketMessages('out');
+      return;
+    }
     // sync: the client suspects a miss (e.g. a tab back from the background); check D1, then resend from its cursor.
     if (Date.now() - this.#lastSyncAt >= SYNC_MIN_INTERVAL_MS) {
       this.#lastSyncAt = Date.now();
@@ -193,13 +202,15 @@ export class ActivityFeed extends DurableObject<Env> {
       await this.#catchUp().catch((err: unknown) => log('feed sync failed', state.userId, err));
     }
     if (ws.readyState !== WebSocket.OPEN) return;
-    send(ws, encodeFeedMessage({ type: 'ready', lastEventId: this.#head }));
+    if (send(ws, encodeFeedMessage({ type: 'ready', lastEventId: this.#head }))) metrics.websocketMessages('out');
     this.#pump(ws);
   }
 
   override async webSocketClose(ws: WebSocket): Promise<void> {
     // Since compatibility date 2026-04-07 the runtime answers the peer's Close frame itself.
     this.#replaying.delete(ws);
+    metrics.websocketClosed();
+    await flushIfDue(this.env);
   }
 
   override async webSocketError(ws: WebSocket, error: unknown): Promise<void> {
@@ -316,6 +327,7 @@ export class ActivityFeed extends DurableObject<Env> {
         ws.send(row.frame);
         cursor = row.id;
       }
+      metrics.websocketMessages('out', cursor - state.cursor);
       ws.serializeAttachment({ ...state, cursor } satisfies SocketState);
     } catch (err) {
       this.#drop(ws, err);
@@ -344,6 +356,7 @@ export class ActivityFeed extends DurableObject<Env> {
             ws.send(encodeFeedMessage({ type: 'event', event }));
             cursor = event.id;
           }
+          metrics.websocketMessages('out', cursor - state.cursor);
           ws.serializeAttachment({ ...state, cursor } satisfies SocketState);
         }
       } catch (err) {

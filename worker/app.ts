@@ -10,6 +10,7 @@ import { identify } from './middleware/authenticate';
 import { observe } from './middleware/observe';
 import { rateLimit } from './middleware/rate-limit';
 import { requireJson } from './middleware/require-json';
+import { adminPage } from './routes/admin-page';
 import { docsApp } from './routes/docs';
 import { feedApi } from './routes/feed';
 import { healthApi } from './routes/health';
@@ -69,6 +70,7 @@ export function createApp() {
   app.route('/docs', docsApp);
   app.route('/', pageApp);
   app.route('/', loginApp);
+  app.route('/admin', adminPage);
 
   app.notFound((c) => problemResponse(c, new NotFoundError(`No route ${c.req.method} ${c.req.path}; see /api/v1/openapi.json.`)));
   app.onError(onError);

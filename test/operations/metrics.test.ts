@@ -3,7 +3,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { CATALOG } from '../../worker/observability/catalog';
 import { metricsStore } from '../../worker/observability/flush';
 import { authHeaders } from '../helpers/auth';
-import { call } from '../helpers/http';
+import { openFeed } from '../helpers/feed';
+import { call, json } from '../helpers/http';
 import { assertHistogramsWellFormed, parsePrometheus } from '../helpers/prometheus';
 import { seed } from '../helpers/seed';
 
@@ -14,7 +15,7 @@ type Summary = {
     routes: { method: string; route: string; requests: number; errors: number; clientErrors: number; p95Ms: number | null }[];
   };
   cache: { hitRate: number | null; layers: { layer: string; hits: number; misses: number }[] };
-  websocket: { open: number; opened: number; messagesOut: number };
+  websocket: { open: number; opened: number; closed: number; messagesIn: number; messagesOut: number };
   d1: { queries: number };
   timeline: { at: string; requests: number }[];
 };
@@ -99,6 +100,29 @@ describe('GET /api/v1/metrics', () => {
     expect(layer).toMatchObject({ hits: 9, misses: 1 });
     expect(after.websocket.open - before.websocket.open).toBe(2);
     expect(after.websocket.messagesOut - before.websocket.messagesOut).toBe(7);
+  });
+
+  it('counts live feed connections and messages, recorded inside the feed objects', async () => {
+    const before = await summary();
+    const feed = await openFeed('bob');
+    await feed.ready();
+    const write = await call('/api/v1/tasks', json({ title: 'counted by the feed' }, await authHeaders('bob')));
+    expect(write.status).toBe(201);
+    await feed.until((m) => m.some((x) => x.type === 'event'), 'the event');
+    feed.ws.send(JSON.stringify({ type: 'sync' }));
+    await feed.until((m) => m.filter((x) => x.type === 'ready').length >= 2, 'the answer to sync');
+
+    const during = await eventually((s) => s.websocket.messagesIn > before.websocket.messagesIn);
+    expect(during.websocket.opened - before.websocket.opened).toBe(1);
+    expect(during.websocket.open - before.websocket.open).toBe(1);
+    expect(during.websocket.messagesIn - before.websocket.messagesIn).toBe(1);
+    // ready, the event, ready again.
+    expect(during.websocket.messagesOut - before.websocket.messagesOut).toBeGreaterThanOrEqual(3);
+
+    feed.ws.close(1000, 'done');
+    const after = await eventually((s) => s.websocket.closed > before.websocket.closed);
+    expect(after.websocket.closed - before.websocket.closed).toBe(1);
+    expect(after.websocket.open).toBe(before.websocket.open);
   });
 
   it('renders Prometheus text that a strict parser accepts, by ?format and by Accept', async () => {

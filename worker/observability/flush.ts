@@ -30,8 +30,7 @@ let scheduled = false;
  */
 export function scheduleFlush(env: MetricsEnv, waitUntil: WaitUntil): void {
   if (scheduled || !hasPending()) return;
-  const configured = Number(env.METRICS_FLUSH_MS);
-  const delayMs = env.METRICS_FLUSH_MS !== undefined && configured >= 0 ? configured : DEFAULT_FLUSH_DELAY_MS;
+  const delayMs = flushDelayMs(env);
   scheduled = true;
   waitUntil(
     (async () => {
@@ -45,10 +44,29 @@ export function scheduleFlush(env: MetricsEnv, waitUntil: WaitUntil): void {
   );
 }
 
+let lastFlushAt = 0;
+
+/**
+ * For Durable Objects, which must not keep background work alive (it holds the object
+ * awake and blocks eviction): flushes inside the handler that is running anyway, awaited,
+ * and only when METRICS_FLUSH_MS has passed since this isolate's last flush. Points of an
+ * object that then goes quiet wait for the next event in the isolate.
+ */
+export async function flushIfDue(env: MetricsEnv): Promise<void> {
+  if (!hasPending() || Date.now() - lastFlushAt < flushDelayMs(env)) return;
+  await flushMetrics(env);
+}
+
+function flushDelayMs(env: MetricsEnv): number {
+  const configured = Number(env.METRICS_FLUSH_MS);
+  return env.METRICS_FLUSH_MS !== undefined && configured >= 0 ? configured : DEFAULT_FLUSH_DELAY_MS;
+}
+
 /** Sends what is buffered now. A failed send puts the points back for the next flush. */
 export async function flushMetrics(env: MetricsEnv): Promise<void> {
   const batch = takeBatch();
   if (!batch) return;
+  lastFlushAt = Date.now();
   writeAnalytics(env.ANALYTICS, batch);
   try {
     await metricsStore(env).ingest(batch);

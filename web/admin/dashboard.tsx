@@ -1,0 +1,164 @@
+import type { MetricsSummary } from '../../worker/observability/summary';
+import type { HealthReport } from '../../worker/services/health';
+import { LineChart } from './charts';
+import { format } from './format';
+import { LIVE_SCRIPT } from './live';
+import { DASHBOARD_STYLE } from './style';
+
+/** The alert thresholds of docs/operations.md, drawn on the charts. */
+export const THRESHOLDS = { p95Ms: 200, errorRate: 0.01, cacheHitRate: 0.85 } as const;
+
+export interface DashboardProps {
+  health: HealthReport;
+  /** Null when the metrics store did not answer; the page says so and keeps polling. */
+  metrics: MetricsSummary | null;
+  nonce: string;
+  operator: string;
+}
+
+function Stat({ label, bind, value }: { label: string; bind: string; value: string }) {
+  return (
+    <div class="stat">
+      <dt>{label}</dt>
+      <dd data-m={bind}>{value}</dd>
+    </div>
+  );
+}
+
+/** GET /admin: health, latency, cache and feed at a glance, refreshed live by LIVE_SCRIPT. */
+export function Dashboard({ health, metrics, nonce, operator }: DashboardProps) {
+  const m = metrics;
+  const timeline = m?.timeline ?? [];
+  return (
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <meta name="robots" content="noindex" />
+        <title>Foyer operations</title>
+        <style nonce={nonce} dangerouslySetInnerHTML={{ __html: DASHBOARD_STYLE }} />
+      </head>
+      <body>
+        <header>
+          <h1>Foyer operations</h1>
+          <p>
+            Signed in as {operator}.{' '}
+            <span data-live-status aria-live="polite">
+              Live updates start in 5 s.
+            </span>
+          </p>
+        </header>
+        <main>
+          <section aria-labelledby="health-h">
+            <h2 id="health-h">
+              Health: <span data-h="status">{health.status}</span>
+            </h2>
+            <ul class="checks">
+              {Object.entries(health.checks).map(([name, check]) => (
+                <li key={name} data-check={`checks.${name}`} data-status={check.status}>
+                  <strong>{name}</strong> <span data-h={`checks.${name}.status`}>{check.status}</span>{' '}
+                  <span data-h={`checks.${name}.latencyMs|ms`}>{format.ms(check.latencyMs)}</span>
+                </li>
+              ))}
+            </ul>
+          </section>
+
+          {m === null ? (
+            <p class="notice" role="status">
+              The metrics store did not answer; figures appear when it does.
+            </p>
+          ) : null}
+
+          <section aria-labelledby="traffic-h">
+            <h2 id="traffic-h">Last {m?.windowMinutes ?? 30} minutes</h2>
+            <dl class="stats">
+              <Stat label="Requests" bind="http.requests" value={format.n(m?.http.requests)} />
+              <Stat label="Error rate (5xx)" bind="http.errorRate|pct" value={format.pct(m?.http.errorRate)} />
+              <Stat label="Latency p50" bind="http.p50Ms|ms" value={format.ms(m?.http.p50Ms)} />
+              <Stat label="Latency p95" bind="http.p95Ms|ms" value={format.ms(m?.http.p95Ms)} />
+              <Stat label="Latency p99" bind="http.p99Ms|ms" value={format.ms(m?.http.p99Ms)} />
+              <Stat label="Cache hit rate" bind="cache.hitRate|pct" value={format.pct(m?.cache.hitRate)} />
+              <Stat label="Feed connections open" bind="websocket.open" value={format.n(m?.websocket.open)} />
+              <Stat label="Feed messages out" bind="websocket.messagesOut" value={format.n(m?.websocket.messagesOut)} />
+              <Stat label="Rate-limit rejections" bind="rateLimit.rejections" value={format.n(m?.rateLimit.rejections)} />
+              <Stat label="D1 p95" bind="d1.p95Ms|ms" value={format.ms(m?.d1.p95Ms)} />
+            </dl>
+            <div class="charts">
+              <LineChart series="requests" title="Requests per minute" unit="n" values={timeline.map((t) => t.requests)} />
+              <LineChart series="p95Ms" title="Latency p95" unit="ms" values={timeline.map((t) => t.p95Ms)} threshold={THRESHOLDS.p95Ms} />
+              <LineChart
+                series="cacheHitRate"
+                title="Cache hit rate"
+                unit="pct"
+                max={1}
+                values={timeline.map((t) => t.cacheHitRate)}
+                threshold={THRESHOLDS.cacheHitRate}
+              />
+            </div>
+          </section>
+
+          <section aria-labelledby="routes-h">
+            <h2 id="routes-h">Routes</h2>
+            <table>
+              <caption>Busiest routes in the window; latency from fixed histogram buckets.</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Route</th>
+                  <th scope="col">Requests</th>
+                  <th scope="col">Errors</th>
+                  <th scope="col">p50</th>
+                  <th scope="col">p95</th>
+                  <th scope="col">p99</th>
+                </tr>
+              </thead>
+              <tbody data-routes>
+                {(m?.http.routes ?? []).slice(0, 15).map((r) => (
+                  <tr key={`${r.method} ${r.route}`}>
+                    <td>
+                      {r.method} {r.route}
+                    </td>
+                    <td>{format.n(r.requests)}</td>
+                    <td>{format.pct(r.errorRate)}</td>
+                    <td>{format.ms(r.p50Ms)}</td>
+                    <td>{format.ms(r.p95Ms)}</td>
+                    <td>{format.ms(r.p99Ms)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </section>
+        </main>
+        <footer>
+          <p>
+            Raw figures: <a href="/api/v1/metrics">/api/v1/metrics</a> (JSON), <a href="/api/v1/metrics?format=prometheus">Prometheus</a>,{' '}
+            <a href="/api/v1/health">/api/v1/health</a>. Thresholds and how to read this page: docs/operations.md.
+          </p>
+        </footer>
+        <script nonce={nonce} dangerouslySetInnerHTML={{ __html: LIVE_SCRIPT }} />
+      </body>
+    </html>
+  );
+}
+
+/** The 403 page for a signed-in non-admin. */
+export function Forbidden({ nonce, user }: { nonce: string; user: string }) {
+  return (
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>Not allowed · Foyer operations</title>
+        <style nonce={nonce} dangerouslySetInnerHTML={{ __html: DASHBOARD_STYLE }} />
+      </head>
+      <body>
+        <main>
+          <h1>Operators only</h1>
+          <p>
+            You are signed in as {user}, who does not have the admin role. Ask an operator for access, or go back to{' '}
+            <a href="/">your intro page</a>.
+          </p>
+        </main>
+      </body>
+    </html>
+  );
+}

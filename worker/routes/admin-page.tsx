@@ -1,0 +1,62 @@
+import { Hono } from 'hono';
+import { getCookie } from 'hono/cookie';
+import { renderToString } from 'preact-render-to-string';
+import { Dashboard, Forbidden } from '../../web/admin/dashboard';
+import type { AppEnv } from '../app-env';
+import type { Principal } from '../auth/principal';
+import { verifyToken } from '../auth/verify-token';
+import { ForbiddenError, UnauthorizedError } from '../errors';
+import { SESSION_COOKIE, tokenFrom } from '../middleware/authenticate';
+import { htmlSecurityHeaders } from '../middleware/html-security';
+import { flushMetrics, metricsStore } from '../observability/flush';
+import { type MetricsSummary, summarize } from '../observability/summary';
+import { checkHealth } from '../services/health';
+
+/** Minutes the dashboard shows; its script polls the same window. */
+const DASHBOARD_MINUTES = 30;
+const LOGIN = `/login?next=${encodeURIComponent('/admin')}`;
+
+/** The signed-in principal, or null when there is no usable session (absent, malformed, expired). */
+async function sessionOf(authorization: string | undefined, cookie: string | undefined, env: Env): Promise<Principal | null> {
+  try {
+    const token = tokenFrom(authorization, cookie);
+    return token ? await verifyToken(token, env) : null;
+  } catch (err) {
+    if (err instanceof UnauthorizedError) return null;
+    throw err;
+  }
+}
+
+async function recentMetrics(env: Env): Promise<MetricsSummary | null> {
+  try {
+    await flushMetrics(env);
+    return summarize(await metricsStore(env).snapshot(DASHBOARD_MINUTES));
+  } catch (err) {
+    console.error(JSON.stringify({ level: 'error', msg: 'dashboard could not read metrics', error: String(err) }));
+    return null;
+  }
+}
+
+/**
+ * GET /admin: the operators' dashboard, server-rendered with Preact. Without a session the
+ * answer is a redirect to /login; a signed-in non-admin gets 403, as an HTML page when the
+ * client accepts HTML (a browser) and as problem+json otherwise.
+ */
+export const adminPage = new Hono<AppEnv>();
+adminPage.use('*', htmlSecurityHeaders());
+
+adminPage.get('/', async (c) => {
+  c.header('Cache-Control', 'no-store');
+  const principal = await sessionOf(c.req.header('Authorization'), getCookie(c, SESSION_COOKIE), c.env);
+  if (!principal) return c.redirect(LOGIN, 302);
+  c.set('principal', principal);
+  const nonce = c.get('secureHeadersNonce') ?? '';
+  if (principal.role !== 'admin') {
+    // A person gets a page; a program gets the contract's problem+json.
+    if (!/\btext\/html\b/i.test(c.req.header('Accept') ?? '')) throw new ForbiddenError('The dashboard is for operators (role admin).');
+    return c.html(`<!doctype html>${renderToString(<Forbidden nonce={nonce} user={principal.userId} />)}`, 403);
+  }
+  const [health, metrics] = await Promise.all([checkHealth(c.env, c.get('requestId')), recentMetrics(c.env)]);
+  const page = renderToString(<Dashboard health={health} metrics={metrics} nonce={nonce} operator={principal.userId} />);
+  return c.html(`<!doctype html>${page}`, 200);
+});
