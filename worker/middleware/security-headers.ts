@@ -7,13 +7,14 @@ import { NONCE, secureHeaders } from 'hono/secure-headers';
  * it; scripts otherwise come only from our own origin (Workers Static Assets).
  * https://developers.cloudflare.com/workers/examples/security-headers/
  */
-export function htmlSecurityHeaders(options: { allowInlineStyles?: boolean } = {}): MiddlewareHandler {
+export function htmlSecurityHeaders(options: { allowInlineStyles?: boolean; styleNonce?: boolean } = {}): MiddlewareHandler {
   return secureHeaders({
     contentSecurityPolicy: {
       defaultSrc: ["'self'"],
       scriptSrc: [NONCE, "'self'"],
       // Swagger UI writes style attributes; our own page needs none.
-      styleSrc: options.allowInlineStyles ? ["'self'", "'unsafe-inline'"] : ["'self'"],
+      // The admin dashboard inlines its one stylesheet with the nonce (`styleNonce`).
+      styleSrc: options.allowInlineStyles ? ["'self'", "'unsafe-inline'"] : options.styleNonce ? [NONCE, "'self'"] : ["'self'"],
       imgSrc: ["'self'", 'data:'],
       fontSrc: ["'self'"],
       // 'self' covers ws:/wss: to the same host for the live feed (CSP Level 3).

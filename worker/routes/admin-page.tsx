@@ -7,14 +7,13 @@ import type { Principal } from '../auth/principal';
 import { verifyToken } from '../auth/verify-token';
 import { ForbiddenError, UnauthorizedError } from '../errors';
 import { SESSION_COOKIE, tokenFrom } from '../middleware/authenticate';
-import { htmlSecurityHeaders } from '../middleware/html-security';
+import { htmlSecurityHeaders } from '../middleware/security-headers';
 import { flushMetrics, metricsStore } from '../observability/flush';
 import { type MetricsSummary, summarize } from '../observability/summary';
 import { checkHealth } from '../services/health';
 
 /** Minutes the dashboard shows; its script polls the same window. */
 const DASHBOARD_MINUTES = 30;
-const LOGIN = `/login?next=${encodeURIComponent('/admin')}`;
 
 /** The signed-in principal, or null when there is no usable session (absent, malformed, expired). */
 async function sessionOf(authorization: string | undefined, cookie: string | undefined, env: Env): Promise<Principal | null> {
@@ -43,12 +42,12 @@ async function recentMetrics(env: Env): Promise<MetricsSummary | null> {
  * client accepts HTML (a browser) and as problem+json otherwise.
  */
 export const adminPage = new Hono<AppEnv>();
-adminPage.use('*', htmlSecurityHeaders());
+adminPage.use('*', htmlSecurityHeaders({ styleNonce: true }));
 
 adminPage.get('/', async (c) => {
   c.header('Cache-Control', 'no-store');
   const principal = await sessionOf(c.req.header('Authorization'), getCookie(c, SESSION_COOKIE), c.env);
-  if (!principal) return c.redirect(LOGIN, 302);
+  if (!principal) return c.redirect('/login', 302);
   c.set('principal', principal);
   const nonce = c.get('secureHeadersNonce') ?? '';
   if (principal.role !== 'admin') {
