@@ -15,6 +15,7 @@ type Summary = {
     routes: { method: string; route: string; requests: number; errors: number; clientErrors: number; p95Ms: number | null }[];
   };
   cache: { hitRate: number | null; layers: { layer: string; hits: number; misses: number }[] };
+  rateLimit: { rejections: number };
   websocket: { open: number; opened: number; closed: number; messagesIn: number; messagesOut: number };
   d1: { queries: number };
   timeline: { at: string; requests: number }[];
@@ -79,6 +80,19 @@ describe('GET /api/v1/metrics', () => {
     expect(row?.p95Ms).toBeGreaterThan(0);
     expect(after.d1.queries).toBeGreaterThanOrEqual(before.d1.queries + 5);
     expect(after.timeline.length).toBe(after.windowMinutes);
+  });
+
+  it('counts rate-limit rejections by the policy that refused', async () => {
+    const before = await summary();
+    const headers = await authHeaders('user-00003');
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) statuses.push((await call('/api/v1/tasks', { headers }, { env: { RATE_LIMIT_REQUESTS: '2' } })).status);
+    const rejected = statuses.filter((s) => s === 429).length;
+    expect(rejected).toBeGreaterThanOrEqual(1);
+    const after = await eventually((s) => s.rateLimit.rejections >= before.rateLimit.rejections + rejected);
+    expect(after.rateLimit.rejections - before.rateLimit.rejections).toBe(rejected);
+    const prom = await (await call('/api/v1/metrics?format=prometheus', { headers: admin })).text();
+    expect(prom).toMatch(/^foyer_rate_limit_rejections_total\{policy="read"\} \d+$/m);
   });
 
   it('aggregates what other isolates flush into the one store', async () => {

@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { matchedRoutes } from 'hono/route';
 import type { AppEnv } from '../app-env';
+import { ProblemError } from '../errors';
 import { scheduleFlush } from '../observability/flush';
 import { increment, metrics, observe as observeHistogram } from '../observability/metrics';
 import { parseCacheStatus, parseServerTiming, summarizeError } from '../observability/request-log';
@@ -12,6 +13,11 @@ declare module 'hono' {
     /** This request's W3C trace context; send `trace.traceparent` on downstream calls. */
     trace: TraceContext;
   }
+}
+
+function violatedPolicy(err: Error | undefined): string | undefined {
+  const policies = err instanceof ProblemError ? err.extensions['violated-policies'] : undefined;
+  return Array.isArray(policies) && typeof policies[0] === 'string' ? policies[0] : undefined;
 }
 
 /** The route template that answered (`/api/v1/tasks/:id`), never the raw path: labels stay few. */
@@ -55,7 +61,8 @@ export const observe = createMiddleware<AppEnv>(async function observe(c, next) 
   increment('foyer_http_requests_total', { method, route, status: String(status) });
   observeHistogram('foyer_http_request_duration_seconds', { method, route }, durationMs / 1000);
   const principal = c.get('principal');
-  if (status === 429) metrics.rateLimitRejected(principal ? 'user' : 'ip');
+  // Every 429 is the rate limiter's (contract); its problem names the policy it enforced.
+  if (status === 429) metrics.rateLimitRejected(violatedPolicy(c.error) ?? 'unknown');
 
   const line: Record<string, unknown> = {
     level: status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info',

@@ -32,8 +32,8 @@ export const CATALOG = {
   },
   foyer_rate_limit_rejections_total: {
     type: 'counter',
-    help: 'Requests answered 429 by the rate limiter, by principal kind (user or ip).',
-    labels: ['scope'],
+    help: 'Requests answered 429 by the rate limiter, by policy class (read, write, admin, feed, health).',
+    labels: ['policy'],
   },
   foyer_websocket_connections_opened_total: {
     type: 'counter',

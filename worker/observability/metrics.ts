@@ -11,7 +11,7 @@ import { bucketIndex, type MetricBatch, mergePoint, type SeriesPoint, seriesKey 
  * ```ts
  * import { metrics } from '../observability/metrics';
  * metrics.cacheLookup('kv', 'hit');
- * metrics.rateLimitRejected('user');
+ * metrics.rateLimitRejected('read');
  * ```
  */
 
@@ -54,9 +54,9 @@ export const metrics = {
   cacheLookup(layer: string, result: 'hit' | 'miss' | 'stale'): void {
     increment('foyer_cache_lookups_total', { layer, result });
   },
-  /** foyer_rate_limit_rejections_total: a request answered 429. */
-  rateLimitRejected(scope: 'user' | 'ip'): void {
-    increment('foyer_rate_limit_rejections_total', { scope });
+  /** foyer_rate_limit_rejections_total: a request answered 429 under `policy` (worker/rate-limit/policy.ts). */
+  rateLimitRejected(policy: string): void {
+    increment('foyer_rate_limit_rejections_total', { policy });
   },
   /** foyer_websocket_connections_opened_total */
   websocketOpened(count = 1): void {
