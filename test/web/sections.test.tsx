@@ -138,8 +138,8 @@ describe('ActionableItems', () => {
     expect(html).toContain('Overdue');
     expect(html).toContain('datetime="2026-11-19T09:00:00.000Z"');
     // Each button names its task for screen readers; disabled until hydrated.
-    expect(html).toContain('Done<span class="visually-hidden">: Renew passport</span>');
-    expect(html).toMatch(/<button type="button" class="btn btn-primary" disabled/);
+    expect(html).toContain('aria-label="Done: Renew passport"');
+    expect(html).toMatch(/<button type="button" class="btn btn-primary" aria-label="Done: Renew passport" disabled/);
   });
 
   it('enables the buttons once actions exist, and marks a pending item busy', () => {

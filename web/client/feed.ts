@@ -1,16 +1,18 @@
-import type { ActivityEvent } from '../page-data';
+// Types only: the shared wire module validates with zod/mini, which would add ~8 KB gzipped
+// (over half again) to the page's script. The compiler still ties this client to that protocol.
+import type { FeedClientMessage, FeedServerMessage } from '../../worker/schemas/feed-messages';
 import type { Store } from '../store';
 import { addEvents, lastEventId } from './events';
 
-/** The wire messages of /api/v1/feed (docs/api.md); parsed by hand to keep zod out of the bundle. */
-type ServerMessage = { type: 'ready'; lastEventId: number } | { type: 'event'; event: ActivityEvent } | { type: 'pong' };
+type ServerMessage = FeedServerMessage;
 
 export const BACKOFF = { baseMs: 500, maxMs: 30_000 } as const;
-const PING = '{"type":"ping"}';
+/** Exactly the shared FEED_PING frame: the runtime answers it without waking the feed object. */
+const PING = JSON.stringify({ type: 'ping' } satisfies FeedClientMessage);
 const PING_EVERY_MS = 25_000;
-/** Close codes after which retrying cannot help: policy (session expired, too many feeds). */
+/** Close codes (FEED_CLOSE in the wire module): retrying cannot help after a policy close (session expired, too many feeds). */
 const NO_RETRY = new Set([1008]);
-/** The server reset the feed (its history no longer matches ours): only a fresh page is whole. */
+/** 1001: the server reset the feed (its history no longer matches ours): only a fresh page is whole. */
 const RELOAD = 1001;
 
 /** Exponential backoff with "equal jitter": half fixed, half random, so tabs do not reconnect in step. */
@@ -35,7 +37,7 @@ function parse(data: unknown): ServerMessage | undefined {
  * (re)connection resumes after the newest event the page holds (`?after=`), so none is lost.
  * `onEvent` runs for each event that was new to the page.
  */
-export function connectFeed(store: Store, onEvent: (event: ActivityEvent) => void): { close(): void } {
+export function connectFeed(store: Store, onEvent: (event: Extract<ServerMessage, { type: 'event' }>['event']) => void): { close(): void } {
   let socket: WebSocket | undefined;
   let attempt = 0;
   let retryTimer: ReturnType<typeof setTimeout> | undefined;
@@ -86,21 +88,30 @@ export function connectFeed(store: Store, onEvent: (event: ActivityEvent) => voi
     };
   };
 
+  /** Forgets the current socket without letting its close schedule a retry. */
+  const drop = () => {
+    clearInterval(pingTimer);
+    clearTimeout(retryTimer);
+    if (!socket) return;
+    socket.onopen = socket.onmessage = socket.onclose = null;
+    socket.close();
+    socket = undefined;
+  };
+  // The browser knows better than any timer: go offline at once, reconnect as soon as it is back.
+  addEventListener('offline', () => {
+    drop();
+    store.connection.value = { status: 'offline' };
+  });
   addEventListener('online', () => {
     attempt = 0;
-    if (!socket || socket.readyState === WebSocket.CLOSED) open();
-  });
-  addEventListener('offline', () => {
-    store.connection.value = { status: 'offline' };
-    socket?.close();
+    drop();
+    open();
   });
   open();
   return {
     close() {
       stopped = true;
-      clearTimeout(retryTimer);
-      clearInterval(pingTimer);
-      socket?.close(1000, 'page closed');
+      drop();
     },
   };
 }

@@ -54,11 +54,23 @@ export function ActionableItems({ state, degraded, format, onComplete, onSnooze,
                   </span>
                 </div>
                 <div class="item-actions">
-                  <button type="button" class="btn btn-primary" disabled={!onComplete || busy} onClick={() => onComplete?.(item)}>
-                    Done<span class="visually-hidden">: {item.title}</span>
+                  <button
+                    type="button"
+                    class="btn btn-primary"
+                    aria-label={`Done: ${item.title}`}
+                    disabled={!onComplete || busy}
+                    onClick={() => onComplete?.(item)}
+                  >
+                    Done
                   </button>
-                  <button type="button" class="btn" disabled={!onSnooze || busy} onClick={() => onSnooze?.(item)}>
-                    Snooze a day<span class="visually-hidden">: {item.title}</span>
+                  <button
+                    type="button"
+                    class="btn"
+                    aria-label={`Snooze a day: ${item.title}`}
+                    disabled={!onSnooze || busy}
+                    onClick={() => onSnooze?.(item)}
+                  >
+                    Snooze a day
                   </button>
                 </div>
               </li>

@@ -67,7 +67,9 @@ export function ActivityFeed({ state, degraded, format, connection, fresh, taskT
     >
       {(f) => (
         // A live region: screen readers announce events as they are added, not the whole list.
-        <ol class="feed" aria-live="polite" aria-relevant="additions" aria-label="Recent activity, newest first">
+        // Focusable because it scrolls: keyboard users must be able to reach its end (WCAG 2.1.1).
+        // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region needs focus to scroll by keyboard.
+        <ol class="feed" aria-live="polite" aria-relevant="additions" aria-label="Recent activity, newest first" tabIndex={0}>
           {f.events.map((e) => (
             <li key={e.id} class={`event type-${e.type.replace('.', '-')}${fresh?.has(e.id) ? ' fresh' : ''}`}>
               <span class="event-text">{describeEvent(e, taskTitles)}</span>

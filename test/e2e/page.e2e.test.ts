@@ -1,0 +1,296 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT } from '../../scripts/local-config';
+import { type Browser, type BrowserContext, hydrated, launch, type Page, runAxe, signIn, watchProblems } from './browser';
+import { E2E_URL } from './server';
+
+const ARTIFACTS = resolve(ROOT, 'test-results/e2e');
+const WIDTHS = [360, 768, 1280] as const;
+
+let browser: Browser;
+let alice: { context: BrowserContext; page: Page };
+let problems: string[];
+const metrics: Record<string, unknown> = {};
+
+async function api<T>(context: BrowserContext, path: string): Promise<T> {
+  const res = await context.request.get(path);
+  expect(res.status(), path).toBe(200);
+  return (await res.json()) as T;
+}
+
+interface Stats {
+  openTasks: number;
+  completedThisWeek: number;
+  overdue: number;
+  completionRate: number;
+  streakDays: number;
+}
+
+async function figure(page: Page, label: string): Promise<string> {
+  return (
+    (await page
+      .locator('#main .slot-userStatistics .stat', { has: page.locator(`dt:text-is("${label}")`) })
+      .locator('dd')
+      .textContent()) ?? ''
+  );
+}
+
+beforeAll(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  browser = await launch();
+  alice = await signIn(browser, 'alice', { viewport: { width: 1280, height: 900 } });
+  problems = watchProblems(alice.page);
+});
+
+afterAll(async () => {
+  writeFileSync(resolve(ARTIFACTS, 'page-metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
+  await browser?.close();
+});
+
+describe('the intro page in a browser', () => {
+  it('shows alice her real figures, server-rendered and hydrated', async () => {
+    const { page, context } = alice;
+    const intro = await api<{ sections: { userStatistics: Stats; actionableItems: { title: string }[] } }>(
+      context,
+      '/api/v1/intro-page/alice',
+    );
+    const s = intro.sections.userStatistics;
+    expect(s.openTasks).toBeGreaterThan(0);
+    expect(await figure(page, 'Open tasks')).toBe(String(s.openTasks));
+    expect(await figure(page, 'Overdue')).toBe(String(s.overdue));
+    expect(await figure(page, 'Done this week')).toBe(String(s.completedThisWeek));
+    expect(await figure(page, 'Streak')).toBe(`${s.streakDays} ${s.streakDays === 1 ? 'day' : 'days'}`);
+    const titles = await page.locator('#main .slot-actionableItems .item-title').allTextContents();
+    expect(titles).toEqual(intro.sections.actionableItems.map((i) => i.title));
+    await expect.poll(() => page.locator('#main .conn').textContent()).toContain('Live');
+    // Hydration enabled the controls the server rendered disabled.
+    expect(await page.locator('#main .slot-actionableItems button:disabled').count()).toBe(0);
+  });
+
+  it('fits 360, 768 and 1280 px wide (screenshots in test-results/e2e)', async () => {
+    const { page } = alice;
+    for (const width of WIDTHS) {
+      await page.setViewportSize({ width, height: 900 });
+      await page.waitForTimeout(150);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      expect(overflow, `no horizontal scrolling at ${width}px`).toBeLessThanOrEqual(0);
+      await page.screenshot({ path: resolve(ARTIFACTS, `intro-page-${width}.png`), fullPage: true });
+    }
+    await page.setViewportSize({ width: 1280, height: 900 });
+  });
+
+  it('axe-core finds no WCAG 2.1 A/AA violations (light and dark, and /login)', async () => {
+    const { page } = alice;
+    const light = await runAxe(page);
+    expect(light.violations).toEqual([]);
+    const dark = await browser.newContext({ baseURL: E2E_URL, colorScheme: 'dark', storageState: await alice.context.storageState() });
+    const darkPage = await dark.newPage();
+    await darkPage.goto('/');
+    await hydrated(darkPage);
+    await darkPage.evaluate(() => {
+      document.documentElement.dataset.theme = 'dark';
+      document.getElementById('main')!.dataset.theme = 'dark';
+    });
+    const darkResult = await runAxe(darkPage);
+    expect(darkResult.violations).toEqual([]);
+    await darkPage.screenshot({ path: resolve(ARTIFACTS, 'intro-page-1280-dark.png'), fullPage: true });
+    const login = await (await browser.newContext({ baseURL: E2E_URL })).newPage();
+    await login.goto('/login');
+    const loginResult = await runAxe(login);
+    expect(loginResult.violations).toEqual([]);
+    await login.screenshot({ path: resolve(ARTIFACTS, 'login-360.png') });
+    metrics.axe = {
+      rules: 'wcag2a, wcag2aa, wcag21a, wcag21aa, best-practice',
+      violations: { light: light.violations.length, dark: darkResult.violations.length, login: loginResult.violations.length },
+      passedRules: { light: light.passes, dark: darkResult.passes, login: loginResult.passes },
+    };
+    await dark.close();
+    await login.context().close();
+  });
+
+  it('completing a task updates statistics and feed without a reload, and a second tab gets the event', async () => {
+    const { page, context } = alice;
+    const second = await context.newPage();
+    const secondProblems = watchProblems(second);
+    await second.goto('/');
+    await hydrated(second);
+    await expect.poll(() => second.locator('#main .conn').textContent()).toContain('Live');
+    await expect.poll(() => page.locator('#main .conn').textContent()).toContain('Live');
+
+    await page.evaluate(() => {
+      (window as unknown as { sameDocument: boolean }).sameDocument = true;
+    });
+    const open = Number(await figure(page, 'Open tasks'));
+    const done = Number(await figure(page, 'Done this week'));
+    const item = page.locator('#main .slot-actionableItems .item').first();
+    const title = (await item.locator('.item-title').textContent())!;
+    await item.getByRole('button', { name: `Done: ${title}` }).click();
+
+    await expect.poll(() => page.locator('#main .slot-actionableItems .item-title').allTextContents()).not.toContain(title);
+    await expect.poll(() => figure(page, 'Open tasks')).toBe(String(open - 1));
+    await expect.poll(() => figure(page, 'Done this week')).toBe(String(done + 1));
+    await expect.poll(() => page.locator('#main .slot-activityFeed .event-text').first().textContent()).toBe(`Completed “${title}”`);
+    expect(await page.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument)).toBe(true);
+
+    // The other tab: the event arrives over its WebSocket, then its figures follow.
+    await expect
+      .poll(() => second.locator('#main .slot-activityFeed .event-text').first().textContent(), { timeout: 10_000 })
+      .toBe(`Completed “${title}”`);
+    await expect.poll(() => figure(second, 'Open tasks'), { timeout: 10_000 }).toBe(String(open - 1));
+    await expect.poll(() => second.locator('#main .slot-actionableItems .item-title').allTextContents()).not.toContain(title);
+    expect(secondProblems).toEqual([]);
+    await second.close();
+
+    // And the server agrees.
+    const after = await api<{ sections: { userStatistics: Stats } }>(context, '/api/v1/intro-page/alice');
+    expect(after.sections.userStatistics.openTasks).toBe(open - 1);
+  });
+
+  it('snoozes an item: gone now and after a reload', async () => {
+    const { page } = alice;
+    const item = page.locator('#main .slot-actionableItems .item').first();
+    const title = (await item.locator('.item-title').textContent())!;
+    await item.getByRole('button', { name: `Snooze a day: ${title}` }).click();
+    await expect.poll(() => page.locator('#main .slot-actionableItems .item-title').allTextContents()).not.toContain(title);
+    await expect.poll(() => page.locator('#main .slot-activityFeed .event-text').first().textContent()).toBe(`Snoozed “${title}”`);
+    await page.reload();
+    await hydrated(page);
+    expect(await page.locator('#main .slot-actionableItems .item-title').allTextContents()).not.toContain(title);
+  });
+
+  it('changes the theme at once, and the server paints it on reload (no flash)', async () => {
+    const { page, context } = alice;
+    const saved = page.waitForResponse((r) => r.url().endsWith('/api/v1/users/alice/preferences') && r.request().method() === 'PATCH');
+    await page.getByRole('radio', { name: 'Dark' }).check();
+    expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
+    expect((await saved).status()).toBe(200);
+    await page.reload();
+    // The first bytes already carry the theme: from the cookie hint, and <main> from the saved preference.
+    const html = await (await context.request.get('/')).text();
+    expect(html).toMatch(/^<!doctype html><html lang="en" data-theme="dark">/);
+    expect(html).toContain('<main id="main" class="page" data-theme="dark"');
+    await hydrated(page);
+    expect(await page.locator('input[name="theme"][value="dark"]').isChecked()).toBe(true);
+    const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    expect(background).toBe('rgb(14, 16, 20)');
+    await page.screenshot({ path: resolve(ARTIFACTS, 'intro-page-1280-after-changes.png'), fullPage: true });
+  });
+
+  it('hides and reorders sections, kept across a reload', async () => {
+    const { page } = alice;
+    const order = () => page.locator('#sections > .slot').evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.slot));
+    const before = await order();
+    const savedPreferences = () => page.waitForResponse((r) => r.url().endsWith('/preferences') && r.ok());
+    let saved = savedPreferences();
+    await page.getByRole('checkbox', { name: 'System overview' }).uncheck();
+    await saved;
+    await expect.poll(() => page.locator('[data-slot="systemOverview"]').isHidden()).toBe(true);
+    saved = savedPreferences();
+    await page.getByRole('button', { name: 'Move Activity up' }).click();
+    await saved;
+    const moved = await order();
+    expect(moved.indexOf('activityFeed')).toBe(before.indexOf('activityFeed') - 1);
+    await page.reload();
+    await hydrated(page);
+    expect(await order()).toEqual(moved);
+    expect(await page.locator('[data-slot="systemOverview"]').isHidden()).toBe(true);
+    saved = savedPreferences();
+    await page.getByRole('checkbox', { name: 'System overview' }).check();
+    await saved;
+  });
+
+  it('rolls a failed preference change back, with a message', async () => {
+    const { page } = alice;
+    await page.route('**/api/v1/users/alice/preferences', (route) =>
+      route.fulfill({
+        status: 503,
+        contentType: 'application/problem+json',
+        body: JSON.stringify({
+          type: 'about:blank',
+          title: 'Service unavailable',
+          status: 503,
+          detail: 'D1 is unavailable.',
+          instance: 'x',
+        }),
+      }),
+    );
+    // click, not check(): the rollback can undo the choice before Playwright looks at it.
+    await page.getByRole('radio', { name: 'Light' }).click();
+    await expect.poll(() => page.locator('.prefs .inline-alert').textContent()).toContain('D1 is unavailable.');
+    expect(await page.locator('input[name="theme"][value="dark"]').isChecked()).toBe(true);
+    expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
+    await page.unroute('**/api/v1/users/alice/preferences');
+  });
+
+  it('shows the connection state and resumes the feed after going offline', async () => {
+    const { page, context } = alice;
+    await context.setOffline(true);
+    try {
+      await expect.poll(() => page.locator('#main .conn').textContent()).toContain('Offline');
+    } finally {
+      await context.setOffline(false);
+    }
+    await expect.poll(() => page.locator('#main .conn').textContent(), { timeout: 15_000 }).toContain('Live');
+    // An event made elsewhere (the API) while reconnected arrives live.
+    const created = await context.request.post('/api/v1/tasks', { data: { title: 'Made in another terminal' } });
+    expect(created.status()).toBe(201);
+    await expect
+      .poll(() => page.locator('#main .slot-activityFeed .event-text').first().textContent(), { timeout: 10_000 })
+      .toBe('Created “Made in another terminal”');
+  });
+
+  it('serves hashed assets immutable and /docs offline under its CSP', async () => {
+    const { context } = alice;
+    const html = await (await context.request.get('/')).text();
+    const script = /<script type="module" src="([^"]+)"/.exec(html)![1]!;
+    const style = /<link rel="stylesheet" href="([^"]+)"/.exec(html)![1]!;
+    const js = await context.request.get(script);
+    expect(js.headers()['cache-control']).toBe('public, max-age=31536000, immutable');
+    const css = await context.request.get(style);
+    const docs = await context.newPage();
+    const docsProblems = watchProblems(docs);
+    await docs.goto('/docs');
+    await docs.waitForSelector('.swagger-ui .info .title', { timeout: 20_000 });
+    expect(await docs.locator('.swagger-ui .info .title').textContent()).toContain('Foyer API');
+    expect(docsProblems).toEqual([]);
+    await docs.close();
+
+    const page = await fetch(`${E2E_URL}/`, {
+      headers: { cookie: (await context.cookies()).map((c) => `${c.name}=${c.value}`).join('; ') },
+    });
+    const body = Buffer.from(await page.arrayBuffer());
+    metrics.javascript = { file: script, bytes: (await js.body()).length, gzipBytes: gzipSync(await js.body(), { level: 9 }).length };
+    metrics.css = { file: style, bytes: (await css.body()).length, gzipBytes: gzipSync(await css.body(), { level: 9 }).length };
+    metrics.html = { bytes: body.length, gzipBytes: gzipSync(body, { level: 9 }).length };
+    expect((metrics.javascript as { gzipBytes: number }).gzipBytes).toBeLessThan(20 * 1024);
+  });
+
+  it('measures time to first byte and to the sections', async () => {
+    const cookie = (await alice.context.cookies()).map((c) => `${c.name}=${c.value}`).join('; ');
+    const ttfb: number[] = [];
+    const complete: number[] = [];
+    for (let i = 0; i < 25; i++) {
+      const started = performance.now();
+      const res = await fetch(`${E2E_URL}/`, { headers: { cookie } });
+      const reader = res.body!.getReader();
+      await reader.read();
+      ttfb.push(performance.now() - started);
+      while (!(await reader.read()).done) {}
+      complete.push(performance.now() - started);
+    }
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    metrics.timing = {
+      requests: ttfb.length,
+      note: 'wrangler dev on this machine, sequential, warm; the first chunk is the shell, the last the sections',
+      ttfbMedianMs: Math.round(median(ttfb) * 10) / 10,
+      completeMedianMs: Math.round(median(complete) * 10) / 10,
+    };
+    expect(median(ttfb)).toBeLessThanOrEqual(median(complete));
+  });
+
+  it('raised no script error and no CSP violation along the way', () => {
+    expect(problems).toEqual([]);
+  });
+});
