@@ -6,6 +6,7 @@ import { FEED_PING } from '../../worker/schemas/feed-messages';
 import { appendEvent } from '../../worker/services/activity';
 import { authHeaders, tokenFor } from '../helpers/auth';
 import { createTask, type FeedClient, feedStub, openFeed, range, upgrade, wrap } from '../helpers/feed';
+import { call } from '../helpers/http';
 import { seed } from '../helpers/seed';
 
 beforeAll(async () => {
@@ -22,9 +23,18 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('GET /api/v1/feed: delivery', () => {
   it('sends an event to every socket of its user and to no other user', async () => {
-    const [a1, a2, b] = await Promise.all([openFeed('alice'), openFeed('alice'), openFeed('bob')]);
+    // The second alice socket is the page's: it opens the intro page's own feedUrl.
+    const page = await (await call('/api/v1/intro-page/alice', { headers: await authHeaders('alice') })).json<{
+      sections: { activityFeed: { events: { id: number }[]; feedUrl: string } };
+    }>();
+    const { events: shown, feedUrl } = page.sections.activityFeed;
+    expect(feedUrl).toBe(`/api/v1/feed?after=${shown[0]!.id}`);
+    const fromPage = await upgrade(feedUrl, await authHeaders('alice'));
+    expect(fromPage.status).toBe(101);
+    const [a1, a2, b] = [await openFeed('alice'), wrap(fromPage.webSocket!), await openFeed('bob')];
     const aliceHead = await a1.ready();
     expect(await a2.ready()).toBe(aliceHead);
+    expect(aliceHead).toBe(shown[0]!.id);
     await b.ready();
 
     const id = await createTask('alice', 'Only for alice');
