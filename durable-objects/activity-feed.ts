@@ -147,7 +147,7 @@ export class ActivityFeed extends DurableObject<Env> {
       }
       if (event.id > this.#head + 1) throw new Error(`D1 has no events ${this.#head + 1}…${event.id - 1} for ${userId}`);
     }
-    if (this.#append([event])) this.#broadcast();
+    this.#extend([event]);
   }
 
   /** A WebSocket upgrade forwarded by the worker's `GET /api/v1/feed` after it authenticated the caller. */
@@ -254,8 +254,8 @@ export class ActivityFeed extends DurableObject<Env> {
     this.#head = from;
     this.#tail = from + 1;
     this.#loaded = true;
-    this.#append(events);
     this.#saveHead();
+    this.#extend(events);
     this.#broadcast();
   }
 
@@ -270,30 +270,57 @@ export class ActivityFeed extends DurableObject<Env> {
   async #readNewer(): Promise<void> {
     for (;;) {
       const events = await eventsAfter(this.#db, this.#userId!, this.#head, D1_PAGE);
-      // Hand-offs may have appended while D1 answered; #append skips what the log already has.
-      if (this.#append(events)) this.#broadcast();
+      // Hand-offs may have appended while D1 answered; #extend skips what the log already has.
+      this.#extend(events);
       if (events.length < D1_PAGE) return;
     }
   }
 
-  /** Appends the events that continue the log without a gap; returns how many it took. */
-  #append(events: ActivityEvent[]): number {
-    let appended = 0;
+  /**
+   * Takes the events that continue the log without a gap: sends them to every socket that is
+   * up to date, then appends them to the log (trimmed to its bound) and catches up the rest.
+   *
+   * The sends come first on purpose. The output gate holds every message an object sends after
+   * a storage write until that write is durable; these events are durable in D1 already and
+   * the log is only a copy, so live delivery need not wait for it. If the write failed, the
+   * object would restart and rebuild the log from D1; no socket would see a gap.
+   * https://blog.cloudflare.com/durable-objects-easy-fast-correct-choose-three/
+   */
+  #extend(events: ActivityEvent[]): void {
+    const fresh: { id: number; frame: string }[] = [];
+    let next = this.#head + 1;
     for (const event of events) {
-      if (event.id <= this.#head) continue;
-      if (event.id !== this.#head + 1) break;
-      this.#sql.exec('INSERT OR REPLACE INTO feed_events (id, frame) VALUES (?, ?)', event.id, encodeFeedMessage({ type: 'event', event }));
-      this.#head = event.id;
-      appended++;
+      if (event.id < next) continue;
+      if (event.id !== next) break;
+      fresh.push({ id: event.id, frame: encodeFeedMessage({ type: 'event', event }) });
+      next++;
     }
-    if (appended === 0) return 0;
+    if (fresh.length === 0) return;
+    const from = this.#head;
+    const to = fresh.at(-1)!.id;
+    const behind: WebSocket[] = [];
+    for (const ws of this.ctx.getWebSockets()) {
+      const state = ws.readyState === WebSocket.OPEN && !this.#replaying.has(ws) ? stateOf(ws) : undefined;
+      if (state?.cursor !== from || state.expiresAt <= Date.now()) {
+        behind.push(ws);
+        continue;
+      }
+      try {
+        for (const { frame } of fresh) ws.send(frame);
+        ws.serializeAttachment({ ...state, cursor: to } satisfies SocketState);
+      } catch (err) {
+        this.#drop(ws, err);
+      }
+    }
+    for (const { id, frame } of fresh) this.#sql.exec('INSERT OR REPLACE INTO feed_events (id, frame) VALUES (?, ?)', id, frame);
+    this.#head = to;
     const keepFrom = this.#head - FEED_LOG_LIMIT + 1;
     if (keepFrom > this.#tail) {
       this.#sql.exec('DELETE FROM feed_events WHERE id < ?', keepFrom);
       this.#tail = keepFrom;
     }
     this.#saveHead();
-    return appended;
+    for (const ws of behind) this.#pump(ws);
   }
 
   #saveHead(): void {

@@ -5,6 +5,7 @@
  * socket of the writer must receive every event exactly once (missing and duplicates count).
  */
 import WebSocket from 'ws';
+import { parseServerMessage } from '../../worker/schemas/feed-messages';
 import { phaseReport } from '../lib/report';
 import type { Scenario, ScenarioContext } from '../lib/scenario';
 import { type RawSample, summarize, summarizeLatencies } from '../lib/stats';
@@ -19,6 +20,11 @@ interface OpenSocket {
   ws: WebSocket;
   user: LoadUser;
   seen: Set<number>;
+  /** The id the next event must carry: `ready.lastEventId + 1`, then one more per event. */
+  nextId: number;
+  /** Frames outside the shared wire schema, and events that arrived out of id order. */
+  invalid: number;
+  outOfOrder: number;
 }
 
 interface Write {
@@ -36,7 +42,7 @@ function connect(ctx: ScenarioContext, user: LoadUser, onEvent: (s: OpenSocket, 
   const url = `${ctx.url.replace(/^http/, 'ws')}/api/v1/feed`;
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, { headers: { authorization: user.auth } });
-    const socket: OpenSocket = { ws, user, seen: new Set() };
+    const socket: OpenSocket = { ws, user, seen: new Set(), nextId: 0, invalid: 0, outOfOrder: 0 };
     const timer = setTimeout(() => {
       ws.terminate();
       reject(new Error('no ready message within 15 s'));
@@ -52,16 +58,19 @@ function connect(ctx: ScenarioContext, user: LoadUser, onEvent: (s: OpenSocket, 
     });
     ws.on('message', (data) => {
       const at = performance.now();
-      let message: { type?: string; event?: { id?: number } };
-      try {
-        message = JSON.parse(String(data));
-      } catch {
+      // The shared wire module validates every frame, so the run also checks the protocol.
+      const message = parseServerMessage(String(data));
+      if (!message) {
+        socket.invalid++;
         return;
       }
       if (message.type === 'ready') {
         clearTimeout(timer);
+        socket.nextId = message.lastEventId + 1;
         resolve(socket);
-      } else if (message.type === 'event' && typeof message.event?.id === 'number') {
+      } else if (message.type === 'event') {
+        if (message.event.id !== socket.nextId) socket.outOfOrder++;
+        socket.nextId = message.event.id + 1;
         onEvent(socket, message.event.id, at);
       }
     });
@@ -227,6 +236,8 @@ export const feed: Scenario = {
         delivered,
         missing: expected - delivered,
         duplicates,
+        outOfOrder: open.reduce((n, s) => n + s.outOfOrder, 0),
+        invalidFrames: open.reduce((n, s) => n + s.invalid, 0),
         unmatchedEvents: unexpected,
         deliveredBeforeResponse: beforeResponse,
         fanoutFromResponseMs: fanout,
@@ -238,7 +249,7 @@ export const feed: Scenario = {
         'fan-out ratios divide by the hello-world baseline at 10 connections (HTTP request latency), a yardstick for the runtime, not a like-for-like figure.',
       );
       ctx.log(
-        `fan-out: ${delivered}/${expected} delivered, ${duplicates} duplicates; from response p50 ${fanout.p50.toFixed(1)} ms, p95 ${fanout.p95.toFixed(1)} ms, p99 ${fanout.p99.toFixed(1)} ms`,
+        `fan-out: ${delivered}/${expected} delivered, ${duplicates} duplicates, ${open.reduce((n, s) => n + s.outOfOrder, 0)} out of order; from response p50 ${fanout.p50.toFixed(1)} ms, p95 ${fanout.p95.toFixed(1)} ms, p99 ${fanout.p99.toFixed(1)} ms`,
       );
 
       // The created tasks are removed again so repeated runs keep the same data volume.
