@@ -79,7 +79,7 @@ describe('token bucket with in-isolate leases (property)', () => {
       ),
       { numRuns: 300 },
     );
-  });
+  }, 30_000);
 
   it('serves a full burst of quota requests from one isolate, then refuses', async () => {
     await fc.assert(

@@ -81,12 +81,26 @@ function leased(leases: Lease[]): number {
   return sum;
 }
 
-/** Brings the bucket to `now`: drops lapsed leases, adds refill, never above `quota - leased`. */
+/**
+ * Brings the bucket to `now`: adds the refill, never above `quota - leased`, where `leased`
+ * is what was outstanding at each moment. Leases that lapsed in between are removed at their
+ * own expiry, not at `now`, so the room they held is not credited retroactively.
+ */
 export function refill(state: BucketState, policy: BucketPolicy, now: number): BucketState {
-  const leases = state.leases.filter((lease) => lease.expiresAt > now);
-  const elapsed = Math.max(0, now - state.updatedAt);
+  const perMs = refillPerMs(policy);
+  let tokens = state.tokens;
+  let at = state.updatedAt;
+  let leases = state.leases;
+  const lapsing = leases.filter((lease) => lease.expiresAt <= now).sort((a, b) => a.expiresAt - b.expiresAt);
+  for (const lease of lapsing) {
+    if (lease.expiresAt > at) {
+      tokens = Math.min(Math.max(0, policy.quota - leased(leases)), tokens + (lease.expiresAt - at) * perMs);
+      at = lease.expiresAt;
+    }
+    leases = leases.filter((l) => l !== lease);
+  }
   const room = Math.max(0, policy.quota - leased(leases));
-  const tokens = Math.max(0, Math.min(room, state.tokens + elapsed * refillPerMs(policy)));
+  tokens = Math.max(0, Math.min(room, tokens + Math.max(0, now - at) * perMs));
   return { tokens, updatedAt: Math.max(now, state.updatedAt), leases, seq: state.seq };
 }
 
@@ -131,8 +145,8 @@ function retryAfterMs(state: BucketState, policy: BucketPolicy, now: number): nu
 }
 
 /**
- * Applies the isolate's reports, then takes up to `want` whole tokens as one lease that lapses
- * after `leaseMs`. Returns the new state (to persist) and what was granted.
+ * Refills, applies the isolate's reports, then takes up to `want` whole tokens as one lease that
+ * lapses after `leaseMs`. Returns the new state (to persist) and what was granted.
  */
 export function takeLease(
   current: BucketState,
@@ -142,7 +156,8 @@ export function takeLease(
   leaseMs: number,
   reports: LeaseReport[] = [],
 ): { state: BucketState; grant: Grant } {
-  const state = refill(applyReports(current, reports), policy, now);
+  // Refill first: until this report arrived, the reported tokens were outstanding.
+  const state = applyReports(refill(current, policy, now), reports);
   const available = Math.floor(state.tokens + EPSILON);
   const granted = Math.max(0, Math.min(want, available));
   if (granted === 0) {
