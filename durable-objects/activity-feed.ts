@@ -307,6 +307,7 @@ export class ActivityFeed extends DurableObject<Env> {
       }
       try {
         for (const { frame } of fresh) ws.send(frame);
+        metrics.websocketMessages('out', fresh.length);
         ws.serializeAttachment({ ...state, cursor: to } satisfies SocketState);
       } catch (err) {
         this.#drop(ws, err);
