@@ -14,6 +14,7 @@ import { Log, LogLevel, Miniflare, type WorkerOptions } from 'miniflare';
 import { unstable_getMiniflareWorkerOptions } from 'wrangler';
 import { generateSeed } from '../../drizzle/seed/demo-data';
 import { seedStatements } from '../../drizzle/seed/statements';
+import { buildWeb } from '../../scripts/build-web';
 import { ROOT } from '../../scripts/local-config';
 
 const run = promisify(execFile);
@@ -47,6 +48,8 @@ export interface LocalRuntime {
 async function bundle(log: (line: string) => void): Promise<{ dir: string; main: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'foyer-load-'));
   const started = performance.now();
+  // [assets] in wrangler.toml points at dist/: the page's assets must exist before bundling.
+  await buildWeb({ ifStale: true, quiet: true });
   await run(process.execPath, [resolve(ROOT, 'node_modules/wrangler/bin/wrangler.js'), 'deploy', '--dry-run', '--outdir', dir], {
     cwd: ROOT,
     env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },

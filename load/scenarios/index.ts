@@ -1,5 +1,6 @@
 import type { Scenario } from '../lib/scenario';
 import { feed } from './feed';
+import { html } from './html';
 import { mixed } from './mixed';
 import { baseline, normal, page, peak } from './pages';
 import { ratelimit } from './ratelimit';
@@ -8,5 +9,5 @@ import { stress } from './stress';
 
 /** Every scenario `npm run load -- <name>` knows, by name. */
 export const scenarios: Record<string, Scenario> = Object.fromEntries(
-  [baseline, normal, peak, stress, soak, feed, mixed, page, ratelimit].map((s) => [s.name, s]),
+  [baseline, normal, peak, stress, soak, feed, mixed, page, html, ratelimit].map((s) => [s.name, s]),
 );

@@ -2,7 +2,7 @@ import { batch } from '@preact/signals';
 import type { ActionableItem, Personalization, UserStatistics } from '../page-data';
 import type { PageActions, SectionState, Store } from '../store';
 import { api } from './api';
-import { addEvents } from './events';
+import { addEvents, lastEventId } from './events';
 
 const REFRESH_DELAY_MS = 300;
 export const THEME_COOKIE = 'foyer_theme';
@@ -38,7 +38,7 @@ export function createRefresher(store: Store) {
     clearTimeout(timer);
     timer = setTimeout(async () => {
       try {
-        const page = await api.introPage(store.viewer.userId);
+        const page = await api.introPage(store.viewer.userId, lastEventId(store));
         batch(() => {
           if (page.sections.userStatistics) store.userStatistics.value = { status: 'ready', data: page.sections.userStatistics };
           if (page.sections.actionableItems) {

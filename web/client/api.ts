@@ -11,13 +11,17 @@ export class ApiError extends Error {
   }
 }
 
-async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+async function call<T>(method: string, path: string, body?: unknown, extraHeaders: Record<string, string> = {}): Promise<T> {
   let res: Response;
   try {
     res = await fetch(path, {
       method,
       credentials: 'same-origin',
-      headers: body === undefined ? { Accept: 'application/json' } : { Accept: 'application/json', 'Content-Type': 'application/json' },
+      headers: {
+        Accept: 'application/json',
+        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+        ...extraHeaders,
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch {
@@ -48,5 +52,16 @@ export const api = {
       `/api/v1/users/${encodeURIComponent(userId)}/preferences`,
       patch,
     ),
-  introPage: (userId: string) => call<IntroPage>('GET', `/api/v1/intro-page/${encodeURIComponent(userId)}`),
+  /**
+   * `minVersion`: the newest event id the page has seen. A user's version is their newest event
+   * id, so this asks the fragment cache for data at least that fresh (read-your-writes), also
+   * for changes made elsewhere that reached this page only through the feed.
+   */
+  introPage: (userId: string, minVersion = 0) =>
+    call<IntroPage>(
+      'GET',
+      `/api/v1/intro-page/${encodeURIComponent(userId)}`,
+      undefined,
+      minVersion > 0 ? { 'Foyer-Version': String(minVersion) } : {},
+    ),
 };

@@ -17,6 +17,11 @@ export function SiteHeader({ viewer }: { viewer?: Principal }) {
             {viewer.userId}
             {viewer.role === 'admin' && <span class="badge badge-admin">admin</span>}
           </span>
+          {viewer.role === 'admin' && (
+            <a class="btn btn-quiet" href="/admin">
+              Operations
+            </a>
+          )}
           <form method="post" action="/logout">
             <button type="submit" class="btn btn-quiet">
               Sign out
