@@ -1,5 +1,5 @@
 /**
- * npm run migrate -- --env <local|staging|production> [--dry-run] [--previous <git ref>]
+ * npm run migrate -- --env <local|staging|production> [--dry-run] [--previous <git ref>] [--persist-to <dir>]
  *
  * Lint → bookmark → apply → verify → record. `wrangler deploy` never applies migrations and
  * `wrangler rollback` never undoes them, so this is the only way schema reaches an environment,
@@ -30,13 +30,14 @@ import { schemaModel } from './schema-model';
 import { formatRowCounts, verifyMigration } from './verify';
 import { execute, timeTravelBookmark, wranglerInteractive } from './wrangler';
 
-const USAGE = 'usage: npm run migrate -- --env <local|staging|production> [--dry-run] [--previous <git ref>]';
+const USAGE = 'usage: npm run migrate -- --env <local|staging|production> [--dry-run] [--previous <git ref>] [--persist-to <dir> (local)]';
 
 const { values } = parseArgs({
   options: {
     env: { type: 'string' },
     'dry-run': { type: 'boolean', default: false },
     previous: { type: 'string' },
+    'persist-to': { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -62,7 +63,8 @@ function fail(message: string, plan: Plan, bookmark: Bookmark | undefined): neve
 
 let plan: Plan;
 try {
-  plan = planFor(values.env, parseToml(readFileSync(resolve(ROOT, 'wrangler.toml'), 'utf8')) as WranglerConfig);
+  const config = parseToml(readFileSync(resolve(ROOT, 'wrangler.toml'), 'utf8')) as WranglerConfig;
+  plan = planFor(values.env, config, values['persist-to'] ? { persistTo: values['persist-to'] } : {});
 } catch (err) {
   console.error(`✗ ${(err as Error).message}`);
   process.exit(1);

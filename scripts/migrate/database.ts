@@ -90,7 +90,7 @@ function localIntegrityCheck(plan: Plan, state: TargetState): void {
 /**
  * Where wrangler keeps the local database: miniflare names a Durable Object's SQLite file after
  * the id derived from its unique key and the database id (miniflare's
- * durableObjectNamespaceIdFromName), under .wrangler/state/v3/d1/.
+ * durableObjectNamespaceIdFromName), under <persist-to>/v3/d1/ (.wrangler/state by default).
  */
 export function localDatabaseFile(plan: Plan): string {
   const uniqueKey = 'miniflare-D1DatabaseObject';
@@ -98,7 +98,7 @@ export function localDatabaseFile(plan: Plan): string {
   const nameHmac = createHmac('sha256', key).update(plan.databaseId).digest().subarray(0, 16);
   const hmac = createHmac('sha256', key).update(nameHmac).digest().subarray(0, 16);
   const id = Buffer.concat([nameHmac, hmac]).toString('hex');
-  return resolve(ROOT, '.wrangler/state/v3/d1', uniqueKey, `${id}.sqlite`);
+  return resolve(ROOT, plan.persistTo, 'v3/d1', uniqueKey, `${id}.sqlite`);
 }
 
 /**
@@ -109,7 +109,8 @@ export function backupLocal(plan: Plan, stamp: string): Bookmark {
   const live = localDatabaseFile(plan);
   if (!existsSync(live))
     throw new Error(`No local database at ${relative(ROOT, live)}; run npm start once, or npm run migrate creates it.`);
-  const root = resolve(ROOT, '.wrangler/backups/d1');
+  // Next to the state: .wrangler/backups/d1 by default.
+  const root = resolve(ROOT, plan.persistTo, '..', 'backups/d1');
   const dir = resolve(root, `${plan.env}-${stamp}`);
   mkdirSync(dir, { recursive: true });
   pruneBackups(root, KEEP_LOCAL_BACKUPS);

@@ -33,13 +33,16 @@ export interface Plan {
   migrationsTable: string;
   /** Arguments after `wrangler d1 <command> DB` that pick this environment's database. */
   target: string[];
+  /** Local state directory (wrangler's --persist-to), relative to the project; local only. */
+  persistTo: string;
   applyCommand: string[];
 }
 
 /**
  * @example planFor('staging', config).applyCommand // ['wrangler','d1','migrations','apply','DB','--env','staging','--remote']
  */
-export function planFor(env: Environment, config: WranglerConfig): Plan {
+export function planFor(env: Environment, config: WranglerConfig, options: { persistTo?: string } = {}): Plan {
+  if (options.persistTo && env !== 'local') throw new Error('--persist-to only applies to --env local.');
   // The local default is wrangler.toml's top level: there is no [env.local].
   const databases = env === 'local' ? config.d1_databases : config.env?.[env]?.d1_databases;
   const db = databases?.find((d) => d.binding === DB_BINDING);
@@ -54,7 +57,8 @@ export function planFor(env: Environment, config: WranglerConfig): Plan {
       `[env.${env}] still has the placeholder database_id "${databaseId}". Create the database with \`npx wrangler d1 create ${db.database_name ?? `foyer-${env}`}\` and put its id in wrangler.toml (docs/deployment.md, first-time setup).`,
     );
   }
-  const target = env === 'local' ? ['--local'] : ['--env', env, '--remote'];
+  const persistTo = options.persistTo ?? '.wrangler/state';
+  const target = env !== 'local' ? ['--env', env, '--remote'] : options.persistTo ? ['--local', '--persist-to', persistTo] : ['--local'];
   return {
     env,
     remote: env !== 'local',
@@ -63,6 +67,7 @@ export function planFor(env: Environment, config: WranglerConfig): Plan {
     migrationsDir: db.migrations_dir ?? 'migrations',
     migrationsTable: db.migrations_table ?? 'd1_migrations',
     target,
+    persistTo,
     applyCommand: ['wrangler', 'd1', 'migrations', 'apply', DB_BINDING, ...target],
   };
 }

@@ -18,6 +18,8 @@ describe('planFor', () => {
   it('applies locally with --local and remotely with --env <env> --remote', () => {
     expect(planFor('local', config).applyCommand).toEqual(['wrangler', 'd1', 'migrations', 'apply', 'DB', '--local']);
     expect(planFor('local', config).migrationsDir).toBe('drizzle/migrations');
+    expect(planFor('local', config, { persistTo: '.ci/state' }).target).toEqual(['--local', '--persist-to', '.ci/state']);
+    expect(() => planFor('staging', withIds, { persistTo: '.ci/state' })).toThrow(/only applies to --env local/);
     expect(planFor('staging', withIds).applyCommand).toEqual([
       'wrangler',
       'd1',
