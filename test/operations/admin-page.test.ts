@@ -102,6 +102,7 @@ describe('linePoints', () => {
   it('scales to the box, caps at max and skips missing minutes', () => {
     expect(linePoints([0, 0.5, 1], 1)).toBe('0.0,80.0 150.0,40.0 300.0,0.0');
     expect(linePoints([null, 2, 5], 1)).toBe('150.0,0.0 300.0,0.0');
-    expect(linePoints([100], undefined, 200)).toBe('0.0,40.0');
+    expect(linePoints([100], undefined, 200)).toBe('0.0,40.0 0.0,40.0');
+    expect(linePoints([null, null], 1)).toBe('');
   });
 });

@@ -11,10 +11,11 @@ export const CHART_HEIGHT = 80;
 export function linePoints(values: (number | null)[], max?: number, threshold?: number): string {
   const top = max ?? Math.max(1, threshold ?? 0, ...values.map((v) => v ?? 0));
   const step = values.length > 1 ? CHART_WIDTH / (values.length - 1) : 0;
-  return values
+  const points = values
     .map((v, i) => (v == null ? '' : `${(i * step).toFixed(1)},${(CHART_HEIGHT - (Math.min(v, top) / top) * CHART_HEIGHT).toFixed(1)}`))
-    .filter(Boolean)
-    .join(' ');
+    .filter(Boolean);
+  // A lone minute becomes a zero-length segment, which the round line cap draws as a dot.
+  return (points.length === 1 ? [points[0], points[0]] : points).join(' ');
 }
 
 function thresholdY(threshold: number | undefined, values: (number | null)[], max?: number): number | null {

@@ -15,7 +15,8 @@ export const LIVE_SCRIPT = `(() => {
   const points = (vals, max, thr) => {
     const top = max || Math.max(1, thr || 0, ...vals.map((v) => v || 0));
     const step = vals.length > 1 ? W / (vals.length - 1) : 0;
-    return vals.map((v, i) => v == null ? '' : (i * step).toFixed(1) + ',' + (H - (Math.min(v, top) / top) * H).toFixed(1)).filter(Boolean).join(' ');
+    const pts = vals.map((v, i) => v == null ? '' : (i * step).toFixed(1) + ',' + (H - (Math.min(v, top) / top) * H).toFixed(1)).filter(Boolean);
+    return (pts.length === 1 ? [pts[0], pts[0]] : pts).join(' ');
   };
   const say = (t) => { for (const el of $('[data-live-status]')) el.textContent = t; };
   function render(m, h) {

@@ -14,12 +14,13 @@ a { color: #0b57d0; }
 .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(16rem, 1fr)); gap: 1rem; margin-top: 1rem; }
 .chart { margin: 0; } .chart figcaption { font-size: .9rem; color: #4a5563; }
 .chart svg { width: 100%; height: 80px; background: #f6f8fa; border-radius: 4px; }
-.chart .line { fill: none; stroke: #0b57d0; stroke-width: 2; vector-effect: non-scaling-stroke; }
+.chart .line { fill: none; stroke: #0b57d0; stroke-width: 2; stroke-linecap: round; stroke-linejoin: round; vector-effect: non-scaling-stroke; }
 .chart .threshold { stroke: #b3261e; stroke-dasharray: 4 3; vector-effect: non-scaling-stroke; }
 table { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; }
 caption { text-align: left; color: #4a5563; font-size: .85rem; padding-bottom: .3rem; }
 th, td { text-align: left; padding: .3rem .5rem; border-bottom: 1px solid #d0d7de; }
 td:not(:first-child), th:not(:first-child) { text-align: right; }
 .notice { background: #fff8e1; border: 1px solid #9a6700; padding: .5rem; border-radius: 6px; }
-@media (max-width: 480px) { td:nth-child(4), th:nth-child(4) { display: none; } }
+td:first-child { overflow-wrap: anywhere; }
+@media (max-width: 480px) { td:nth-child(4), th:nth-child(4), td:nth-child(6), th:nth-child(6) { display: none; } th, td { padding: .3rem .25rem; } }
 `;
