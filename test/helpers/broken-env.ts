@@ -25,6 +25,7 @@ export const failing = {
       get: () => ({
         ping: () => (mode === 'hang' ? new Promise(() => {}) : Promise.reject(new Error('simulated object outage'))),
         fetch: () => Promise.reject(new Error('simulated object outage')),
+        ingest: () => Promise.reject(new Error('simulated object outage')),
       }),
     }) as unknown as T,
 };
