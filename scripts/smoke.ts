@@ -2,7 +2,7 @@
  * npm run smoke -- --url <base url> [--env local|staging|production] [--user <id>] [--retries 5]
  *
  * The post-deploy smoke test the pipeline and operators share: health, an authenticated intro
- * page, and that an unauthenticated one is refused. The token comes from --token, else
+ * page (JSON and the HTML page with the session cookie), and that an unauthenticated one is refused. The token comes from --token, else
  * SMOKE_TOKEN, else is signed here with JWT_SECRET (only for environments that verify HS256,
  * i.e. without JWT_JWKS_URL). Exits 1 on any failure.
  */
@@ -124,6 +124,27 @@ const checks: Check[] = [
       expectThat(missing.length === 0, `sections missing: ${missing.join(', ')}`);
       const degraded = page.degraded ?? [];
       return `${res.status} in ${ms} ms, ${SECTIONS.length} sections${degraded.length ? `, DEGRADED: ${degraded.join(', ')}` : ''}`;
+    },
+  },
+  {
+    name: 'GET / with the session cookie (the edge-rendered page)',
+    run: async () => {
+      const started = performance.now();
+      const res = await fetch(`${base}/`, {
+        headers: { Cookie: `foyer_session=${auth.token}` },
+        redirect: 'manual',
+        signal: AbortSignal.timeout(10_000),
+      });
+      const html = await res.text();
+      const ms = Math.round(performance.now() - started);
+      expectThat(
+        res.status === 200,
+        `status ${res.status}, want 200${res.headers.get('location') ? ` (redirect to ${res.headers.get('location')})` : ''}`,
+      );
+      expectThat((res.headers.get('content-type') ?? '').startsWith('text/html'), `content-type ${res.headers.get('content-type')}`);
+      expectThat(html.includes('</html>'), 'the streamed document never finished');
+      expectThat(!html.includes('Something went wrong on our side'), 'the page rendered its failure state');
+      return `${res.status} text/html, ${html.length} bytes in ${ms} ms`;
     },
   },
   {

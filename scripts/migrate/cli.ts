@@ -124,7 +124,16 @@ const previous = pending.length
     })
   : undefined;
 if (lint.changes.length) {
-  const previousSchema = previous ? await schemaAt(previous.ref) : undefined;
+  let previousSchema: Awaited<ReturnType<typeof schemaAt>>;
+  try {
+    previousSchema = previous ? await schemaAt(previous.ref) : undefined;
+  } catch (err) {
+    // Fail closed: without the previous schema nothing proves the running release survives.
+    console.error(
+      `✗ Could not load drizzle/schema.ts of ${previous?.ref}: ${(err as Error).message}\n  Pass --previous <git ref> of the release that is live. Nothing was applied.`,
+    );
+    process.exit(1);
+  }
   detail(`expand/contract against the previous release: ${previous ? `${previous.ref} (${previous.source})` : 'none (first release)'}`);
   const violations = checkExpandContract(lint.changes, {
     current: { ref: shortCommit(commit), schema: expected },
