@@ -11,7 +11,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { localVars, ROOT } from '../scripts/local-config';
+import { ensureDevVars, localVars, ROOT } from '../scripts/local-config';
 import { runHttpPhase } from './lib/http-load';
 import { BASELINE_HOST, type LocalRuntime, startLocalRuntime } from './lib/local-runtime';
 import { renderComparison, renderHtml, renderTable } from './lib/render';
@@ -101,6 +101,8 @@ if (values.compare) {
 }
 
 const log = (line: string) => console.log(`[load] ${line}`);
+// A fresh clone has no .dev.vars yet; like `npm start`, create it so tokens can be signed.
+ensureDevVars();
 const devVars = localVars();
 const seedUsers = positiveNumber('seed-users', values['seed-users']) ?? Number(process.env.SEED_USERS ?? devVars.SEED_USERS ?? 1000);
 
@@ -191,23 +193,30 @@ async function main(): Promise<void> {
     async warm(specs, concurrency = 16, budgetSec = 45) {
       let ok = 0;
       let failed = 0;
+      const failures: Record<string, number> = {};
       let i = 0;
       const until = performance.now() + budgetSec * 1000;
       const worker = async () => {
         while (i < specs.length && performance.now() < until) {
           const spec = specs[i++]!;
+          let outcome: string;
           try {
             const res = await fetch(url + spec.path, { method: spec.method ?? 'GET', headers: spec.headers, body: spec.body });
             await res.arrayBuffer();
-            if (res.ok) ok++;
-            else failed++;
-          } catch {
+            outcome = res.ok ? 'ok' : `HTTP ${res.status}`;
+          } catch (err) {
+            outcome = err instanceof Error ? err.message : String(err);
+          }
+          if (outcome === 'ok') ok++;
+          else {
             failed++;
+            failures[outcome] = (failures[outcome] ?? 0) + 1;
           }
         }
       };
       await Promise.all(Array.from({ length: concurrency }, worker));
       if (ok + failed < specs.length) notes.push(`warm-up stopped after ${budgetSec} s: ${ok + failed} of ${specs.length} paths visited.`);
+      if (failed > 0) notes.push(`warm-up failures: ${JSON.stringify(failures)}`);
       return { ok, failed };
     },
     async setVars(next) {
