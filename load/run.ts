@@ -25,7 +25,16 @@ import {
   REPORT_VERSION,
 } from './lib/report';
 import type { ScenarioContext } from './lib/scenario';
-import { type PhaseStats, round, roundNumbers, summarize } from './lib/stats';
+import {
+  mergeSamples,
+  type PhaseStats,
+  type RawSample,
+  relativeSpread,
+  round,
+  roundNumbers,
+  summarize,
+  summarizeLatencies,
+} from './lib/stats';
 import { generatedUserIds, signUsers } from './lib/users';
 import { scenarios } from './scenarios';
 
@@ -100,6 +109,8 @@ if (values.compare) {
   }
 }
 
+/** Upper bound on concurrent connections in any phase: the generator shares this machine. */
+const MAX_CONNECTIONS = 2000;
 const log = (line: string) => console.log(`[load] ${line}`);
 // A fresh clone has no .dev.vars yet; like `npm start`, create it so tokens can be signed.
 ensureDevVars();
@@ -122,6 +133,13 @@ const deadline = setTimeout(() => {
 }, maxMinutes * 60_000);
 deadline.unref();
 
+/** undici hides the reason ("fetch failed") in `cause`; show it. */
+function describeError(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const cause = err.cause instanceof Error ? `: ${(err.cause as Error & { code?: string }).code ?? err.cause.message}` : '';
+  return `${err.message}${cause}`;
+}
+
 function commit(): string | null {
   try {
     return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
@@ -132,6 +150,8 @@ function commit(): string | null {
 
 async function main(): Promise<void> {
   const startedAt = new Date().toISOString();
+  const reportBase = join(resolve(ROOT, 'load/reports'), `${scenario!.name}-${startedAt.replace(/[:.]/g, '-')}`);
+  mkdirSync(resolve(ROOT, 'load/reports'), { recursive: true });
   const scenarioVars = { ...scenario!.vars, ...extraVars };
   runtime = await startLocalRuntime({
     port,
@@ -140,6 +160,7 @@ async function main(): Promise<void> {
     vars: scenarioVars,
     log,
     foyer: !values.url,
+    stderrFile: `${reportBase}.workerd.log`,
   });
   const url = values.url ? new URL(values.url).origin : runtime.url;
   const vars = values.url ? { ...devVars, ...extraVars } : runtime.vars;
@@ -153,13 +174,15 @@ async function main(): Promise<void> {
   const extra: Record<string, unknown> = {};
   const baselines = new Map<number, PhaseStats>();
 
+  const sampleBaseline = async (connections: number, seconds: number): Promise<RawSample> => {
+    log(`baseline: hello world @${connections} for ${seconds} s`);
+    return runHttpPhase({ url: runtime!.url, host: BASELINE_HOST, connections, durationSec: seconds, next: () => ({ path: '/' }) });
+  };
+  /** One baseline per concurrency, for phases a scenario measures itself (feed writes). */
   const baselineAt = async (connections: number, seconds: number): Promise<PhaseStats> => {
     const cached = baselines.get(connections);
     if (cached) return cached;
-    log(`baseline: hello world @${connections} for ${seconds} s`);
-    const stats = summarize(
-      await runHttpPhase({ url: runtime!.url, host: BASELINE_HOST, connections, durationSec: seconds, next: () => ({ path: '/' }) }),
-    );
+    const stats = summarize(await sampleBaseline(connections, seconds));
     baselines.set(connections, stats);
     return stats;
   };
@@ -176,17 +199,38 @@ async function main(): Promise<void> {
     baselineAt: (connections, seconds) => baselineAt(connections, Math.min(seconds, 10)),
     record: (phase) => phases.push(phase),
     async measure(name, o) {
-      const seconds = Math.min(o.durationSec, 10);
-      const baseline = o.baseline === false ? null : await baselineAt(o.connections, seconds);
+      if (!(Number.isInteger(o.connections) && o.connections >= 1 && o.connections <= MAX_CONNECTIONS)) {
+        throw new Error(`${name}: connections must be a whole number from 1 to ${MAX_CONNECTIONS}, got ${o.connections}`);
+      }
+      // The baseline brackets the phase (half before, half after): on a shared machine the
+      // load from other processes drifts, and the two halves show by how much (baselineSpread).
+      const half = Math.min(o.durationSec, 10) / 2;
+      const before = o.baseline === false ? null : await sampleBaseline(o.connections, half);
       log(`${name}: ${o.connections} connections for ${o.durationSec} s`);
       const target = o.target === 'baseline' ? { url: runtime!.url, host: BASELINE_HOST } : { url };
       const raw = await runHttpPhase({ ...target, connections: o.connections, durationSec: o.durationSec, next: o.next });
       o.onRaw?.(raw);
+      if (!runtime!.alive()) {
+        const message = `workerd exited during "${name}": later requests were refused. Its stderr is in ${relative(ROOT, `${reportBase}.workerd.log`)}.`;
+        log(message);
+        notes.push(message);
+      }
+      let after: RawSample | null = null;
+      if (before) {
+        // autocannon abandons the requests still in flight when the phase ends, but workerd
+        // finishes them, on the same event loop as the baseline worker: let them drain first.
+        const drainMs = Math.min(15_000, Math.max(500, 1.5 * summarizeLatencies(raw.latenciesMs).p99));
+        await new Promise((r) => setTimeout(r, drainMs));
+        after = await sampleBaseline(o.connections, half);
+      }
       const stats = summarize(raw);
-      const phase = phaseReport(name, o.connections, o.durationSec, stats, o.target === 'baseline' ? stats : baseline);
+      const baseline = before && after ? summarize(mergeSamples(before, after)) : null;
+      const spread = before && after ? relativeSpread(summarize(before).rps, summarize(after).rps) : null;
+      const phase = phaseReport(name, o.connections, o.durationSec, stats, o.target === 'baseline' ? stats : baseline, spread);
       phases.push(phase);
       log(
-        `${name}: ${round(stats.rps)} rps, p50 ${round(stats.latencyMs.p50)} ms, p99 ${round(stats.latencyMs.p99)} ms, ${stats.errors + stats.non2xx} failed`,
+        `${name}: ${round(stats.rps)} rps, p50 ${round(stats.latencyMs.p50)} ms, p99 ${round(stats.latencyMs.p99)} ms, ${stats.errors + stats.non2xx} failed${stats.errorKinds ? ` ${JSON.stringify(stats.errorKinds)}` : ''}` +
+          (before && after ? `; baseline ${round(summarize(before).rps)} rps before, ${round(summarize(after).rps)} after` : ''),
       );
       return phase;
     },
@@ -205,7 +249,7 @@ async function main(): Promise<void> {
             await res.arrayBuffer();
             outcome = res.ok ? 'ok' : `HTTP ${res.status}`;
           } catch (err) {
-            outcome = err instanceof Error ? err.message : String(err);
+            outcome = describeError(err);
           }
           if (outcome === 'ok') ok++;
           else {
@@ -280,10 +324,7 @@ async function main(): Promise<void> {
     regressed = comparison.regressions.length > 0;
   }
 
-  const dir = resolve(ROOT, 'load/reports');
-  mkdirSync(dir, { recursive: true });
-  const stamp = startedAt.replace(/[:.]/g, '-');
-  const base = join(dir, `${scenario!.name}-${stamp}`);
+  const base = reportBase;
   writeFileSync(`${base}.json`, `${JSON.stringify(report, null, 2)}\n`);
   writeFileSync(`${base}.html`, renderHtml(report, comparisonText ? { text: comparisonText } : undefined));
 
@@ -299,6 +340,6 @@ async function main(): Promise<void> {
 }
 
 main().catch(async (err: unknown) => {
-  console.error(`[load] ${err instanceof Error ? err.message : String(err)}`);
+  console.error(`[load] ${describeError(err)}`);
   await stop(1);
 });

@@ -35,6 +35,7 @@ export async function runHttpPhase(options: HttpPhaseOptions): Promise<RawSample
   let cacheSeen = 0;
   let cacheHits = 0;
   let errors = 0;
+  const errorKinds: Record<string, number> = {};
   let started = 0;
 
   let instance: autocannon.Instance | undefined;
@@ -90,8 +91,10 @@ export async function runHttpPhase(options: HttpPhaseOptions): Promise<RawSample
     );
   });
   started = performance.now();
-  instance!.on('reqError', () => {
+  instance!.on('reqError', (err: Error & { code?: string }) => {
     errors++;
+    const kind = err.code ?? err.message;
+    errorKinds[kind] = (errorKinds[kind] ?? 0) + 1;
   });
   const result = await done;
   // autocannon counts timeouts apart from connection errors; reqError covers both since v7.
@@ -102,6 +105,7 @@ export async function runHttpPhase(options: HttpPhaseOptions): Promise<RawSample
     ...(labelled ? { labels } : {}),
     statusCodes,
     errors,
+    errorKinds,
     cacheSeen,
     cacheHits,
     durationSec: Math.max(0.001, (performance.now() - started) / 1000),

@@ -6,7 +6,7 @@
  * same entry worker, chosen by Host header: the two differ only in what the worker does.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -30,6 +30,8 @@ export interface LocalRuntimeOptions {
   /** Variables layered over wrangler.toml [vars] and .dev.vars (scenario needs, `--var`). */
   vars: Record<string, string>;
   log: (line: string) => void;
+  /** workerd's stderr (crashes, uncaught errors, console.error) is appended here. */
+  stderrFile?: string;
   /** false: only the baseline (to pair with a server given by `--url`); nothing is bundled or seeded. */
   foyer?: boolean;
 }
@@ -40,6 +42,8 @@ export interface LocalRuntime {
   runtime: string;
   /** The workerd process, for memory sampling; null if it could not be found. */
   workerdPid(): number | null;
+  /** False once the workerd process that served the run has exited (crashed or killed). */
+  alive(): boolean;
   /** Restarts the worker with other variables, keeping the persisted state. */
   setVars(vars: Record<string, string>): Promise<void>;
   dispose(): Promise<void>;
@@ -160,6 +164,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         stderr.on('data', (chunk: Buffer) => {
           stderrTail.push(chunk.toString());
           if (stderrTail.length > 20) stderrTail.shift();
+          if (options.stderrFile) appendFileSync(options.stderrFile, chunk);
         });
       },
       // The placeholder `cf` object is enough; fetching the real one needs the internet.
@@ -190,6 +195,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       },
       runtime: `workerd ${workerd.version} via miniflare (no dev proxy)`,
       workerdPid: () => pid,
+      alive: () => pid === null || existsSync(`/proc/${pid}`),
       async setVars(next) {
         vars = { ...options.vars, ...next };
         await mf.setOptions(makeOptions(vars) as ConstructorParameters<typeof Miniflare>[0]);

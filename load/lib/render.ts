@@ -23,6 +23,7 @@ export const TABLE_COLUMNS = [
   'rps/base',
   'p50/base',
   'p99/base',
+  'base Δ',
 ];
 
 export function phaseRow(p: PhaseReport): string[] {
@@ -41,19 +42,18 @@ export function phaseRow(p: PhaseReport): string[] {
     times(p.ratio?.rps),
     times(p.ratio?.p50),
     times(p.ratio?.p99),
+    pct(p.baselineSpread),
   ];
 }
 
-/** One row per phase, preceded by the baseline row the first time a concurrency appears. */
+/** One row per phase, each preceded by its own baseline row (the baseline brackets every phase). */
 export function rowsWithBaselines(report: LoadReport): string[][] {
   const rows: string[][] = [];
-  const seen = new Set<number>();
   for (const p of report.phases) {
     // A phase aimed at the baseline worker is its own baseline row.
-    if (p.name.startsWith(BASELINE_PHASE_PREFIX)) seen.add(p.connections);
-    if (p.baseline && !seen.has(p.connections)) {
-      seen.add(p.connections);
-      rows.push(phaseRow({ ...p, name: `baseline@${p.connections}`, stats: p.baseline, ratio: { rps: 1, p50: 1, p95: 1, p99: 1 } }));
+    if (p.baseline && !p.name.startsWith(BASELINE_PHASE_PREFIX)) {
+      const ones = { rps: 1, p50: 1, p95: 1, p99: 1 };
+      rows.push(phaseRow({ ...p, name: `${BASELINE_PHASE_PREFIX}${p.connections}`, stats: p.baseline, ratio: ones, baselineSpread: null }));
     }
     rows.push(phaseRow(p));
   }
@@ -81,14 +81,20 @@ export function renderComparison(c: Comparison, tolerance: number): string {
 const escapeHtml = (s: string): string =>
   s.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!);
 
+interface ChartSeries {
+  label: string;
+  color: string;
+  points: [number, number][];
+}
+
 /**
- * A small line chart as inline SVG. Each series is drawn against its own points; the y axis
- * starts at zero so heights compare honestly.
+ * A small line chart as inline SVG, one unit per chart. The y axis starts at zero so heights
+ * compare honestly. With `xTicks`, x values are indexes into those labels (evenly spaced steps).
  */
-export function svgLineChart(title: string, series: { label: string; color: string; points: [number, number][] }[], unit: string): string {
+export function svgLineChart(title: string, series: ChartSeries[], axes: { y: string; x: string; xTicks?: string[] }): string {
   const w = 560;
   const h = 180;
-  const pad = { l: 48, r: 12, t: 22, b: 26 };
+  const pad = { l: 56, r: 12, t: 22, b: 30 };
   const all = series.flatMap((s) => s.points);
   if (all.length === 0) return `<figure><figcaption>${escapeHtml(title)}: no data</figcaption></figure>`;
   const maxX = Math.max(1, ...all.map((p) => p[0]));
@@ -98,14 +104,21 @@ export function svgLineChart(title: string, series: { label: string; color: stri
   const paths = series
     .map((s) => {
       const d = s.points.map((p, i) => `${i ? 'L' : 'M'}${x(p[0]).toFixed(1)},${y(p[1]).toFixed(1)}`).join('');
-      return `<path d="${d}" fill="none" stroke="${s.color}" stroke-width="1.5"/>`;
+      const dots =
+        s.points.length <= 20
+          ? s.points.map((p) => `<circle cx="${x(p[0]).toFixed(1)}" cy="${y(p[1]).toFixed(1)}" r="2.5" fill="${s.color}"/>`).join('')
+          : '';
+      return `<path d="${d}" fill="none" stroke="${s.color}" stroke-width="1.5"/>${dots}`;
     })
     .join('');
   const legend = series.map((s, i) => `<text x="${pad.l + 8 + i * 150}" y="14" fill="${s.color}">${escapeHtml(s.label)}</text>`).join('');
+  const xAxis = axes.xTicks
+    ? axes.xTicks.map((t, i) => `<text x="${x(i).toFixed(1)}" y="${h - 14}" text-anchor="middle">${escapeHtml(t)}</text>`).join('')
+    : `<text x="${pad.l}" y="${h - 14}">0</text><text x="${w - pad.r}" y="${h - 14}" text-anchor="end">${fmt(maxX)}</text>`;
   return `<figure><svg viewBox="0 0 ${w} ${h}" width="${w}" height="${h}" role="img" aria-label="${escapeHtml(title)}">
 <rect x="${pad.l}" y="${pad.t}" width="${w - pad.l - pad.r}" height="${h - pad.t - pad.b}" fill="none" stroke="#ccc"/>
-<text x="4" y="${pad.t + 8}">${fmt(maxY)}${unit}</text><text x="4" y="${h - pad.b}">0</text>
-<text x="${w - pad.r - 40}" y="${h - 6}">${fmt(maxX)} s</text>${legend}${paths}</svg>
+<text x="${pad.l - 4}" y="${pad.t + 8}" text-anchor="end">${fmt(maxY)}</text><text x="${pad.l - 4}" y="${h - pad.b}" text-anchor="end">0</text>
+<text x="4" y="${pad.t + 22}">${escapeHtml(axes.y)}</text>${xAxis}<text x="${(w + pad.l) / 2}" y="${h - 2}" text-anchor="middle">${escapeHtml(axes.x)}</text>${legend}${paths}</svg>
 <figcaption>${escapeHtml(title)}</figcaption></figure>`;
 }
 
@@ -128,25 +141,29 @@ function extraCharts(extra: Record<string, unknown>): string {
   const parts: string[] = [];
   const memory = extra.memory as { t: number; rssMb: number }[] | undefined;
   if (Array.isArray(memory) && memory.length) {
+    const points = memory.map((m): [number, number] => [m.t, m.rssMb]);
     parts.push(
-      svgLineChart(
-        'workerd resident memory over time',
-        [{ label: 'RSS MB', color: '#7a3', points: memory.map((m) => [m.t, m.rssMb]) }],
-        ' MB',
-      ),
+      svgLineChart('workerd resident memory (RSS) over the run', [{ label: 'RSS', color: '#7a3', points }], { y: 'MB', x: 'seconds' }),
     );
   }
   const steps = extra.steps as { connections: number; rps: number; p99: number }[] | undefined;
   if (Array.isArray(steps) && steps.length) {
+    const xTicks = steps.map((s) => String(s.connections));
+    const rps = steps.map((s, i): [number, number] => [i, s.rps]);
+    const p99 = steps.map((s, i): [number, number] => [i, s.p99]);
     parts.push(
-      svgLineChart(
-        'stress ramp: RPS and p99 by concurrency (x = connections)',
-        [
-          { label: 'RPS', color: '#36c', points: steps.map((s) => [s.connections, s.rps]) },
-          { label: 'p99 ms', color: '#c33', points: steps.map((s) => [s.connections, s.p99]) },
-        ],
-        '',
-      ),
+      svgLineChart('stress ramp: throughput by concurrency', [{ label: 'RPS', color: '#36c', points: rps }], {
+        y: 'RPS',
+        x: 'connections',
+        xTicks,
+      }),
+    );
+    parts.push(
+      svgLineChart('stress ramp: p99 latency by concurrency', [{ label: 'p99', color: '#c33', points: p99 }], {
+        y: 'ms',
+        x: 'connections',
+        xTicks,
+      }),
     );
   }
   return parts.join('\n');
@@ -159,16 +176,14 @@ export function renderHtml(report: LoadReport, comparison?: { text: string }): s
     .join('')}</tbody></table>`;
   const timeline = report.phases
     .filter((p) => p.stats.series.length > 1)
-    .map((p) =>
-      svgLineChart(
-        `${p.name}: per-second RPS and p99 (baseline dashed level not drawn; see table)`,
-        [
-          { label: 'RPS', color: '#36c', points: p.stats.series.map((s) => [s.t, s.rps]) },
-          { label: 'p99 ms', color: '#c33', points: p.stats.series.map((s) => [s.t, s.p99]) },
-        ],
-        '',
-      ),
-    )
+    .map((p) => {
+      const rps = p.stats.series.map((s): [number, number] => [s.t, s.rps]);
+      const p99 = p.stats.series.map((s): [number, number] => [s.t, s.p99]);
+      return (
+        svgLineChart(`${p.name}: responses per second`, [{ label: 'RPS', color: '#36c', points: rps }], { y: 'RPS', x: 'seconds' }) +
+        svgLineChart(`${p.name}: p99 latency per second`, [{ label: 'p99', color: '#c33', points: p99 }], { y: 'ms', x: 'seconds' })
+      );
+    })
     .join('\n');
   const ratioBars = report.phases.some((p) => p.ratio)
     ? svgBars(

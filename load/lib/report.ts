@@ -20,6 +20,11 @@ export interface PhaseReport {
   /** The hello-world worker at the same concurrency, same runtime, same run. */
   baseline: PhaseStats | null;
   ratio: BaselineRatio | null;
+  /**
+   * How much the baseline's RPS before and after the phase disagreed (|a − b| ÷ mean); a
+   * measure of how noisy the machine was meanwhile. Null when the baseline was measured once.
+   */
+  baselineSpread?: number | null;
 }
 
 export interface LoadReport {
@@ -43,8 +48,15 @@ export interface LoadReport {
   notes: string[];
 }
 
-export function phaseReport(name: string, connections: number, durationSec: number, stats: PhaseStats, baseline: PhaseStats | null) {
-  return { name, connections, durationSec, stats, baseline, ratio: baseline ? baselineRatio(stats, baseline) : null } satisfies PhaseReport;
+export function phaseReport(
+  name: string,
+  connections: number,
+  durationSec: number,
+  stats: PhaseStats,
+  baseline: PhaseStats | null,
+  baselineSpread: number | null = null,
+): PhaseReport {
+  return { name, connections, durationSec, stats, baseline, ratio: baseline ? baselineRatio(stats, baseline) : null, baselineSpread };
 }
 
 export interface Regression {

@@ -14,6 +14,8 @@ export interface RawSample {
   labels?: ArrayLike<string | undefined>;
   /** Connection errors and timeouts: requests that got no HTTP answer at all. */
   errors: number;
+  /** The errors by code (ETIMEDOUT for autocannon's timeout, ECONNRESET...). */
+  errorKinds?: Record<string, number>;
   /** Responses that carried a `Cache-Status` header, and those whose header said `hit`. */
   cacheSeen: number;
   cacheHits: number;
@@ -34,6 +36,7 @@ export interface PhaseStats {
   latencyMs: LatencySummary;
   /** Requests with no HTTP answer (connection error, timeout). */
   errors: number;
+  errorKinds?: Record<string, number>;
   /** Answers outside 2xx/3xx (a 304 is a success for a cached page). */
   non2xx: number;
   /** (errors + non2xx) / (requests + errors); 0 when nothing was sent. */
@@ -105,6 +108,7 @@ export function summarize(raw: RawSample): PhaseStats {
     rps: raw.durationSec > 0 ? requests / raw.durationSec : 0,
     latencyMs: summarizeLatencies(raw.latenciesMs),
     errors: raw.errors,
+    ...(raw.errors > 0 && raw.errorKinds ? { errorKinds: { ...raw.errorKinds } } : {}),
     non2xx,
     errorRate: attempted > 0 ? (raw.errors + non2xx) / attempted : 0,
     statusCodes: { ...raw.statusCodes },
@@ -170,3 +174,27 @@ export function round(n: number): number {
 
 /** A JSON.stringify replacer that rounds every number like `round`. */
 export const roundNumbers = (_key: string, value: unknown): unknown => (typeof value === 'number' ? round(value) : value);
+
+/** Two samples of the same load as one: the second one's arrivals follow the first's. */
+export function mergeSamples(a: RawSample, b: RawSample): RawSample {
+  const codes: Record<string, number> = { ...a.statusCodes };
+  for (const [code, n] of Object.entries(b.statusCodes)) codes[code] = (codes[code] ?? 0) + n;
+  const kinds: Record<string, number> = { ...a.errorKinds };
+  for (const [kind, n] of Object.entries(b.errorKinds ?? {})) kinds[kind] = (kinds[kind] ?? 0) + n;
+  return {
+    latenciesMs: [...Array.from(a.latenciesMs), ...Array.from(b.latenciesMs)],
+    arrivalsSec: [...Array.from(a.arrivalsSec), ...Array.from(b.arrivalsSec, (t) => t + a.durationSec)],
+    statusCodes: codes,
+    errors: a.errors + b.errors,
+    errorKinds: kinds,
+    cacheSeen: a.cacheSeen + b.cacheSeen,
+    cacheHits: a.cacheHits + b.cacheHits,
+    durationSec: a.durationSec + b.durationSec,
+  };
+}
+
+/** |a − b| ÷ their mean: how far two measurements of the same thing disagree (0 = identical). */
+export function relativeSpread(a: number, b: number): number | null {
+  const mean = (a + b) / 2;
+  return mean > 0 ? Math.abs(a - b) / mean : null;
+}

@@ -87,7 +87,7 @@ describe('parseReport', () => {
 });
 
 describe('report rendering', () => {
-  const r = report([phaseReport('intro-page warm @50', 50, 10, stats(250, 40, { cacheHitRate: 0.9 }), base)], {
+  const r = report([phaseReport('intro-page warm @50', 50, 10, stats(250, 40, { cacheHitRate: 0.9 }), base, 0.12)], {
     memory: [
       { t: 0, rssMb: 80 },
       { t: 5, rssMb: 90 },
@@ -97,8 +97,22 @@ describe('report rendering', () => {
   it('prints the baseline row before the phase, with ratios', () => {
     const lines = renderTable(r).split('\n');
     expect(lines[0]).toMatch(/^phase\s+conns\s+req\s+rps/);
-    expect(lines[2]).toMatch(/^baseline@50\s+50\s+10000\s+1000 .*×1\s+×1\s+×1$/);
-    expect(lines[3]).toMatch(/^intro-page warm @50 .* 90% +×0\.25 +×4 +×4$/);
+    expect(lines[2]).toMatch(/^baseline@50\s+50\s+10000\s+1000 .*×1\s+×1\s+×1\s+–$/);
+    expect(lines[3]).toMatch(/^intro-page warm @50 .* 90% +×0\.25 +×4 +×4 +12%$/);
+  });
+
+  it('charts the stress ramp by concurrency, one unit per chart', () => {
+    const html = renderHtml(
+      report([], {
+        steps: [
+          { connections: 10, rps: 90, p99: 200 },
+          { connections: 25, rps: 120, p99: 1400 },
+        ],
+      }),
+    );
+    expect(html).toContain('stress ramp: throughput by concurrency');
+    expect(html).toContain('stress ramp: p99 latency by concurrency');
+    expect(html).toMatch(/<text [^>]*text-anchor="middle">25<\/text>/);
   });
 
   it('shows a phase aimed at the baseline worker once', () => {

@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { baselineRatio, byLabel, isCacheHit, percentile, perSecond, ratio, summarize, summarizeLatencies } from '../../load/lib/stats';
+import {
+  baselineRatio,
+  byLabel,
+  isCacheHit,
+  mergeSamples,
+  percentile,
+  perSecond,
+  ratio,
+  relativeSpread,
+  summarize,
+  summarizeLatencies,
+} from '../../load/lib/stats';
 
 describe('percentile (nearest rank)', () => {
   const sorted = Float64Array.from({ length: 100 }, (_, i) => i + 1); // 1..100
@@ -114,5 +125,40 @@ describe('Cache-Status (RFC 9211)', () => {
     expect(isCacheHit('foyer-kv; fwd=stale; stored')).toBe(false);
     expect(isCacheHit('hit; fwd=uri-miss')).toBe(false);
     expect(isCacheHit('')).toBe(false);
+  });
+});
+
+describe('bracketing baselines', () => {
+  it('merges two samples into one timeline', () => {
+    const a = {
+      latenciesMs: [1, 2],
+      arrivalsSec: [0.5, 1.5],
+      statusCodes: { 200: 2 },
+      errors: 0,
+      cacheSeen: 0,
+      cacheHits: 0,
+      durationSec: 2,
+    };
+    const b = {
+      ...a,
+      latenciesMs: [3],
+      arrivalsSec: [0.2],
+      statusCodes: { 200: 1 },
+      errors: 1,
+      errorKinds: { ECONNRESET: 1 },
+      durationSec: 1,
+    };
+    const m = mergeSamples(a, b);
+    expect(m.latenciesMs).toEqual([1, 2, 3]);
+    expect(m.arrivalsSec).toEqual([0.5, 1.5, 2.2]);
+    expect(m.statusCodes).toEqual({ 200: 3 });
+    expect(m.errorKinds).toEqual({ ECONNRESET: 1 });
+    expect(summarize(m).rps).toBe(1);
+  });
+
+  it('gives the disagreement of the two halves relative to their mean', () => {
+    expect(relativeSpread(900, 1100)).toBeCloseTo(0.2);
+    expect(relativeSpread(500, 500)).toBe(0);
+    expect(relativeSpread(0, 0)).toBeNull();
   });
 });
