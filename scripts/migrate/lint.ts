@@ -59,6 +59,9 @@ export interface LintResult {
   changes: (SchemaChange & { migration: string })[];
 }
 
+/** Above this an index build is long enough to mention (it blocks writes while it runs). */
+export const LARGE_TABLE_ROWS = 100_000;
+
 interface ModelTable extends TableFacts {
   /** Created by a pending migration: no data yet and no released code reads it. */
   fresh: boolean;
@@ -221,6 +224,15 @@ export function lintMigrations(files: readonly MigrationFile[], facts: DatabaseF
           if (t && !p.hasWhere && t.rowCount > 0) {
             flag(line, 'delete-without-where', p.table, `deletes every row of ${p.table} (${t.rowCount} rows).`);
             t.rowCount = 0;
+          }
+          return;
+        }
+        case 'create-index': {
+          const t = model.get(p.table);
+          if (t && t.rowCount >= LARGE_TABLE_ROWS) {
+            result.notes.push(
+              `${file.name}:${line} builds index ${p.index} over ${t.rowCount} rows of ${p.table} inside the migration's transaction: writes wait meanwhile; prefer a quiet window.`,
+            );
           }
           return;
         }

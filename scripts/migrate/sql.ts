@@ -207,6 +207,7 @@ export type Parsed =
   | { kind: 'add-column'; table: string; column: ColumnDef }
   | { kind: 'drop-column'; table: string; column: string }
   | { kind: 'delete'; table: string; hasWhere: boolean }
+  | { kind: 'create-index'; table: string; index: string }
   | { kind: 'pragma-foreign-keys-off' }
   | { kind: 'other' };
 
@@ -234,6 +235,8 @@ export function parseStatement(sql: string): Parsed {
   }
   m = new RegExp(`^DELETE\\s+FROM\\s+${QUALIFIED}(.*)$`, 'is').exec(sql);
   if (m) return { kind: 'delete', table: ident(m[1]!), hasWhere: /\bWHERE\b/i.test(m[2] ?? '') };
+  m = new RegExp(`^CREATE\\s+(?:UNIQUE\\s+)?INDEX\\s+(?:IF\\s+NOT\\s+EXISTS\\s+)?${QUALIFIED}\\s+ON\\s+(${IDENT})`, 'i').exec(sql);
+  if (m) return { kind: 'create-index', index: ident(m[1]!), table: ident(m[2]!) };
   if (/^PRAGMA\s+foreign_keys\s*=\s*(OFF|0|false|no)\b/i.test(sql)) return { kind: 'pragma-foreign-keys-off' };
   return { kind: 'other' };
 }

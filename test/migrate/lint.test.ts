@@ -167,6 +167,14 @@ describe('migration lint', () => {
     expect(result.changes).toEqual([]);
   });
 
+  it('notes an index build over a large table without blocking it', () => {
+    const big = { ...facts, tasks: { ...facts.tasks!, rowCount: 250_000 } };
+    const result = lintMigrations([{ name: '0002_idx.sql', sql: 'CREATE INDEX `tasks_title_idx` ON `tasks` (`title`);' }], big);
+    expect(result.notes).toEqual([expect.stringContaining('builds index tasks_title_idx over 250000 rows of tasks')]);
+    expect(blocking(result).findings).toEqual([]);
+    expect(lint('CREATE INDEX `tasks_title_idx` ON `tasks` (`title`);').notes).toEqual([]);
+  });
+
   it('flags deleting every row', () => {
     expect(blocking(lint('DELETE FROM tasks;')).findings[0]?.rule).toBe('delete-without-where');
     expect(lint("DELETE FROM tasks WHERE title = 'x';").findings).toEqual([]);
