@@ -8,6 +8,13 @@ export const HISTORY_MINUTES = 60;
 const MAX_SKEW_MS = 5 * 60_000;
 /** Series cap per scope: labels are route templates, so real traffic stays far below it. */
 const MAX_SERIES = 5000;
+/**
+ * Changed series are written to storage at most this often (by alarm), not on every batch:
+ * every isolate sends a batch a second, and each row written is billed
+ * (https://developers.cloudflare.com/durable-objects/platform/pricing/). A crash loses at
+ * most this much of the aggregate; an idle object has always written everything.
+ */
+export const PERSIST_EVERY_MS = 10_000;
 
 type Row = { key: string; name: string; labels: string; value: number; sum: number | null; buckets: string | null };
 
@@ -15,17 +22,16 @@ type Row = { key: string; name: string; labels: string; value: number; sum: numb
  * One object (`idFromName('global')`) adds up the metric batches that every isolate and
  * every other Durable Object flushes to it, so /api/v1/metrics sees the whole deployment
  * rather than the one short-lived isolate that happens to answer. Totals and per-minute
- * series are held in memory and written through to SQLite storage, so an eviction or a
- * restart loses nothing that was acknowledged.
- *
- * Writes from one RPC are coalesced into one implicit transaction by the output gate
- * (https://developers.cloudflare.com/durable-objects/api/sqlite-storage-api/), so a batch
- * is applied whole or not at all.
+ * series live in memory; the series that batches changed are written to SQLite storage by
+ * an alarm every PERSIST_EVERY_MS (one implicit transaction) and loaded back on start.
  */
 export class MetricsStore extends DurableObject<Env> {
   #totals = new Map<string, SeriesPoint>();
   #minutes = new Map<number, Map<string, SeriesPoint>>();
   #startedAt = Date.now();
+  #dirtyTotals = new Set<string>();
+  #dirtyMinutes = new Map<number, Set<string>>();
+  #persistScheduled = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -76,23 +82,48 @@ export class MetricsStore extends DurableObject<Env> {
     const currentMinute = Math.floor(now / 60_000);
     if (!this.#minutes.has(currentMinute)) this.#prune(currentMinute);
     const minuteSeries = this.#minuteMap(minute);
-    const sql = this.ctx.storage.sql;
+    const dirtyMinute = this.#dirtyMinutes.get(minute) ?? new Set<string>();
+    this.#dirtyMinutes.set(minute, dirtyMinute);
     let accepted = 0;
     for (const point of batch.points) {
       if (!definition(point.name)) continue;
       const key = seriesKey(point.name, point.labels);
       if (!this.#totals.has(key) && this.#totals.size >= MAX_SERIES) continue;
-      const total = mergePoint(this.#totals, point, key);
-      const perMinute = mergePoint(minuteSeries, point, key);
-      sql.exec(`INSERT OR REPLACE INTO totals (key, name, labels, value, sum, buckets) VALUES (?, ?, ?, ?, ?, ?)`, ...toRow(key, total));
-      sql.exec(
-        `INSERT OR REPLACE INTO minutes (minute, key, name, labels, value, sum, buckets) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-        minute,
-        ...toRow(key, perMinute),
-      );
+      mergePoint(this.#totals, point, key);
+      mergePoint(minuteSeries, point, key);
+      this.#dirtyTotals.add(key);
+      dirtyMinute.add(key);
       accepted++;
     }
+    if (accepted > 0 && !this.#persistScheduled) {
+      this.#persistScheduled = true;
+      await this.ctx.storage.setAlarm(Date.now() + PERSIST_EVERY_MS);
+    }
     return { accepted };
+  }
+
+  /** Writes the series changed since the last alarm. */
+  override async alarm(): Promise<void> {
+    this.#persistScheduled = false;
+    const sql = this.ctx.storage.sql;
+    for (const key of this.#dirtyTotals) {
+      const total = this.#totals.get(key);
+      if (total)
+        sql.exec(`INSERT OR REPLACE INTO totals (key, name, labels, value, sum, buckets) VALUES (?, ?, ?, ?, ?, ?)`, ...toRow(key, total));
+    }
+    for (const [minute, keys] of this.#dirtyMinutes) {
+      for (const key of keys) {
+        const point = this.#minutes.get(minute)?.get(key);
+        if (!point) continue;
+        sql.exec(
+          `INSERT OR REPLACE INTO minutes (minute, key, name, labels, value, sum, buckets) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+          minute,
+          ...toRow(key, point),
+        );
+      }
+    }
+    this.#dirtyTotals.clear();
+    this.#dirtyMinutes.clear();
   }
 
   /** Totals plus the last `minutes` minutes (1-60), for /api/v1/metrics and the dashboard. */

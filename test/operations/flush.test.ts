@@ -1,3 +1,4 @@
+import { evictDurableObject, runDurableObjectAlarm } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { flushMetrics, metricsStore } from '../../worker/observability/flush';
@@ -36,5 +37,20 @@ describe('flushing metric batches', () => {
     increment('foyer_cache_lookups_total', { layer: 'retry-test', result: 'miss' }, 1);
     await flushMetrics(env);
     expect(await total('retry-test')).toBe(4);
+  });
+});
+
+describe('MetricsStore', () => {
+  it('keeps its aggregate across an eviction once the persist alarm has run', async () => {
+    const stub = env.METRICS.get(env.METRICS.idFromName('persist-test'));
+    const point = { name: 'foyer_rate_limit_rejections_total', labels: { policy: 'read' }, value: 5 };
+    await stub.ingest({ at: Date.now(), points: [point] });
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    await evictDurableObject(stub);
+    const after = await stub.snapshot(5);
+    expect(after.totals).toEqual([point]);
+    expect(after.minutes.at(-1)?.points).toEqual([point]);
+    await stub.ingest({ at: Date.now(), points: [point] });
+    expect((await stub.snapshot(1)).totals[0]?.value).toBe(10);
   });
 });
