@@ -51,7 +51,7 @@ export function createStore(data: PageData) {
     /** Task ids with a request in flight. */
     pendingTasks: signal<ReadonlySet<string>>(new Set()),
     /** Titles of tasks seen on this page, so feed events that carry only an id read well. */
-    taskTitles: new Map<string, string>((sections.actionableItems ?? []).map((i) => [i.taskId, i.title])),
+    taskTitles: taskTitlesFrom(sections),
     /** Events that arrived live (they animate in). */
     freshEvents: signal<ReadonlySet<number>>(new Set()),
     connection: signal<ConnectionState>({ status: 'connecting' }),
@@ -64,6 +64,16 @@ export function createStore(data: PageData) {
 }
 
 export type Store = ReturnType<typeof createStore>;
+
+/** Task titles the page already holds: actionable items, and feed events that carry one (e.g. task.created). */
+function taskTitlesFrom(sections: PageData['page']['sections']): Map<string, string> {
+  const titles = new Map<string, string>();
+  for (const e of [...(sections.activityFeed?.events ?? [])].reverse()) {
+    if (typeof e.payload.taskId === 'string' && typeof e.payload.title === 'string') titles.set(e.payload.taskId, e.payload.title);
+  }
+  for (const i of sections.actionableItems ?? []) titles.set(i.taskId, i.title);
+  return titles;
+}
 
 export const DEFAULT_PERSONALIZATION: Personalization = {
   theme: 'system',

@@ -96,7 +96,7 @@ describe('the intro page in a browser', () => {
     const darkResult = await runAxe(darkPage);
     expect(darkResult.violations).toEqual([]);
     await darkPage.screenshot({ path: resolve(ARTIFACTS, 'intro-page-1280-dark.png'), fullPage: true });
-    const login = await (await browser.newContext({ baseURL: E2E_URL })).newPage();
+    const login = await (await browser.newContext({ baseURL: E2E_URL, viewport: { width: 360, height: 720 } })).newPage();
     await login.goto('/login');
     const loginResult = await runAxe(login);
     expect(loginResult.violations).toEqual([]);

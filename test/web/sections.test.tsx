@@ -100,7 +100,7 @@ describe('UserStatistics', () => {
     );
     expect(html).toMatch(/<dt>Open tasks<\/dt><dd>7<\/dd>/);
     expect(html).toMatch(/<dt>Completion rate<\/dt><dd>36%<\/dd>/);
-    expect(html).toMatch(/<dt>Streak<\/dt><dd>3 days<\/dd>/);
+    expect(html).toMatch(/<dt>Streak<\/dt><dd>3<span class="unit"> days<\/span><\/dd>/);
     expect(html).toContain('stat-warn');
   });
 });
@@ -247,6 +247,8 @@ describe('IntroPage', () => {
     expect(html).toContain('<h1>Welcome back, alice</h1>');
     // Dates in the viewer's locale and zone.
     expect(html).toContain('Sonntag, 22. November');
+    // A completion carries only the task id; the title comes from the creation event on the page.
+    expect(html).toContain('Completed “Water the plants”');
   });
 
   it('shows a section whose source failed as an error, and the others normally', () => {

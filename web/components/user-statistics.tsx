@@ -27,18 +27,21 @@ export function UserStatistics({ state, degraded, format }: UserStatisticsProps)
           <Stat label="Overdue" value={format.number(s.overdue)} tone={s.overdue > 0 ? 'warn' : undefined} />
           <Stat label="Done this week" value={format.number(s.completedThisWeek)} />
           <Stat label="Completion rate" value={format.percent(s.completionRate)} />
-          <Stat label="Streak" value={`${format.number(s.streakDays)} ${s.streakDays === 1 ? 'day' : 'days'}`} />
+          <Stat label="Streak" value={format.number(s.streakDays)} unit={s.streakDays === 1 ? 'day' : 'days'} />
         </dl>
       )}
     </Section>
   );
 }
 
-function Stat({ label, value, tone }: { label: string; value: string; tone?: 'warn' }) {
+function Stat({ label, value, unit, tone }: { label: string; value: string; unit?: string; tone?: 'warn' }) {
   return (
     <div class={`stat${tone ? ` stat-${tone}` : ''}`}>
       <dt>{label}</dt>
-      <dd>{value}</dd>
+      <dd>
+        {value}
+        {unit && <span class="unit"> {unit}</span>}
+      </dd>
     </div>
   );
 }

@@ -49,9 +49,13 @@ function head({ nonce, assets, themeHint, title }: DocumentOptions): string {
   );
 }
 
+// The skeletons are the same for everyone: rendered once per isolate.
+let loadingShell: string | undefined;
+
 /** The first chunk of `/`: head, header and section skeletons; sent before any data is read. */
 export function renderPageShell(viewer: Principal, options: DocumentOptions): string {
-  return head(options) + renderToString(<SiteHeader viewer={viewer} />) + renderToString(<LoadingShell />);
+  loadingShell ??= renderToString(<LoadingShell />);
+  return head(options) + renderToString(<SiteHeader viewer={viewer} />) + loadingShell;
 }
 
 /** The second chunk: the sections, the embedded data, the hydration script. */
