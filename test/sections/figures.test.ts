@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { SeedData } from '../../drizzle/seed/demo-data';
-import { createDb } from '../../worker/db/client';
+import { FragmentCache } from '../../worker/cache/fragment-cache';
 import type { IntroPage } from '../../worker/sections';
 import { assembleIntroPage } from '../../worker/services/intro-page';
 import { seed } from '../helpers/seed';
@@ -12,8 +12,11 @@ const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 let data: SeedData;
 
+// Figures at a fixed clock, straight from D1: the cache is tested in test/cache/.
+const uncached = new FragmentCache({ enabled: false });
+
 async function pageOf(userId: string): Promise<IntroPage> {
-  return (await assembleIntroPage(createDb(env.DB), userId, NOW)).page;
+  return (await assembleIntroPage({ env, waitUntil: () => undefined, userId, now: NOW }, uncached)).page;
 }
 
 beforeAll(async () => {

@@ -1,17 +1,37 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { etag } from 'hono/etag';
+import type { Context } from 'hono';
 import { setMetric } from 'hono/timing';
+import type { AppEnv } from '../app-env';
 import { canAccessUser, userIdSchema } from '../auth/principal';
-import { createDb } from '../db/client';
+import { introPageHealth, introPageHealthSchema } from '../cache/health';
 import { ForbiddenError } from '../errors';
 import { authenticated, createApi, problems } from '../http/openapi-app';
 import { authenticate } from '../middleware/authenticate';
 import { introPageSchema } from '../sections';
-import { assembleIntroPage } from '../services/intro-page';
+import { type AssembledPage, assembleIntroPage, introPageInput } from '../services/intro-page';
 
 export const introPageApi = createApi();
 introPageApi.use('*', authenticate);
-introPageApi.use('/:userId', etag());
+
+const params = z.object({ userId: userIdSchema });
+
+/** RFC 9110 §13.1.2: If-None-Match compares weakly; `*` matches any current representation. */
+export function matchesIfNoneMatch(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  if (header.trim() === '*') return true;
+  const opaque = etag.replace(/^W\//, '');
+  return header.split(',').some((tag) => tag.trim().replace(/^W\//, '') === opaque);
+}
+
+/** Sets the page's validators and cache diagnostics on the response. */
+export function setPageHeaders(c: Context<AppEnv>, assembled: AssembledPage): void {
+  for (const t of assembled.timings) setMetric(c, t.name, t.ms, t.description);
+  c.header('ETag', assembled.etag);
+  c.header('Cache-Status', assembled.cacheStatus);
+  // Personal data: no shared cache may keep it, and the browser must revalidate (cheaply, via ETag).
+  c.header('Cache-Control', 'private, no-cache');
+  c.header('Vary', 'Authorization, Cookie');
+}
 
 introPageApi.openapi(
   createRoute({
@@ -19,9 +39,19 @@ introPageApi.openapi(
     path: '/{userId}',
     summary: "A user's assembled intro page (self or admin)",
     description:
-      'Sections whose source fails are served from the last good copy or as null and listed in `degraded`; the page still answers 200. Supports `If-None-Match` (304).',
+      'Sections whose source fails are served from the last good copy or as null and listed in `degraded`; the page still answers 200. ' +
+      'Strong `ETag`, `If-None-Match` → 304. `Cache-Status` (RFC 9211) names the layer that answered; `Server-Timing` has each layer and section. ' +
+      'Send the `Foyer-Version` value a write returned (the browser sends the `foyer_v` cookie) to be sure to see that write.',
     security: authenticated,
-    request: { params: z.object({ userId: userIdSchema }) },
+    request: {
+      params,
+      headers: z.object({
+        'foyer-version': z
+          .string()
+          .optional()
+          .openapi({ description: 'The version a task or preference write returned (read-your-writes).' }),
+      }),
+    },
     responses: {
       200: { description: 'The intro page', content: { 'application/json': { schema: introPageSchema } } },
       304: { description: 'Not modified (matching If-None-Match)' },
@@ -33,9 +63,32 @@ introPageApi.openapi(
     if (!canAccessUser(c.get('principal'), userId)) {
       throw new ForbiddenError("You may read only your own intro page; admins may read anyone's.");
     }
-    const { page, timings } = await assembleIntroPage(createDb(c.env.DB), userId);
-    for (const t of timings) setMetric(c, t.name, t.ms, t.source);
-    c.header('Cache-Control', 'private, no-cache');
-    return c.json(page, 200);
+    const assembled = await assembleIntroPage(introPageInput(c, userId));
+    setPageHeaders(c, assembled);
+    if (matchesIfNoneMatch(c.req.header('If-None-Match'), assembled.etag)) return c.body(null, 304);
+    return c.json(assembled.page, 200);
+  },
+);
+
+introPageApi.openapi(
+  createRoute({
+    method: 'get',
+    path: '/{userId}/health',
+    summary: "Each section's source, freshness and last error for one user's page (self or admin)",
+    description: 'Reads only the cache (this isolate, then KV); it never computes a section.',
+    security: authenticated,
+    request: { params },
+    responses: {
+      200: { description: 'Per-section health', content: { 'application/json': { schema: introPageHealthSchema } } },
+      ...problems(400, 401, 403, 429),
+    },
+  }),
+  async (c) => {
+    const { userId } = c.req.valid('param');
+    if (!canAccessUser(c.get('principal'), userId)) {
+      throw new ForbiddenError("You may read only your own page's health; admins may read anyone's.");
+    }
+    c.header('Cache-Control', 'no-store');
+    return c.json(await introPageHealth(c.env, userId, introPageInput(c, userId).minVersion ?? 0), 200);
   },
 );

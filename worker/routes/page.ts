@@ -2,12 +2,11 @@ import { Hono } from 'hono';
 import { getCookie } from 'hono/cookie';
 import type { AppEnv } from '../app-env';
 import { endSession, readSession } from '../auth/session';
-import { createDb } from '../db/client';
 import { ProblemError } from '../errors';
 import { loadAssetManifest } from '../html/assets';
 import { parseTheme, renderPageFailure, renderPageMain, renderPageShell, THEME_COOKIE } from '../html/document';
 import { htmlSecurityHeaders, type NonceVariables } from '../middleware/security-headers';
-import { assembleIntroPage } from '../services/intro-page';
+import { assembleIntroPage, introPageInput } from '../services/intro-page';
 
 export type PageEnv = { Bindings: Env; Variables: AppEnv['Variables'] & NonceVariables };
 
@@ -33,7 +32,7 @@ pageApp.get('/', htmlSecurityHeaders(), async (c) => {
   const shell = renderPageShell(viewer, { nonce, assets, themeHint: parseTheme(getCookie(c, THEME_COOKIE)), title: 'Foyer' });
 
   // Read the sections while the shell is on its way, not after.
-  const main = assembleIntroPage(createDb(c.env.DB), viewer.userId).then(
+  const main = assembleIntroPage(introPageInput(c, viewer.userId)).then(
     ({ page }) => renderPageMain({ page, viewer }, { nonce, assets }),
     (err: unknown) => {
       console.error(

@@ -12,12 +12,36 @@ export type AfterWriteHook = (c: Context<AppEnv>, userId: string, event: Activit
 
 const hooks: AfterWriteHook[] = [];
 
+/**
+ * A consumer that must act before the write's response is built (it may set headers, e.g. the
+ * read-your-writes version token). Runs synchronously; keep it to in-memory work and start
+ * anything slow with `c.executionCtx.waitUntil`.
+ */
+export type BeforeResponseHook = (c: Context<AppEnv>, userId: string, event: ActivityEvent) => void;
+
+const beforeResponseHooks: BeforeResponseHook[] = [];
+
 /** Registers a consumer; modules call this once at import time. */
 export function onUserWrite(hook: AfterWriteHook): void {
   hooks.push(hook);
 }
 
+/** Registers a consumer that runs before the response (see BeforeResponseHook). */
+export function onUserWriteBeforeResponse(hook: BeforeResponseHook): void {
+  beforeResponseHooks.push(hook);
+}
+
 export function afterUserWrite(c: Context<AppEnv>, userId: string, event: ActivityEvent): void {
+  for (const hook of beforeResponseHooks) {
+    try {
+      hook(c, userId, event);
+    } catch (err) {
+      // Same rule as below: the write is committed; a consumer's failure must not undo its answer.
+      console.error(
+        JSON.stringify({ level: 'error', msg: 'after-write consumer failed', requestId: c.get('requestId'), userId, error: String(err) }),
+      );
+    }
+  }
   for (const hook of hooks) {
     const run = Promise.resolve()
       .then(() => hook(c, userId, event))

@@ -1,40 +1,108 @@
-import { SECTION_NAMES, type SectionName } from '../../drizzle/schema';
-import type { Database } from '../db/client';
-import { type IntroPage, introPageSchema, type SectionData } from '../sections';
-import { loadSectionsFromD1 } from './load-sections';
+import { type FragmentCache, type FragmentOutcome, fragmentCache, type WaitUntil } from '../cache/fragment-cache';
+import { type RequestHeaders, versionHint } from '../cache/version-token';
+import { type IntroPage, SECTION_NAMES, type SectionData, type SectionName } from '../sections';
 
-export interface SectionTiming {
-  name: SectionName | 'd1';
+export interface PageTiming {
+  /** A Server-Timing metric name: a layer (`coord`, `isolate`, `kv`, `d1`) or a section. */
+  name: string;
   ms: number;
-  source: string;
+  description: string;
 }
 
 export interface AssembledPage {
   page: IntroPage;
-  timings: SectionTiming[];
+  /** Strong validator of the JSON page (RFC 9110 §8.8.3), quoted. Same fragments → same ETag. */
+  etag: string;
+  /** RFC 9211 Cache-Status value naming the layer that answered. */
+  cacheStatus: string;
+  timings: PageTiming[];
+}
+
+export interface IntroPageInput {
+  env: Env;
+  waitUntil: WaitUntil;
+  userId: string;
+  /** The newest version of this user the caller has seen written (read-your-writes token). */
+  minVersion?: number;
+  now?: number;
+}
+
+/** Builds the input from a request (JSON route or HTML page): its bindings, its waitUntil and its version token. */
+export function introPageInput(
+  c: RequestHeaders & { env: Env; executionCtx: { waitUntil(promise: Promise<unknown>): void } },
+  userId: string,
+): IntroPageInput {
+  return { env: c.env, waitUntil: (p) => c.executionCtx.waitUntil(p), userId, minVersion: versionHint(c, userId) };
 }
 
 /**
- * Assembles a user's intro page. A section whose source fails is `null` and listed in
- * `degraded`; the page itself is still whole and valid against the contract's schema.
+ * Assembles a user's intro page from cached fragments: the shared one (system overview) and
+ * the user's personal bundle, each from the isolate, else KV, else D1 (docs/architecture.md#cache).
+ * A section whose source fails is served from its last good copy, or as `null`, and is listed
+ * in `degraded`; the page itself is always whole and valid against the contract's schema.
+ * The JSON route and the HTML page both call this; it is the only way a page is built.
+ *
+ * @example
+ * const { page, etag } = await assembleIntroPage(introPageInput(c, 'alice'));
  */
-export async function assembleIntroPage(db: Database, userId: string, now = Date.now()): Promise<AssembledPage> {
-  const loaded = await loadSectionsFromD1(db, SECTION_NAMES, { userId, now });
+export async function assembleIntroPage(input: IntroPageInput, cache: FragmentCache = fragmentCache): Promise<AssembledPage> {
+  const req = { env: input.env, waitUntil: input.waitUntil, now: input.now };
+  const syncStarted = performance.now();
+  const state = await cache.purgeState(input.env);
+  const coordMs = performance.now() - syncStarted;
+  const [personal, shared] = await Promise.all([cache.personal(req, state, input.userId, input.minVersion ?? 0), cache.shared(req, state)]);
+
   const sections = {} as { [K in SectionName]: SectionData[K] | null };
-  const degraded: SectionName[] = [];
+  const degraded = new Set<SectionName>([...shared.degraded, ...personal.degraded]);
   for (const name of SECTION_NAMES) {
-    (sections as Record<string, unknown>)[name] = loaded.data[name] ?? null;
-    if (loaded.errors[name] || loaded.data[name] === undefined) degraded.push(name);
+    const value = personal.fragment?.s[name] ?? shared.fragment?.s[name];
+    (sections as Record<string, unknown>)[name] = value ?? null;
+    if (value === undefined) degraded.add(name);
   }
-  for (const [name, err] of Object.entries(loaded.errors)) {
-    console.error(JSON.stringify({ level: 'error', msg: 'section failed', section: name, userId, error: err.message }));
+  const degradedList = SECTION_NAMES.filter((n) => degraded.has(n));
+  const newest = Math.max(personal.fragment?.at ?? 0, shared.fragment?.at ?? 0);
+  // generatedAt is when the newest data in the page was read, not when this response was
+  // made: otherwise every response would differ and no If-None-Match could ever match.
+  const generatedAt = new Date(newest || (input.now ?? Date.now())).toISOString();
+  const page: IntroPage = { userId: input.userId, generatedAt, sections, degraded: degradedList };
+
+  const etag = `"${personal.fragment?.h ?? '0'}-${shared.fragment?.h ?? '0'}-${degradedList.map((n) => SECTION_NAMES.indexOf(n)).join('')}"`;
+  return { page, etag, cacheStatus: cacheStatus([personal, shared]), timings: timings(coordMs, [personal, shared]) };
+}
+
+const rank = (o: FragmentOutcome) =>
+  o.result === 'degraded' ? 4 : o.layer === 'd1' ? 3 : o.layer === 'kv' ? 2 : o.result === 'stale' ? 1 : 0;
+
+/**
+ * One Cache-Status list for the page (RFC 9211: the cache nearest the origin first), for the
+ * fragment that came from furthest away; the per-section detail is in Server-Timing.
+ */
+export function cacheStatus(outcomes: FragmentOutcome[]): string {
+  const o = outcomes.reduce((a, b) => (rank(b) > rank(a) ? b : a));
+  const ttl = `ttl=${Math.round((o.freshMs - o.ageMs) / 1000)}`;
+  const failed = o.result === 'degraded' ? '; detail=source-failed' : '';
+  if (o.layer === 'isolate') {
+    const kv = o.result === 'degraded' ? 'foyer-kv; fwd=miss, ' : '';
+    return `${kv}foyer-isolate; hit; ${ttl}${failed}`;
   }
-  const page = introPageSchema.parse({ userId, generatedAt: new Date(now).toISOString(), sections, degraded });
-  return {
-    page,
-    timings: [
-      { name: 'd1', ms: loaded.d1Ms, source: `batch of ${loaded.statements}` },
-      ...SECTION_NAMES.map((name) => ({ name, ms: loaded.d1Ms, source: loaded.errors[name] ? 'error' : 'd1' })),
-    ],
-  };
+  if (o.layer === 'kv') return `foyer-kv; hit; ${ttl}${failed}, foyer-isolate; fwd=miss; stored`;
+  if (o.layer === 'd1') return `foyer-kv; fwd=miss; stored${failed}, foyer-isolate; fwd=miss; stored`;
+  return `foyer-kv; fwd=miss${failed}, foyer-isolate; fwd=miss`;
+}
+
+function timings(coordMs: number, outcomes: FragmentOutcome[]): PageTiming[] {
+  const out: PageTiming[] = [{ name: 'coord', ms: coordMs, description: 'purge generations' }];
+  for (const layer of ['isolate', 'kv', 'd1'] as const) {
+    const spent = outcomes.map((o) => o.ms[layer]).filter((ms): ms is number => ms !== undefined);
+    if (spent.length > 0) out.push({ name: layer, ms: Math.max(...spent), description: layer === 'd1' ? 'D1 batch' : `${layer} lookup` });
+  }
+  for (const o of outcomes) {
+    const ms = (o.ms.isolate ?? 0) + (o.ms.kv ?? 0) + (o.ms.d1 ?? 0);
+    const names = o.fragment ? (Object.keys(o.fragment.s) as SectionName[]) : o.degraded;
+    for (const name of new Set([...names, ...o.degraded])) {
+      const state = o.degraded.includes(name) ? (o.fragment?.s[name] !== undefined ? 'last-good' : 'missing') : o.result;
+      out.push({ name, ms, description: `${o.layer} ${state}${o.coalesced ? ' coalesced' : ''}` });
+    }
+  }
+  return out;
 }

@@ -1,0 +1,44 @@
+import { env } from 'cloudflare:workers';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { fragmentCache } from '../../worker/cache/fragment-cache';
+import { authHeaders } from '../helpers/auth';
+import { guardD1 } from '../helpers/d1-guard';
+import { call } from '../helpers/http';
+import { guardKv } from '../helpers/kv-guard';
+import { seed } from '../helpers/seed';
+
+/** One page load with both bindings wrapped: how many round trips did it cost? */
+async function roundTrips(userId: string) {
+  const d1 = guardD1(env.DB);
+  const kv = guardKv(env.CACHE);
+  const res = await call(`/api/v1/intro-page/${userId}`, { headers: await authHeaders(userId) }, { env: { DB: d1.db, CACHE: kv.kv } });
+  expect(res.status).toBe(200);
+  return { d1: d1.trace.roundTrips, kv: kv.trace.roundTrips, kvReads: kv.trace.reads, status: res.headers.get('Cache-Status') };
+}
+
+beforeAll(async () => {
+  await seed(env.DB, { seedUsers: 3 });
+});
+
+describe('round trips per page', () => {
+  it('cold: one D1 batch per fragment; warm in the isolate: none; warm in KV only: one KV read and no D1', async () => {
+    const cold = await roundTrips('user-00001');
+    expect(cold.d1).toBe(2); // the personal bundle and the shared fragment, one batch each
+
+    const isolate = await roundTrips('user-00001');
+    expect(isolate).toMatchObject({ d1: 0, kv: 0 });
+
+    fragmentCache.reset(); // the next request lands in an isolate that holds nothing
+    const kvOnly = await roundTrips('user-00001');
+    expect(kvOnly).toMatchObject({ d1: 0, kv: 1, kvReads: 1 }); // personal + shared in one bulk get
+    console.log(JSON.stringify({ roundTripsPerPage: { cold, isolate, kvOnly } }));
+  });
+
+  it('warm isolate, shared fragment hot, new user in KV: one KV read', async () => {
+    await roundTrips('user-00002');
+    fragmentCache.reset();
+    await roundTrips('user-00003'); // brings the shared fragment into this isolate
+    const kvOnly = await roundTrips('user-00002');
+    expect(kvOnly).toMatchObject({ d1: 0, kv: 1 });
+  });
+});
