@@ -157,9 +157,6 @@ export class ActivityFeed extends DurableObject<Env> {
       return new Response('ActivityFeed accepts only WebSocket upgrades forwarded by the worker.', { status: 400 });
     }
     this.#adopt(connection.userId);
-    if (this.#openSockets().length >= MAX_SOCKETS_PER_USER) {
-      return refuse(FEED_CLOSE.policy, `At most ${MAX_SOCKETS_PER_USER} feeds may be open per user; close another tab or client.`);
-    }
     // Every connect checks the log against D1, so an event whose hand-off was lost reaches
     // this socket (and the others) now instead of at the user's next write.
     await this.#reconcile();
@@ -169,6 +166,10 @@ export class ActivityFeed extends DurableObject<Env> {
         { detail: `after=${after} is newer than the newest event (${this.#head}); resume with an id you received.` },
         { status: 400 },
       );
+    }
+    // Counted after the await above, so connects that arrive together cannot all pass the cap.
+    if (this.#openSockets().length >= MAX_SOCKETS_PER_USER) {
+      return refuse(FEED_CLOSE.policy, `At most ${MAX_SOCKETS_PER_USER} feeds may be open per user; close another tab or client.`);
     }
     const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
     this.ctx.acceptWebSocket(server);
