@@ -210,8 +210,8 @@ export class ActivityFeed extends DurableObject<Env> {
   override async webSocketClose(ws: WebSocket): Promise<void> {
     // Since compatibility date 2026-04-07 the runtime answers the peer's Close frame itself.
     this.#replaying.delete(ws);
+    // Counted only: I/O here would run as sockets close at shutdown; the next flush carries it.
     metrics.websocketClosed();
-    await flushIfDue(this.env);
   }
 
   override async webSocketError(ws: WebSocket, error: unknown): Promise<void> {
