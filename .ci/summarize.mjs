@@ -12,7 +12,11 @@ for (const file of existsSync(dir) ? readdirSync(dir) : []) {
   const report = JSON.parse(readFileSync(join(dir, file), 'utf8'));
   reports++;
   passed += report.numPassedTests ?? 0;
-  failed += (report.numFailedTests ?? 0) + (report.numRuntimeErrorTests ?? 0);
+  const failedHere = (report.numFailedTests ?? 0) + (report.numRuntimeErrorTests ?? 0);
+  failed += failedHere;
+  // Vitest marks a run unsuccessful for errors outside any test (an unhandled rejection, a
+  // teardown error); count one so the line never says "0 failed" for a red run.
+  if (report.success === false && failedHere === 0) failed++;
   skipped += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
   // A suite that failed to load counts its file as one failure, so it cannot vanish silently.
   for (const suite of report.testResults ?? []) {
@@ -20,5 +24,12 @@ for (const file of existsSync(dir) ? readdirSync(dir) : []) {
   }
 }
 if (reports === 0) failed++;
+// A runner that crashed before writing its report is a failure, not an absence.
+for (const expected of process.argv.slice(3)) {
+  if (!existsSync(join(dir, expected))) {
+    console.error(`missing report ${expected}`);
+    failed++;
+  }
+}
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
 process.exit(failed > 0 ? 1 : 0);
