@@ -7,7 +7,7 @@ import { ActionableItems } from './components/actionable-items';
 import { ActivityFeed } from './components/activity-feed';
 import { PersonalizationPanel } from './components/personalization-panel';
 import { UserStatistics } from './components/user-statistics';
-import type { SectionName } from './page-data';
+import type { IslandName } from './state';
 import { isDegraded, useStore } from './store';
 
 function StatisticsIsland() {
@@ -59,15 +59,9 @@ function SettingsIsland() {
   );
 }
 
-export const ISLANDS = {
+export const ISLANDS: Record<IslandName, () => preact.JSX.Element> = {
   userStatistics: StatisticsIsland,
   actionableItems: ActionsIsland,
   activityFeed: FeedIsland,
   personalization: SettingsIsland,
-} satisfies Partial<Record<SectionName, () => unknown>>;
-
-export type IslandName = keyof typeof ISLANDS;
-
-export function isIsland(name: string): name is IslandName {
-  return name in ISLANDS;
-}
+};

@@ -3,8 +3,9 @@
  * again), then keeps them live: the feed socket, task actions, preferences.
  */
 import { hydrate } from 'preact';
-import { ISLANDS, isIsland } from '../islands';
+import { ISLANDS } from '../islands';
 import { PAGE_DATA_ID, type PageData } from '../page-data';
+import { isIsland } from '../state';
 import { createStore, StoreContext } from '../store';
 import { createActions, createRefresher } from './actions';
 import { connectFeed } from './feed';

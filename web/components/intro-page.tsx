@@ -1,6 +1,6 @@
-import { ISLANDS, isIsland } from '../islands';
-import { type PageData, SECTION_TITLES } from '../page-data';
-import { createStore, isDegraded, isHidden, type Store, StoreContext } from '../store';
+import { formatter } from '../format';
+import { type PageData, SECTION_TITLES, type SectionName } from '../page-data';
+import { isHidden, isIsland, preferencesOf, stateOf, taskTitlesFrom } from '../state';
 import { ActionableItems } from './actionable-items';
 import { ActivityFeed } from './activity-feed';
 import { PersonalizationPanel } from './personalization-panel';
@@ -10,40 +10,71 @@ import { UserStatistics } from './user-statistics';
 /**
  * The page's main content: every section in the viewer's order, hidden ones kept in the DOM
  * (with `hidden`) so the browser can show them again without a round trip.
- * Server-only: the browser hydrates the islands inside, never this component.
+ *
+ * Server-only, and deliberately free of signals: it renders each section from plain values,
+ * exactly the props its island (web/islands.tsx) passes before anything changes, so the
+ * browser hydrates the same markup. The islands' `data-island` marks what hydrates.
  */
-export function IntroPage({ data, store = createStore(data) }: { data: PageData; store?: Store }) {
-  const prefs = store.prefs.value;
-  const format = store.format.value;
+export function IntroPage({ data }: { data: PageData }) {
+  const { sections, degraded } = data.page;
+  const prefs = preferencesOf(stateOf(sections.personalization));
+  const format = formatter(prefs.locale, prefs.timeZone);
+  const isDegraded = (name: SectionName) => degraded.includes(name);
+  const render: Record<SectionName, () => preact.JSX.Element> = {
+    userStatistics: () => (
+      <UserStatistics state={stateOf(sections.userStatistics)} degraded={isDegraded('userStatistics')} format={format} />
+    ),
+    systemOverview: () => (
+      <SystemOverview state={stateOf(sections.systemOverview)} degraded={isDegraded('systemOverview')} format={format} />
+    ),
+    actionableItems: () => (
+      <ActionableItems
+        state={stateOf(sections.actionableItems)}
+        degraded={isDegraded('actionableItems')}
+        format={format}
+        pending={new Set()}
+        message={null}
+      />
+    ),
+    activityFeed: () => (
+      <ActivityFeed
+        state={stateOf(sections.activityFeed)}
+        degraded={isDegraded('activityFeed')}
+        format={format}
+        connection={{ status: 'connecting' }}
+        fresh={new Set()}
+        taskTitles={taskTitlesFrom(sections)}
+      />
+    ),
+    personalization: () => (
+      <PersonalizationPanel
+        state={stateOf(sections.personalization)}
+        degraded={isDegraded('personalization')}
+        saving={false}
+        message={null}
+      />
+    ),
+  };
   return (
-    <StoreContext.Provider value={store}>
-      <main id="main" class="page" data-theme={prefs.theme} tabIndex={-1}>
-        <div class="page-head">
-          <h1>Welcome back, {data.viewer.userId}</h1>
-          <p class="muted">{format.date(data.page.generatedAt)}</p>
-        </div>
-        <div class="grid" id="sections">
-          {prefs.sectionOrder.map((name) => {
-            const Island = isIsland(name) ? ISLANDS[name] : undefined;
-            return (
-              <div
-                key={name}
-                class={`slot slot-${name}`}
-                data-slot={name}
-                data-island={Island ? name : undefined}
-                hidden={isHidden(prefs.hiddenSections, name)}
-              >
-                {Island ? (
-                  <Island />
-                ) : (
-                  <SystemOverview state={store.systemOverview.value} degraded={isDegraded(store, 'systemOverview')} format={format} />
-                )}
-              </div>
-            );
-          })}
-        </div>
-      </main>
-    </StoreContext.Provider>
+    <main id="main" class="page" data-theme={prefs.theme} tabIndex={-1}>
+      <div class="page-head">
+        <h1>Welcome back, {data.viewer.userId}</h1>
+        <p class="muted">{format.date(data.page.generatedAt)}</p>
+      </div>
+      <div class="grid" id="sections">
+        {prefs.sectionOrder.map((name) => (
+          <div
+            key={name}
+            class={`slot slot-${name}`}
+            data-slot={name}
+            data-island={isIsland(name) ? name : undefined}
+            hidden={isHidden(prefs.hiddenSections, name)}
+          >
+            {render[name]()}
+          </div>
+        ))}
+      </div>
+    </main>
   );
 }
 

@@ -1,0 +1,46 @@
+import { renderToString } from 'preact-render-to-string';
+import { describe, expect, it } from 'vitest';
+import { IntroPage } from '../../web/components/intro-page';
+import { ISLANDS } from '../../web/islands';
+import type { PageData } from '../../web/page-data';
+import { ISLAND_NAMES } from '../../web/state';
+import { createStore, StoreContext } from '../../web/store';
+
+const data: PageData = {
+  viewer: { userId: 'alice', role: 'user' },
+  page: {
+    userId: 'alice',
+    generatedAt: '2026-11-22T10:00:00.000Z',
+    sections: {
+      userStatistics: { openTasks: 7, completedThisWeek: 4, overdue: 2, completionRate: 0.364, streakDays: 1 },
+      systemOverview: { totalUsers: 3, activeUsersToday: 2, tasksCompletedToday: 1, announcements: [], status: 'operational' },
+      actionableItems: [{ taskId: 't1', title: 'Renew <passport> & “visa”', reason: 'overdue', dueAt: '2026-11-19T09:00:00.000Z' }],
+      activityFeed: {
+        events: [
+          { id: 2, type: 'task.completed', payload: { taskId: 't9' }, createdAt: '2026-11-21T10:00:00.000Z' },
+          { id: 1, type: 'task.created', payload: { taskId: 't9', title: 'Water the plants' }, createdAt: '2026-11-20T10:00:00.000Z' },
+        ],
+        feedUrl: '/api/v1/feed?after=2',
+      },
+      personalization: null,
+    },
+    degraded: ['personalization', 'userStatistics'],
+  },
+};
+
+describe('hydration', () => {
+  it('each island renders, from the store, exactly the markup the server sent', () => {
+    const server = renderToString(<IntroPage data={data} />);
+    const store = createStore(data);
+    for (const name of ISLAND_NAMES) {
+      const Island = ISLANDS[name];
+      const island = renderToString(
+        <StoreContext.Provider value={store}>
+          <Island />
+        </StoreContext.Provider>,
+      );
+      expect(island.length, name).toBeGreaterThan(100);
+      expect(server, `island ${name} matches the server's HTML`).toContain(`data-island="${name}">${island}</div>`);
+    }
+  });
+});
