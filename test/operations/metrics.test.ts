@@ -80,6 +80,10 @@ describe('GET /api/v1/metrics', () => {
     expect(row?.p95Ms).toBeGreaterThan(0);
     // The first load computes the page from D1; the next four are cache hits (docs/architecture.md#cache).
     expect(after.d1.queries).toBeGreaterThanOrEqual(before.d1.queries + 1);
+    // The fragment cache records its lookups per layer; the page repeated, so something hit.
+    const isolate = after.cache.layers.find((l) => l.layer === 'isolate');
+    expect((isolate?.hits ?? 0) + (isolate?.misses ?? 0)).toBeGreaterThanOrEqual(5);
+    expect(after.cache.hitRate).toBeGreaterThan(0);
     expect(after.cache.layers.find((l) => l.layer === 'isolate')?.hits).toBeGreaterThanOrEqual(4);
     expect(after.timeline.length).toBe(after.windowMinutes);
   });

@@ -57,9 +57,25 @@ function rollUp(points: readonly SeriesPoint[], name: string, keyLabels: readonl
   return out;
 }
 
-function cacheHitRate(points: readonly SeriesPoint[]): number | null {
-  const hits = sumOf(points, 'foyer_cache_lookups_total', (l) => l.result === 'hit' || l.result === 'stale');
-  return ratio(hits, sumOf(points, 'foyer_cache_lookups_total'));
+/**
+ * Share of lookups some cache layer answered. Layers are consulted in turn (isolate, then KV),
+ * each seeing the previous one's misses, so the first layer's lookups are all lookups and the
+ * last layer's misses are what went to the origin: 1 − min(misses) ÷ max(lookups). Stale
+ * answers count as hits (the caller got a page without waiting). One layer: its own rate.
+ */
+export function cacheHitRate(points: readonly SeriesPoint[]): number | null {
+  const layers = new Map<string, { lookups: number; misses: number }>();
+  for (const p of points) {
+    if (p.name !== 'foyer_cache_lookups_total') continue;
+    const layer = layers.get(p.labels.layer ?? '') ?? { lookups: 0, misses: 0 };
+    layer.lookups += p.value;
+    if (p.labels.result === 'miss') layer.misses += p.value;
+    layers.set(p.labels.layer ?? '', layer);
+  }
+  if (layers.size === 0) return null;
+  const lookups = Math.max(...[...layers.values()].map((l) => l.lookups));
+  const misses = Math.min(...[...layers.values()].map((l) => l.misses));
+  return ratio(lookups - misses, lookups);
 }
 
 /** The JSON view of /api/v1/metrics: percentiles estimated from the fixed buckets. */
