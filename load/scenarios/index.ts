@@ -1,6 +1,7 @@
 import type { Scenario } from '../lib/scenario';
 import { feed } from './feed';
 import { html } from './html';
+import { limiterCost } from './limiter-cost';
 import { mixed } from './mixed';
 import { baseline, normal, page, peak } from './pages';
 import { ratelimit } from './ratelimit';
@@ -9,5 +10,5 @@ import { stress } from './stress';
 
 /** Every scenario `npm run load -- <name>` knows, by name. */
 export const scenarios: Record<string, Scenario> = Object.fromEntries(
-  [baseline, normal, peak, stress, soak, feed, mixed, page, html, ratelimit].map((s) => [s.name, s]),
+  [baseline, normal, peak, stress, soak, feed, mixed, page, html, ratelimit, limiterCost].map((s) => [s.name, s]),
 );

@@ -68,6 +68,16 @@ describe('budgets', () => {
     expect(read.headers.get('RateLimit-Policy')).toBe('"read";q=20;w=60');
   });
 
+  it('is off with RATE_LIMIT_REQUESTS=0: no fields, no object, no 429', async () => {
+    const spy = vi.spyOn(RateLimiter.prototype, 'acquire');
+    const headers = await authHeaders(someone('off'));
+    const results = await burst({ RATE_LIMIT_REQUESTS: '0', RATE_LIMIT_WINDOW_SECONDS: '60' }, 3, '/api/v1/tasks', () => ({ headers }));
+    expect(results.map((r) => r.status)).toEqual([200, 200, 200]);
+    expect(results[0]?.headers.has('RateLimit')).toBe(false);
+    expect(results[0]?.headers.has('RateLimit-Policy')).toBe(false);
+    expect(spy).not.toHaveBeenCalled();
+  });
+
   it('refills: after Retry-After the next request is served', async () => {
     const fast = { RATE_LIMIT_REQUESTS: '2', RATE_LIMIT_WINDOW_SECONDS: '1' } satisfies Vars;
     const headers = await authHeaders(someone('refill'));

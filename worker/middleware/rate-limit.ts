@@ -5,13 +5,13 @@ import { RateLimitedError, ServiceUnavailableError } from '../errors';
 import { type Acquire, allowances } from '../rate-limit/allowance';
 import { limitField, policyField } from '../rate-limit/headers';
 import { addressKey, partitionKey } from '../rate-limit/partition';
-import { classify, policiesFrom } from '../rate-limit/policy';
+import { classify, limitingEnabled, policiesFrom } from '../rate-limit/policy';
 
 /**
  * Limits every request under `apiPrefix` per principal and class (worker/rate-limit/policy.ts).
  * Runs after `identify`, so a verified token counts against its user and anything else
  * against the client address. Over the limit: 429 problem+json with `Retry-After`; every
- * response carries `RateLimit` and `RateLimit-Policy`.
+ * response carries `RateLimit` and `RateLimit-Policy`. `RATE_LIMIT_REQUESTS=0` turns it off.
  *
  * @example
  * app.use('/api/v1/*', identify);
@@ -19,6 +19,7 @@ import { classify, policiesFrom } from '../rate-limit/policy';
  */
 export function rateLimit(apiPrefix: string) {
   return createMiddleware<AppEnv>(async function rateLimit(c, next) {
+    if (!limitingEnabled(c.env)) return next();
     const policy = policiesFrom(c.env)[classify(c.req.method, c.req.path, apiPrefix)];
     const ip = c.req.header('CF-Connecting-IP');
     const key = policy.keyBy === 'ip' ? addressKey(ip) : partitionKey(c.var.principal, ip);

@@ -24,8 +24,13 @@ import type { RatePolicy } from './policy';
  * only as plain data.
  */
 
-/** How long a leased token may be spent. Short enough that stranded tokens come back soon. */
-export const LEASE_MS = 10_000;
+/**
+ * How long a leased token may be spent. Long enough that a user who clicks every few seconds
+ * keeps being served from memory (a lapsed lease means the next request waits on the object);
+ * short enough that tokens stranded in an isolate the user no longer reaches come back within
+ * a minute.
+ */
+export const LEASE_MS = 60_000;
 /** How long a request may wait for the object before the failure policy applies. */
 export const OBJECT_TIMEOUT_MS = 1_000;
 /** After a failure, skip the object for this long (per key) instead of adding the timeout to every request. */

@@ -41,6 +41,14 @@ function positiveInteger(name: string, raw: string | undefined): number {
 
 let memo: { key: string; policies: Record<PolicyName, RatePolicy> } | undefined;
 
+/**
+ * `RATE_LIMIT_REQUESTS=0` turns limiting off entirely (no object calls, no RateLimit fields):
+ * the switch for measuring what the limiter costs, and for an operator in an incident.
+ */
+export function limitingEnabled(config: RateLimitConfig): boolean {
+  return config.RATE_LIMIT_REQUESTS?.trim() !== '0';
+}
+
 /** The five classes for this configuration (parsed once per distinct configuration). */
 export function policiesFrom(config: RateLimitConfig): Record<PolicyName, RatePolicy> {
   const key = `${config.RATE_LIMIT_REQUESTS}/${config.RATE_LIMIT_WINDOW_SECONDS}`;
