@@ -16,7 +16,8 @@ const pageOf = (user: LoadUser): RequestSpec => ({
 
 export const html: Scenario = {
   name: 'html',
-  description: 'GET / — the streamed, server-rendered intro page (session cookie) of 1000 distinct users at --connections (default 50).',
+  description:
+    'GET / — the streamed, server-rendered intro page (session cookie) of the user pool (1000, or --users) at --connections (default 50), then the JSON page of the same users.',
   defaultDurationSec: 15,
   users: 1000,
   async run(ctx) {
