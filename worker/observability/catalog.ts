@@ -27,7 +27,7 @@ export const CATALOG = {
   },
   foyer_cache_lookups_total: {
     type: 'counter',
-    help: 'Cache lookups by layer (e.g. kv, edge) and result (hit, miss, stale).',
+    help: 'Cache lookups by layer (isolate, then kv) and result (hit, stale, miss).',
     labels: ['layer', 'result'],
   },
   foyer_rate_limit_rejections_total: {
