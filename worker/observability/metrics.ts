@@ -50,7 +50,7 @@ export function observe<N extends HistogramName>(name: N, labels: LabelsOf<N>, s
 
 /** The calls other modules make; each names the metric it feeds (see docs/operations.md). */
 export const metrics = {
-  /** foyer_cache_lookups_total: one lookup in a cache layer (`kv`, `edge`, …). */
+  /** foyer_cache_lookups_total: one lookup in a cache layer (`isolate`, `kv`); layers are consulted in that order. */
   cacheLookup(layer: string, result: 'hit' | 'miss' | 'stale'): void {
     increment('foyer_cache_lookups_total', { layer, result });
   },
