@@ -5,6 +5,7 @@ import { endSession, readSession } from '../auth/session';
 import { ProblemError } from '../errors';
 import { loadAssetManifest } from '../html/assets';
 import { parseTheme, renderPageFailure, renderPageMain, renderPageShell, THEME_COOKIE } from '../html/document';
+import { SESSION_COOKIE } from '../middleware/authenticate';
 import { htmlSecurityHeaders, type NonceVariables } from '../middleware/security-headers';
 import { assembleIntroPage, introPageInput } from '../services/intro-page';
 
@@ -21,7 +22,7 @@ export const pageApp = new Hono<PageEnv>();
 pageApp.get('/', htmlSecurityHeaders(), async (c) => {
   const viewer = await readSession(c);
   if (!viewer) {
-    if (getCookie(c, 'foyer_session')) endSession(c);
+    if (getCookie(c, SESSION_COOKIE)) endSession(c);
     return c.redirect('/login', 302);
   }
   const assets = await loadAssetManifest(c.env);
