@@ -183,9 +183,22 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       `workerd ${workerd.version} ready at ${url.origin} in ${((performance.now() - started) / 1000).toFixed(1)} s (state in ${options.stateDir})`,
     );
     if (withFoyer) {
-      const db = (await mf.getD1Database('DB', 'foyer')) as unknown as D1Database;
-      await applyMigrations(db, log);
-      await seed(db, options.seedUsers, log);
+      // Miniflare reaches D1 from Node over a local socket that, right after start-up on a busy
+      // machine, is sometimes reset (undici: "fetch failed: read ECONNRESET"); both steps are
+      // idempotent, so they are simply tried again.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const db = (await mf.getD1Database('DB', 'foyer')) as unknown as D1Database;
+          await applyMigrations(db, log);
+          await seed(db, options.seedUsers, log);
+          break;
+        } catch (err) {
+          const code = (err as { cause?: { code?: string } }).cause?.code ?? '';
+          if (attempt >= 3 || !/ECONNRESET|UND_ERR_SOCKET|ECONNREFUSED/.test(code)) throw err;
+          log(`preparing D1 failed (${code}); trying again (${attempt + 1}/3)`);
+          await new Promise((r) => setTimeout(r, 1000 * attempt));
+        }
+      }
     }
     let pid = findWorkerdPid();
     return {
