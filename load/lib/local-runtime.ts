@@ -193,7 +193,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
           await seed(db, options.seedUsers, log);
           break;
         } catch (err) {
-          const code = (err as { cause?: { code?: string } }).cause?.code ?? '';
+          const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+          const code = `${cause?.code ?? ''} ${cause?.message ?? ''}`.trim();
           if (attempt >= 3 || !/ECONNRESET|UND_ERR_SOCKET|ECONNREFUSED/.test(code)) throw err;
           log(`preparing D1 failed (${code}); trying again (${attempt + 1}/3)`);
           await new Promise((r) => setTimeout(r, 1000 * attempt));
