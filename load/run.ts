@@ -8,6 +8,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { cpus, loadavg } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -133,6 +134,23 @@ const deadline = setTimeout(() => {
 }, maxMinutes * 60_000);
 deadline.unref();
 
+/** A hello-world answer slower than this means the runtime is still busy with earlier work. */
+const QUIET_MS = 50;
+
+/** One request to the baseline worker (node:http, since fetch may not set Host). */
+function helloOnce(origin: string): Promise<boolean> {
+  const { hostname, port } = new URL(origin);
+  return new Promise((resolve) => {
+    const req = request({ hostname, port, path: '/', headers: { host: BASELINE_HOST }, timeout: 5000 }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode === 200));
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(false));
+    req.end();
+  });
+}
+
 /** undici hides the reason ("fetch failed") in `cause`; show it. */
 function describeError(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
@@ -174,6 +192,25 @@ async function main(): Promise<void> {
   const extra: Record<string, unknown> = {};
   const baselines = new Map<number, PhaseStats>();
 
+  /**
+   * Waits until the hello-world worker answers single requests quickly again: work left over
+   * from the previous step (abandoned requests, waitUntil tasks, cache fills) runs on the same
+   * workerd event loop and would otherwise be charged to whatever is measured next.
+   */
+  const waitForQuiet = async (maxMs = 30_000): Promise<void> => {
+    const started = performance.now();
+    let quick = 0;
+    while (quick < 5 && performance.now() - started < maxMs) {
+      const t = performance.now();
+      const ok = await helloOnce(runtime!.url);
+      quick = ok && performance.now() - t < QUIET_MS ? quick + 1 : 0;
+      if (quick === 0) await new Promise((r) => setTimeout(r, 200));
+    }
+    const waited = performance.now() - started;
+    if (quick < 5) log(`the runtime did not settle within ${maxMs / 1000} s; measuring anyway`);
+    else if (waited > 2000) log(`waited ${(waited / 1000).toFixed(1)} s for the runtime to settle`);
+  };
+
   const sampleBaseline = async (connections: number, seconds: number): Promise<RawSample> => {
     log(`baseline: hello world @${connections} for ${seconds} s`);
     return runHttpPhase({ url: runtime!.url, host: BASELINE_HOST, connections, durationSec: seconds, next: () => ({ path: '/' }) });
@@ -182,6 +219,7 @@ async function main(): Promise<void> {
   const baselineAt = async (connections: number, seconds: number): Promise<PhaseStats> => {
     const cached = baselines.get(connections);
     if (cached) return cached;
+    await waitForQuiet();
     const stats = summarize(await sampleBaseline(connections, seconds));
     baselines.set(connections, stats);
     return stats;
@@ -205,6 +243,7 @@ async function main(): Promise<void> {
       // The baseline brackets the phase (half before, half after): on a shared machine the
       // load from other processes drifts, and the two halves show by how much (baselineSpread).
       const half = Math.min(o.durationSec, 10) / 2;
+      await waitForQuiet();
       const before = o.baseline === false ? null : await sampleBaseline(o.connections, half);
       log(`${name}: ${o.connections} connections for ${o.durationSec} s`);
       const target = o.target === 'baseline' ? { url: runtime!.url, host: BASELINE_HOST } : { url };
@@ -219,8 +258,7 @@ async function main(): Promise<void> {
       if (before) {
         // autocannon abandons the requests still in flight when the phase ends, but workerd
         // finishes them, on the same event loop as the baseline worker: let them drain first.
-        const drainMs = Math.min(15_000, Math.max(500, 1.5 * summarizeLatencies(raw.latenciesMs).p99));
-        await new Promise((r) => setTimeout(r, drainMs));
+        await waitForQuiet();
         after = await sampleBaseline(o.connections, half);
       }
       const stats = summarize(raw);
