@@ -26,16 +26,7 @@ import {
   REPORT_VERSION,
 } from './lib/report';
 import type { ScenarioContext } from './lib/scenario';
-import {
-  mergeSamples,
-  type PhaseStats,
-  type RawSample,
-  relativeSpread,
-  round,
-  roundNumbers,
-  summarize,
-  summarizeLatencies,
-} from './lib/stats';
+import { mergeSamples, type PhaseStats, type RawSample, relativeSpread, round, roundNumbers, summarize } from './lib/stats';
 import { generatedUserIds, signUsers } from './lib/users';
 import { scenarios } from './scenarios';
 
