@@ -1,5 +1,5 @@
 import { env } from 'cloudflare:workers';
-import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { allowances } from '../../worker/rate-limit/allowance';
 import { authHeaders } from '../helpers/auth';
 import { callWith, parseLimit } from '../helpers/limited';
@@ -7,6 +7,8 @@ import { seed } from '../helpers/seed';
 
 // The acceptance check: RATE_LIMIT_REQUESTS=20, RATE_LIMIT_WINDOW_SECONDS=60.
 const DEMO = { RATE_LIMIT_REQUESTS: '20', RATE_LIMIT_WINDOW_SECONDS: '60' };
+
+vi.setConfig({ testTimeout: 30_000 });
 
 beforeAll(async () => {
   await seed(env.DB);

@@ -24,7 +24,11 @@ export function rateLimit(apiPrefix: string) {
     const ip = c.req.header('CF-Connecting-IP');
     const key = policy.keyBy === 'ip' ? addressKey(ip) : partitionKey(c.var.principal, ip);
     const acquire: Acquire = (request) => c.env.RATE_LIMITER.get(c.env.RATE_LIMITER.idFromName(key)).acquire(request);
+    const started = performance.now();
     const decision = await allowances.decide(key, policy, acquire, (work) => defer(c, work));
+    // Workers' clocks advance only across I/O, so this is the time spent waiting on the
+    // RateLimiter object: 0 when the answer came from this isolate's lease.
+    const timing = `ratelimit;dur=${(performance.now() - started).toFixed(1)};desc="${decision.source}"`;
     const fields = { 'RateLimit-Policy': policyField(policy), RateLimit: limitField(policy, decision) };
 
     if (decision.unavailable) {
@@ -46,7 +50,7 @@ export function rateLimit(apiPrefix: string) {
     }
 
     await next();
-    setFields(c.res, fields, c);
+    setFields(c.res, fields, c, timing);
   });
 }
 
@@ -59,12 +63,16 @@ function defer(c: Context<AppEnv>, work: Promise<unknown>): void {
 }
 
 /** Headers of a response built with `new Response` are mutable; a fetched one is not, so it is copied. */
-function setFields(res: Response, fields: Record<string, string>, c: Context<AppEnv>): void {
+function setFields(res: Response, fields: Record<string, string>, c: Context<AppEnv>, timing: string): void {
+  const write = (target: Response) => {
+    for (const [name, value] of Object.entries(fields)) target.headers.set(name, value);
+    target.headers.append('Server-Timing', timing);
+  };
   try {
-    for (const [name, value] of Object.entries(fields)) res.headers.set(name, value);
+    write(res);
   } catch {
     const copy = new Response(res.body, res);
-    for (const [name, value] of Object.entries(fields)) copy.headers.set(name, value);
+    write(copy);
     c.res = copy;
   }
 }
