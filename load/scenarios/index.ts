@@ -1,4 +1,5 @@
 import type { Scenario } from '../lib/scenario';
+import { cache } from './cache';
 import { feed } from './feed';
 import { html } from './html';
 import { limiterCost } from './limiter-cost';
@@ -10,5 +11,5 @@ import { stress } from './stress';
 
 /** Every scenario `npm run load -- <name>` knows, by name. */
 export const scenarios: Record<string, Scenario> = Object.fromEntries(
-  [baseline, normal, peak, stress, soak, feed, mixed, page, html, ratelimit, limiterCost].map((s) => [s.name, s]),
+  [baseline, normal, peak, stress, soak, feed, mixed, page, html, ratelimit, limiterCost, cache].map((s) => [s.name, s]),
 );

@@ -68,8 +68,11 @@ export interface CacheConfig {
 
 export const DEFAULT_CACHE_CONFIG: CacheConfig = {
   isolateEntries: 5000,
-  personalFreshMs: 60_000,
-  sharedFreshMs: 30_000,
+  // The user's own writes never wait for this (the version token does); it bounds only
+  // time-driven changes and changes by others. Each expiry costs a D1 batch per user, so a
+  // short TTL over many users is a steady background load on D1.
+  personalFreshMs: 5 * 60_000,
+  sharedFreshMs: 60_000,
   staleWhileRevalidateMs: 10 * 60_000,
   budgetMs: 1500,
   syncMs: 1000,
