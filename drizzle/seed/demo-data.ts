@@ -102,8 +102,8 @@ const TITLES = [
 /** A fixed "last Monday" so generated users' creation dates do not move between runs. */
 const EPOCH = Date.UTC(2026, 0, 5);
 
-/** mulberry32: tiny, fast, good enough for demo data; seeded so runs repeat exactly. */
-function rng(seed: number): () => number {
+/** mulberry32: tiny, fast, good enough for demo data and load mixes; seeded so runs repeat exactly. */
+export function rng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -29,14 +29,5 @@ export async function signUsers(ids: string[], vars: Record<string, string>, ttl
 /** The first `count` generated users (they exist whenever SEED_USERS ≥ count). */
 export const generatedUserIds = (count: number): string[] => Array.from({ length: count }, (_, i) => generatedUserId(i + 1));
 
-/** A cheap deterministic PRNG so request mixes repeat between runs. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+/** A cheap deterministic PRNG so request mixes repeat between runs: the seed's own. */
+export { rng as prng } from '../../drizzle/seed/demo-data';
