@@ -15,6 +15,8 @@ import { parseArgs } from 'node:util';
 import { ensureDevVars, localVars, ROOT } from '../scripts/local-config';
 import { runHttpPhase } from './lib/http-load';
 import { BASELINE_HOST, type LocalRuntime, startLocalRuntime } from './lib/local-runtime';
+import { type ProfileSummary, renderProfileSummary } from './lib/profile-summary';
+import { WorkerProfiler } from './lib/profiler';
 import { renderComparison, renderHtml, renderTable } from './lib/render';
 import {
   compareReports,
@@ -43,6 +45,8 @@ const { values, positionals } = parseArgs({
     sockets: { type: 'string' },
     var: { type: 'string', multiple: true, default: [] },
     port: { type: 'string', default: '8770' },
+    profile: { type: 'boolean' },
+    'asset-router': { type: 'boolean' },
     'seed-users': { type: 'string' },
     'state-dir': { type: 'string' },
     'max-minutes': { type: 'string', default: '30' },
@@ -52,6 +56,8 @@ const { values, positionals } = parseArgs({
 
 const usage = `usage: npm run load -- <scenario> [--url http://127.0.0.1:PORT] [--duration seconds] [--compare load/reports/x.json]
                      [--connections n] [--path /api/v1/...] [--var NAME=value]... [--port 8770] [--seed-users n] [--max-minutes 30]
+                     [--profile]  (CPU profile of the worker during each measured phase, next to the report)
+                     [--asset-router]  (keep the local static-assets router emulation in front of Foyer; diagnostic)
 scenarios:
 ${Object.values(scenarios)
   .map((s) => `  ${s.name.padEnd(10)} ${s.description}`)
@@ -125,6 +131,9 @@ const deadline = setTimeout(() => {
 }, maxMinutes * 60_000);
 deadline.unref();
 
+/** USER_HZ: what /proc/<pid>/stat counts CPU time in on Linux. */
+const CLOCK_TICKS_PER_SECOND = 100;
+
 /** A hello-world answer slower than this means the runtime is still busy with earlier work. */
 const QUIET_MS = 50;
 
@@ -170,7 +179,12 @@ async function main(): Promise<void> {
     log,
     foyer: !values.url,
     stderrFile: `${reportBase}.workerd.log`,
+    ...(values.profile && !values.url ? { inspectorPort: port + 100 } : {}),
+    assetRouter: values['asset-router'] === true,
   });
+  // Sampling slows the worker down: a profiled run's ratios are for reading the profile, not for quoting.
+  const profiler = values.profile && !values.url ? await WorkerProfiler.attach(port + 100) : null;
+  const profiles: { phase: string; file: string; summary: ProfileSummary }[] = [];
   const url = values.url ? new URL(values.url).origin : runtime.url;
   const vars = values.url ? { ...devVars, ...extraVars } : runtime.vars;
 
@@ -200,6 +214,24 @@ async function main(): Promise<void> {
     const waited = performance.now() - started;
     if (quick < 5) log(`the runtime did not settle within ${maxMs / 1000} s; measuring anyway`);
     else if (waited > 2000) log(`waited ${(waited / 1000).toFixed(1)} s for the runtime to settle`);
+  };
+
+  /** utime + stime of the workerd process in ms (Linux /proc); null when unknown. */
+  const workerdCpuMs = (): number | null => {
+    const pid = values.url ? null : runtime!.workerdPid();
+    if (pid === null) return null;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // Fields 14 and 15 of stat(5) (utime, stime), counted after the command name; in clock ticks (100 Hz on Linux).
+      return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+    } catch {
+      return null;
+    }
+  };
+  const cpuSince = (start: number | null): number | null => {
+    const end = workerdCpuMs();
+    return start === null || end === null ? null : end - start;
   };
 
   const sampleBaseline = async (connections: number, seconds: number): Promise<RawSample> => {
@@ -235,10 +267,22 @@ async function main(): Promise<void> {
       // load from other processes drifts, and the two halves show by how much (baselineSpread).
       const half = Math.min(o.durationSec, 10) / 2;
       await waitForQuiet();
+      const baselineCpu = workerdCpuMs();
       const before = o.baseline === false ? null : await sampleBaseline(o.connections, half);
+      const baselineCpuMs = cpuSince(baselineCpu);
       log(`${name}: ${o.connections} connections for ${o.durationSec} s`);
       const target = o.target === 'baseline' ? { url: runtime!.url, host: BASELINE_HOST } : { url };
+      const profiled = profiler && o.target !== 'baseline';
+      if (profiled) await profiler.start();
+      const phaseCpu = workerdCpuMs();
       const raw = await runHttpPhase({ ...target, connections: o.connections, durationSec: o.durationSec, next: o.next });
+      const phaseCpuMs = cpuSince(phaseCpu);
+      if (profiled) {
+        const file = `${reportBase}.${name.replace(/[^A-Za-z0-9]+/g, '-')}.cpuprofile`;
+        const summary = await profiler.stop(file);
+        profiles.push({ phase: name, file: relative(ROOT, file), summary });
+        log(renderProfileSummary(`profile of "${name}" (${relative(ROOT, file)})`, summary));
+      }
       o.onRaw?.(raw);
       if (!runtime!.alive()) {
         const message = `workerd exited during "${name}": later requests were refused. Its stderr is in ${relative(ROOT, `${reportBase}.workerd.log`)}.`;
@@ -256,10 +300,16 @@ async function main(): Promise<void> {
       const baseline = before && after ? summarize(mergeSamples(before, after)) : null;
       const spread = before && after ? relativeSpread(summarize(before).rps, summarize(after).rps) : null;
       const phase = phaseReport(name, o.connections, o.durationSec, stats, o.target === 'baseline' ? stats : baseline, spread);
+      const perRequest = (ms: number | null, sample: RawSample | null) =>
+        ms === null || !sample?.latenciesMs.length ? null : Math.round((ms / sample.latenciesMs.length) * 1000) / 1000;
+      phase.cpuMsPerRequest = { phase: perRequest(phaseCpuMs, raw), baseline: perRequest(baselineCpuMs, before) };
       phases.push(phase);
       log(
         `${name}: ${round(stats.rps)} rps, p50 ${round(stats.latencyMs.p50)} ms, p99 ${round(stats.latencyMs.p99)} ms, ${stats.errors + stats.non2xx} failed${stats.errorKinds ? ` ${JSON.stringify(stats.errorKinds)}` : ''}` +
-          (before && after ? `; baseline ${round(summarize(before).rps)} rps before, ${round(summarize(after).rps)} after` : ''),
+          (before && after ? `; baseline ${round(summarize(before).rps)} rps before, ${round(summarize(after).rps)} after` : '') +
+          (phase.cpuMsPerRequest.phase !== null
+            ? `; workerd CPU ${phase.cpuMsPerRequest.phase} ms/request (baseline ${phase.cpuMsPerRequest.baseline ?? '–'})`
+            : ''),
       );
       return phase;
     },
@@ -317,8 +367,17 @@ async function main(): Promise<void> {
       .map((n) => n.toFixed(2))
       .join(' ')}.`,
   );
+  if (values['asset-router'] && !values.url)
+    notes.push(
+      '--asset-router: Foyer ran behind the local static-assets router emulation (two extra JS workers per request) and the baseline did not; ratios include that router.',
+    );
   log(`scenario ${scenario!.name}: ${scenario!.description}`);
   await scenario!.run(ctx);
+  profiler?.close();
+  if (profiles.length) {
+    extra.profiles = profiles;
+    notes.push("profiled run (--profile): the inspector samples the worker, so its ratios are lower than an unprofiled run's.");
+  }
 
   const report: LoadReport = {
     version: REPORT_VERSION,

@@ -34,6 +34,47 @@ export interface LocalRuntimeOptions {
   stderrFile?: string;
   /** false: only the baseline (to pair with a server given by `--url`); nothing is bundled or seeded. */
   foyer?: boolean;
+  /** Opens workerd's V8 inspector on this port (for `--profile`); off when absent. */
+  inspectorPort?: number;
+  /**
+   * true: keep Miniflare's emulation of the Workers Static Assets router in front of Foyer (a
+   * diagnostic: the baseline, chosen by route, has none, so ratios then include the router's
+   * cost on Foyer's side only). false (default): requests reach each worker
+   * directly, as the platform routes `run_worker_first` paths in production, and the ASSETS
+   * binding is served by a small worker holding dist/ (see `assetServer`).
+   */
+  assetRouter?: boolean;
+}
+
+/**
+ * Locally, [assets] puts two extra JavaScript workers (router and asset server) in front of the
+ * user worker for every request, even for `run_worker_first` paths. On the platform that
+ * routing is done before the worker runs and is not the worker's CPU; here it costs about
+ * 1 ms of workerd CPU per request, three times a whole hello-world request, so it would be
+ * charged to Foyer but not to the baseline. Without it, the ASSETS binding (which the page
+ * reads its asset manifest through) is this worker, serving the same dist/ files.
+ */
+function assetServer(directory: string): string {
+  const files: Record<string, { body: string; type: string }> = {};
+  const types: Record<string, string> = { '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json' };
+  const walk = (dir: string, prefix: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = `${prefix}/${entry.name}`;
+      if (entry.isDirectory()) walk(join(dir, entry.name), path);
+      else {
+        const type = types[entry.name.slice(entry.name.lastIndexOf('.'))];
+        if (type) files[path] = { body: readFileSync(join(dir, entry.name), 'utf8'), type };
+      }
+    }
+  };
+  walk(directory, '');
+  return `const FILES = ${JSON.stringify(files)};
+export default {
+  fetch(request) {
+    const file = FILES[new URL(request.url).pathname];
+    return file ? new Response(file.body, { headers: { 'content-type': file.type } }) : new Response('Not found', { status: 404 });
+  },
+};`;
 }
 
 export interface LocalRuntime {
@@ -130,11 +171,28 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const baseVars = fromWrangler.workerOptions.bindings ?? {};
   const workerd = JSON.parse(readFileSync(resolve(ROOT, 'node_modules/workerd/package.json'), 'utf8')) as { version: string };
 
+  const { assets, ...foyerOptions } = fromWrangler.workerOptions;
+  const keepRouter = options.assetRouter === true && assets !== undefined;
+  const staticFiles =
+    !keepRouter && assets?.directory
+      ? {
+          name: 'foyer-assets',
+          modules: true,
+          script: assetServer(assets.directory),
+          compatibilityDate: fromWrangler.workerOptions.compatibilityDate,
+        }
+      : null;
+
   const makeOptions = (vars: Record<string, string>) => {
     const foyer =
       built &&
       ({
-        ...fromWrangler.workerOptions,
+        ...foyerOptions,
+        ...(keepRouter
+          ? { assets }
+          : staticFiles
+            ? { serviceBindings: { ...foyerOptions.serviceBindings, [assets?.binding ?? 'ASSETS']: staticFiles.name } }
+            : {}),
         name: 'foyer',
         // Module names are paths relative to this root; workerd refuses names that climb out with "..".
         modulesRoot: built.dir,
@@ -169,7 +227,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       },
       // The placeholder `cf` object is enough; fetching the real one needs the internet.
       cf: false,
-      workers: foyer ? [foyer, baseline] : [baseline],
+      ...(options.inspectorPort ? { inspectorPort: options.inspectorPort } : {}),
+      workers: foyer ? [foyer, baseline, ...(staticFiles ? [staticFiles] : [])] : [baseline],
     };
   };
 
@@ -207,7 +266,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       get vars() {
         return { ...baseVars, ...vars };
       },
-      runtime: `workerd ${workerd.version} via miniflare (no dev proxy)`,
+      runtime: `workerd ${workerd.version} via miniflare (no dev proxy${keepRouter ? '; static-assets router emulated in front of Foyer only' : ', no static-assets router'})`,
       workerdPid: () => pid,
       alive: () => pid === null || existsSync(`/proc/${pid}`),
       async setVars(next) {

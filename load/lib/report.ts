@@ -25,6 +25,12 @@ export interface PhaseReport {
    * measure of how noisy the machine was meanwhile. Null when the baseline was measured once.
    */
   baselineSpread?: number | null;
+  /**
+   * CPU time of the whole workerd process (worker, Durable Objects, runtime) per answered
+   * request, from /proc: for this phase and for its baseline. Unlike RPS it does not depend on
+   * how much CPU the load generator and the rest of the machine left over. Null off Linux.
+   */
+  cpuMsPerRequest?: { phase: number | null; baseline: number | null };
 }
 
 export interface LoadReport {
