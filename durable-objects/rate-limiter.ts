@@ -15,6 +15,7 @@ import {
  * with how much of its earlier leases it has left unspent.
  */
 export interface LeaseRequest {
+  /** `<partition key>|<class>`, e.g. `user:alice|read`: one bucket per principal and class. */
   bucket: string;
   policy: BucketPolicy;
   want: number;
@@ -23,6 +24,7 @@ export interface LeaseRequest {
 }
 
 interface BucketRow extends Record<string, SqlStorageValue> {
+  name: string;
   tokens: number;
   updated_at: number;
   leases: string;
@@ -36,19 +38,23 @@ function stateOf(row: BucketRow): BucketState {
 }
 
 /**
- * One object per principal (`idFromName('user:alice')`, `idFromName('ip:203.0.113.7')`), holding
- * a token bucket per rate-limit class. Keys are spread by principal, so no object is shared by
- * everyone: each sees only its principal's traffic, and only once per lease (see
- * worker/rate-limit/allowance.ts), not once per request.
+ * Token buckets, one per principal and class, for the principals hashed to this object
+ * (worker/rate-limit/partition.ts spreads them over LIMITER_SHARDS objects, so objects stay
+ * warm and none is a hot spot). Each object sees its principals' traffic only once per lease
+ * (see worker/rate-limit/allowance.ts), not once per request.
  *
  * State lives in the object's SQLite storage and is written before each grant is answered:
  * the output gate holds the reply until the write is durable
  * (https://developers.cloudflare.com/durable-objects/api/storage-api/), so an evicted or
- * restarted object resumes with the same counts. A full bucket is the same as no row, so an
- * alarm deletes the storage once every bucket has refilled: idle principals cost nothing.
+ * restarted object resumes with the same counts. Rows are also kept in memory while the object
+ * lives (it is their only writer), so a grant costs one write and no read. A full bucket is the
+ * same as no row, so an alarm deletes the rows whose buckets have refilled: idle principals
+ * cost nothing.
  */
 export class RateLimiter extends DurableObject<Env> {
   #alarmSet = false;
+  /** The rows as stored (this object is their only writer), so a grant reads no SQL. */
+  readonly #rows = new Map<string, BucketState>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -66,7 +72,7 @@ export class RateLimiter extends DurableObject<Env> {
     const want = Math.max(1, Math.floor(request.want));
     const leaseMs = Math.max(0, Math.floor(request.leaseMs));
     const reports = (request.reports ?? []).slice(0, 16);
-    const { state, grant } = takeLease(this.#load(request.bucket, request.policy), request.policy, now, want, leaseMs, reports);
+    const { state, grant } = takeLease(this.#load(request.bucket, request.policy, now), request.policy, now, want, leaseMs, reports);
     this.ctx.storage.sql.exec(
       'INSERT OR REPLACE INTO buckets (name, tokens, updated_at, leases, quota, window_seconds, seq) VALUES (?, ?, ?, ?, ?, ?, ?)',
       request.bucket,
@@ -77,31 +83,36 @@ export class RateLimiter extends DurableObject<Env> {
       request.policy.windowSeconds,
       state.seq,
     );
+    this.#rows.set(request.bucket, state);
     if (!this.#alarmSet) {
       this.#alarmSet = true;
       if ((await this.ctx.storage.getAlarm()) === null) {
-        await this.ctx.storage.setAlarm(now + msUntilFull(state, request.policy, now));
+        await this.ctx.storage.setAlarm(now + Math.max(msUntilFull(state, request.policy, now), MIN_ALARM_MS));
       }
     }
     return grant;
   }
 
-  /** Forgets everything once every bucket is full again (same as no row); otherwise looks again then. */
+  /** Deletes the rows of buckets that are full again (same as no row); looks again when the next one will be. */
   override async alarm(): Promise<void> {
     const now = Date.now();
     let wait = 0;
+    const full: string[] = [];
     for (const row of this.ctx.storage.sql.exec<BucketRow>('SELECT * FROM buckets')) {
       const policy = { quota: row.quota, windowSeconds: row.window_seconds };
-      wait = Math.max(wait, msUntilFull(refill(stateOf(row), policy, now), policy, now));
+      const rest = msUntilFull(refill(stateOf(row), policy, now), policy, now);
+      if (rest === 0) full.push(row.name);
+      else wait = Math.max(wait, rest);
+    }
+    for (const name of full) {
+      this.ctx.storage.sql.exec('DELETE FROM buckets WHERE name = ?', name);
+      this.#rows.delete(name);
     }
     if (wait === 0) {
-      // deleteAll drops the SQLite database too (tables included), so the table is made again.
-      await this.ctx.storage.deleteAll();
-      this.#createTable();
       this.#alarmSet = false;
       return;
     }
-    await this.ctx.storage.setAlarm(now + wait);
+    await this.ctx.storage.setAlarm(now + Math.max(wait, MIN_ALARM_MS));
   }
 
   #createTable(): void {
@@ -111,8 +122,13 @@ export class RateLimiter extends DurableObject<Env> {
     );
   }
 
-  #load(bucket: string, policy: BucketPolicy): BucketState {
+  #load(bucket: string, policy: BucketPolicy, now: number): BucketState {
+    const held = this.#rows.get(bucket);
+    if (held) return held;
     const row = this.ctx.storage.sql.exec<BucketRow>('SELECT * FROM buckets WHERE name = ?', bucket).toArray()[0];
-    return row ? stateOf(row) : emptyState(policy, Date.now());
+    return row ? stateOf(row) : emptyState(policy, now);
   }
 }
+
+/** Cleanup need not chase every refill: one alarm a second at most, however many principals. */
+const MIN_ALARM_MS = 1000;

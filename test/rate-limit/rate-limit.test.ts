@@ -1,8 +1,9 @@
-import { evictDurableObject, runInDurableObject } from 'cloudflare:test';
+import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { RateLimiter } from '../../durable-objects/rate-limiter';
 import { allowances } from '../../worker/rate-limit/allowance';
+import { LIMITER_SHARDS, limiterShard } from '../../worker/rate-limit/partition';
 import { authHeaders } from '../helpers/auth';
 import { call, json } from '../helpers/http';
 import { callWith, parseLimit, type Vars } from '../helpers/limited';
@@ -60,6 +61,17 @@ describe('budgets', () => {
     const [a, b] = [someone('a'), someone('b')];
     const spent = await burst(TWENTY, 21, '/api/v1/tasks', () => authHeaders(a).then((headers) => ({ headers })));
     expect(spent.map((r) => r.status).filter((s) => s === 429)).toHaveLength(1);
+    const other = await callWith(TWENTY, '/api/v1/tasks', { headers: await authHeaders(b) });
+    expect(other.status).toBe(200);
+    expect(parseLimit(other.headers.get('RateLimit'))?.params.r).toBe(19);
+  });
+
+  it('keeps separate budgets for two principals that share a limiter object', async () => {
+    const a = someone('shard-a');
+    let b = someone('shard-b');
+    while (limiterShard(`user:${b}`) !== limiterShard(`user:${a}`)) b = someone('shard-b');
+    const spent = await burst(TWENTY, 21, '/api/v1/tasks', () => authHeaders(a).then((headers) => ({ headers })));
+    expect(spent[20]?.status).toBe(429);
     const other = await callWith(TWENTY, '/api/v1/tasks', { headers: await authHeaders(b) });
     expect(other.status).toBe(200);
     expect(parseLimit(other.headers.get('RateLimit'))?.params.r).toBe(19);
@@ -153,16 +165,54 @@ describe('durability', () => {
     const spent = await burst(TWENTY, 20, '/api/v1/tasks', () => ({ headers }));
     expect(spent.every((r) => r.status === 200)).toBe(true);
 
-    const stub = env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(`user:${user}`));
+    const stub = env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(limiterShard(`user:${user}`)));
     await evictDurableObject(stub);
     allowances.clear(); // and forget this isolate's memory: the answer must come from storage
 
     const after = await callWith(TWENTY, '/api/v1/tasks', { headers });
     expect(after.status).toBe(429);
     const stored = await runInDurableObject(stub, (_: RateLimiter, state) =>
-      state.storage.sql.exec<{ tokens: number }>("SELECT tokens FROM buckets WHERE name = 'read'").one(),
+      state.storage.sql.exec<{ tokens: number }>('SELECT tokens FROM buckets WHERE name = ?', `user:${user}|read`).one(),
     );
     expect(stored.tokens).toBeLessThan(1);
+  });
+});
+
+describe('spreading principals over objects', () => {
+  it('spreads partition keys evenly over the shards, the same way every time', () => {
+    const counts = new Map<string, number>();
+    for (let i = 0; i < 6400; i++) {
+      const shard = limiterShard(`user:user-${String(i).padStart(5, '0')}`);
+      counts.set(shard, (counts.get(shard) ?? 0) + 1);
+    }
+    expect(counts.size).toBe(LIMITER_SHARDS);
+    // 100 keys per shard on average; no shard is a hot spot.
+    expect(Math.max(...counts.values())).toBeLessThan(150);
+    expect(Math.min(...counts.values())).toBeGreaterThan(50);
+    expect(limiterShard('user:alice')).toBe(limiterShard('user:alice'));
+    expect(limiterShard('ip:203.0.113.7')).toMatch(/^rate-limit-shard:\d+$/);
+  });
+
+  it("cleans up only the rows whose buckets are full again; the others' counts stay", async () => {
+    const stub = env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(`cleanup-${crypto.randomUUID()}`));
+    const quick = { quota: 1, windowSeconds: 1 };
+    const slow = { quota: 1000, windowSeconds: 3600 };
+    await stub.acquire({ bucket: 'user:quick|read', policy: quick, want: 1, leaseMs: 0, reports: [] });
+    await stub.acquire({ bucket: 'user:slow|read', policy: slow, want: 10, leaseMs: 0, reports: [] });
+    await scheduler.wait(1100); // the quick bucket refills within its 1 s window
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    const names = await runInDurableObject(stub, (_: RateLimiter, state) =>
+      state.storage.sql
+        .exec<{ name: string }>('SELECT name FROM buckets ORDER BY name')
+        .toArray()
+        .map((r) => r.name),
+    );
+    expect(names).toEqual(['user:slow|read']);
+    // The slow bucket still counts its 10 spent tokens; the quick one starts full.
+    const slowNext = await stub.acquire({ bucket: 'user:slow|read', policy: slow, want: 1, leaseMs: 0, reports: [] });
+    expect(slowNext.remaining).toBe(989);
+    const quickNext = await stub.acquire({ bucket: 'user:quick|read', policy: quick, want: 1, leaseMs: 0, reports: [] });
+    expect(quickNext.granted).toBe(1);
   });
 });
 

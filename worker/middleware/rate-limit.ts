@@ -4,7 +4,7 @@ import type { AppEnv } from '../app-env';
 import { RateLimitedError, ServiceUnavailableError } from '../errors';
 import { type Acquire, allowances } from '../rate-limit/allowance';
 import { limitField, policyField } from '../rate-limit/headers';
-import { addressKey, partitionKey } from '../rate-limit/partition';
+import { addressKey, limiterShard, partitionKey } from '../rate-limit/partition';
 import { classify, limitingEnabled, policiesFrom } from '../rate-limit/policy';
 
 /**
@@ -23,7 +23,7 @@ export function rateLimit(apiPrefix: string) {
     const policy = policiesFrom(c.env)[classify(c.req.method, c.req.path, apiPrefix)];
     const ip = c.req.header('CF-Connecting-IP');
     const key = policy.keyBy === 'ip' ? addressKey(ip) : partitionKey(c.var.principal, ip);
-    const acquire: Acquire = (request) => c.env.RATE_LIMITER.get(c.env.RATE_LIMITER.idFromName(key)).acquire(request);
+    const acquire: Acquire = (request) => c.env.RATE_LIMITER.get(c.env.RATE_LIMITER.idFromName(limiterShard(key))).acquire(request);
     const started = performance.now();
     const decision = await allowances.decide(key, policy, acquire, (work) => defer(c, work));
     // Workers' clocks advance only across I/O, so this is the time spent waiting on the

@@ -152,7 +152,7 @@ export class Allowances {
     if (entry.bypassUntil > now) return failurePolicy(entry, policy, now);
 
     try {
-      await this.#lease(entry, policy, acquire, now);
+      await this.#lease(entry, key, policy, acquire, now);
     } catch (err) {
       const failedAt = this.#clock();
       entry.bypassUntil = failedAt + BYPASS_MS;
@@ -168,12 +168,13 @@ export class Allowances {
   }
 
   /** Asks the object for a lease, reporting what earlier leases have left. */
-  async #lease(entry: Entry, policy: RatePolicy, acquire: Acquire, askedAt: number): Promise<void> {
+  async #lease(entry: Entry, key: string, policy: RatePolicy, acquire: Acquire, askedAt: number): Promise<void> {
     const live = entry.leases.filter((lease) => lease.expiresAt > askedAt);
     const reports: LeaseReport[] = live.map((lease) => ({ id: lease.id, unspent: lease.tokens }));
     const grant = await withTimeout(
       acquire({
-        bucket: policy.name,
+        // Many principals share one object (partition.ts): the bucket names both.
+        bucket: `${key}|${policy.name}`,
         policy: { quota: policy.quota, windowSeconds: policy.windowSeconds },
         want: leaseSize(policy),
         leaseMs: LEASE_MS,
@@ -194,7 +195,7 @@ export class Allowances {
       return;
     }
     entry.refilling = true;
-    const work = this.#lease(entry, policy, acquire, now)
+    const work = this.#lease(entry, key, policy, acquire, now)
       .catch((err: unknown) => {
         const failedAt = this.#clock();
         entry.bypassUntil = failedAt + BYPASS_MS;
