@@ -172,6 +172,59 @@ describe('degradation', () => {
   });
 });
 
+describe('work shared between requests never strands a later one', () => {
+  it('goes on when the purge-generation sync it would join never settles (its request was cancelled)', async () => {
+    let calls = 0;
+    const real = env.CACHE_COORDINATOR;
+    // The first sync hangs forever, as one started by a request whose client went away.
+    const coordinator = {
+      idFromName: (name: string) => real.idFromName(name),
+      get: (id: DurableObjectId) => {
+        const stub = real.get(id);
+        return {
+          sync: (...args: Parameters<typeof stub.sync>) => (++calls === 1 ? new Promise(() => {}) : stub.sync(...args)),
+          purge: (...args: Parameters<typeof stub.purge>) => stub.purge(...args),
+        };
+      },
+    } as unknown as Env['CACHE_COORDINATOR'];
+    const cache = new FragmentCache();
+    const hungEnv = { ...env, CACHE_COORDINATOR: coordinator };
+    const started = Date.now();
+    // Never reached the coordinator: nothing may come from the cache, but the page is served.
+    const first = await cache.purgeState(hungEnv);
+    expect(first).toBeUndefined();
+    expect(Date.now() - started).toBeLessThan(3000);
+    // The stuck sync is abandoned for a new one, which answers.
+    await scheduler.wait(1100);
+    expect(await cache.purgeState(hungEnv)).toEqual(expect.objectContaining({ seq: expect.any(Number) }));
+    expect(calls).toBe(2);
+  });
+
+  it('does not join a computation that has outlived its budget', async () => {
+    let batches = 0;
+    const db = new Proxy(env.DB, {
+      get(target, prop) {
+        if (prop === 'batch') {
+          return (statements: D1PreparedStatement[]) => {
+            // The first computation hangs forever; later ones answer.
+            if (++batches === 1) return new Promise(() => {});
+            return target.batch(statements);
+          };
+        }
+        const value = Reflect.get(target, prop);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const cache = new FragmentCache({ budgetMs: 100 });
+    const input = { env: { ...env, DB: db }, waitUntil: () => {}, userId: 'user-00009' };
+    const first = await assembleIntroPage(input, cache);
+    expect(first.page.degraded.length).toBeGreaterThan(0);
+    await scheduler.wait(150);
+    const second = await assembleIntroPage(input, cache);
+    expect(second.page.degraded).toEqual([]);
+  });
+});
+
 describe('HTTP caching', () => {
   it('answers a matching If-None-Match with 304, and a changed page with 200', async () => {
     const a = await getPage('user-00008');

@@ -132,13 +132,14 @@ export class FragmentCache {
   readonly #shared = new Lru<number, Fragment>(4);
   /** Highest version of each user this isolate has seen written (read-your-writes, same isolate). */
   readonly #versions: Lru<string, number>;
-  readonly #inflight = new Map<string, Promise<Computed>>();
+  readonly #inflight = new Map<string, { promise: Promise<Computed>; startedAt: number }>();
   readonly #errors = new Lru<string, { at: number; reason: string }>(2000);
   readonly #recentPuts = new Map<string, { at: number; pending?: Fragment }>();
   readonly #kv = new KvBatchReader();
   #state: PurgeState | undefined;
   #stateAt = 0;
   #syncing: Promise<void> | undefined;
+  #syncStartedAt = 0;
   #pending: CacheCounters = emptyCounters();
   readonly totals: CacheCounters = emptyCounters();
   readonly startedAt = Date.now();
@@ -180,10 +181,19 @@ export class FragmentCache {
   async purgeState(env: Env, now = Date.now()): Promise<PurgeState | undefined> {
     if (!this.config.enabled) return undefined;
     if (this.#state && now - this.#stateAt < this.config.syncMs) return this.#state;
-    this.#syncing ??= this.#sync(env).finally(() => {
-      this.#syncing = undefined;
-    });
-    await this.#syncing;
+    // One sync at a time, shared by the requests that need it meanwhile. It belongs to the
+    // request that started it: if that request is cancelled (its client went away), the
+    // runtime drops its I/O and the promise never settles. So a sync older than its time
+    // limit is abandoned for a new one, and nobody waits on one longer than that limit:
+    // a request that gives up keeps serving with the copy it has, as after a failed sync.
+    if (!this.#syncing || now - this.#syncStartedAt > SYNC_TIMEOUT_MS) {
+      const sync = this.#sync(env).finally(() => {
+        if (this.#syncing === sync) this.#syncing = undefined;
+      });
+      this.#syncing = sync;
+      this.#syncStartedAt = now;
+    }
+    await settledWithin(this.#syncing, SYNC_TIMEOUT_MS);
     return this.#state;
   }
 
@@ -346,7 +356,8 @@ export class FragmentCache {
       const kvStarted = performance.now();
       let found: (Fragment | null)[] = [];
       try {
-        found = await this.#kv.load(req.env.CACHE, spec.kvKeys);
+        // Bounded: a batch may have been started by another request, which can be cancelled.
+        found = await withTimeout(this.#kv.load(req.env.CACHE, spec.kvKeys), KV_TIMEOUT_MS);
       } catch (err) {
         console.error(JSON.stringify({ level: 'error', msg: 'kv read failed', error: String(err) }));
       }
@@ -418,9 +429,13 @@ export class FragmentCache {
 
   #coalesce(key: string, compute: () => Promise<Computed>): { promise: Promise<Computed>; joined: boolean } {
     const running = this.#inflight.get(key);
-    if (running) return { promise: running, joined: true };
-    const promise = compute().finally(() => this.#inflight.delete(key));
-    this.#inflight.set(key, promise);
+    // A computation older than its budget may belong to a cancelled request whose promise will
+    // never settle (see purgeState): start afresh instead of joining it forever.
+    if (running && Date.now() - running.startedAt <= this.config.budgetMs) return { promise: running.promise, joined: true };
+    const promise = compute().finally(() => {
+      if (this.#inflight.get(key)?.promise === promise) this.#inflight.delete(key);
+    });
+    this.#inflight.set(key, { promise, startedAt: Date.now() });
     return { promise, joined: false };
   }
 
@@ -537,6 +552,30 @@ function asError(err: unknown): Error {
 
 function coordinator(env: Env) {
   return env.CACHE_COORDINATOR.get(env.CACHE_COORDINATOR.idFromName('global'));
+}
+
+/**
+ * How long a request waits for a purge-generation sync (its own or one it joined) before it
+ * goes on with the copy it has; also when a running sync counts as lost and is started again.
+ */
+const SYNC_TIMEOUT_MS = 1000;
+
+/** A KV read slower than this counts as failed: the page goes on to D1 (or its last good copy). */
+const KV_TIMEOUT_MS = 1000;
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
+/** Waits for `promise` to settle, or `ms`, whichever is first; never throws. */
+async function settledWithin(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([promise.catch(() => undefined), new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
 }
 
 /** Races a source against the time budget; a late result still finishes (and fills the cache) via waitUntil. */

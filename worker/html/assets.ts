@@ -10,26 +10,26 @@ export interface AssetManifest {
 
 export const MANIFEST_URL = 'https://assets.local/asset-manifest.json';
 
-let manifest: Promise<AssetManifest | null> | undefined;
+// The value, not a promise: a promise would belong to the request that made it, and if that
+// request were cancelled mid-fetch every later page would wait on it forever.
+let manifest: AssetManifest | undefined;
 
-export function loadAssetManifest(env: Pick<Env, 'ASSETS'>): Promise<AssetManifest | null> {
-  manifest ??= (async () => {
-    try {
-      const res = await env.ASSETS.fetch(MANIFEST_URL);
-      if (!res.ok) throw new Error(`status ${res.status}`);
-      return (await res.json()) as AssetManifest;
-    } catch (err) {
-      // The page still renders (server-side HTML, no scripts); a later request tries again.
-      manifest = undefined;
-      console.error(
-        JSON.stringify({
-          level: 'error',
-          msg: 'asset manifest unavailable; run `npm run build` (wrangler dev and deploy run it via [build])',
-          error: err instanceof Error ? err.message : String(err),
-        }),
-      );
-      return null;
-    }
-  })();
-  return manifest;
+export async function loadAssetManifest(env: Pick<Env, 'ASSETS'>): Promise<AssetManifest | null> {
+  if (manifest) return manifest;
+  try {
+    const res = await env.ASSETS.fetch(MANIFEST_URL);
+    if (!res.ok) throw new Error(`status ${res.status}`);
+    manifest = (await res.json()) as AssetManifest;
+    return manifest;
+  } catch (err) {
+    // The page still renders (server-side HTML, no scripts); a later request tries again.
+    console.error(
+      JSON.stringify({
+        level: 'error',
+        msg: 'asset manifest unavailable; run `npm run build` (wrangler dev and deploy run it via [build])',
+        error: err instanceof Error ? err.message : String(err),
+      }),
+    );
+    return null;
+  }
 }
