@@ -72,13 +72,39 @@ interface Entry {
   refilling: boolean;
   /** After an object failure: decide locally until then. */
   bypassUntil: number;
+  /** Tokens to ask for next (adapts to how fast this isolate spends them: nextLeaseSize). */
+  want: number;
+  /** When the last lease was asked for. */
+  leasedAt: number;
   /** Per-isolate bucket used only while the object is unreachable (fail open). */
   fallback?: BucketState;
 }
 
-/** Tokens per lease: about a tenth of the quota, between 1 and 10. */
+/** Tokens of a first lease: about a tenth of the quota, between 1 and 10. */
 export function leaseSize(policy: RatePolicy): number {
   return Math.min(10, Math.max(1, Math.floor(policy.quota / 10)));
+}
+
+/**
+ * The most a lease grows to for a principal busy in this isolate: a tenth of the quota. Two
+ * such leases (the one being spent and the prefetched one) are what an isolate the principal
+ * leaves can strand until they lapse: at most a fifth of the quota, for at most LEASE_MS.
+ */
+export function maxLeaseSize(policy: RatePolicy): number {
+  return Math.max(leaseSize(policy), Math.floor(policy.quota / 10));
+}
+
+/**
+ * The next lease's size from how fast the last one went. Half a lease spent in `elapsedMs`
+ * means it lasts about twice that: under half a LEASE_MS, the principal is busy here, so the
+ * next lease doubles (fewer object calls); over a whole LEASE_MS, it halves (fewer stranded
+ * tokens). Between the two it stays.
+ */
+export function nextLeaseSize(current: number, elapsedMs: number, policy: RatePolicy): number {
+  const lasts = elapsedMs * 2;
+  if (lasts < LEASE_MS / 2) return Math.min(maxLeaseSize(policy), current * 2);
+  if (lasts > LEASE_MS) return Math.max(leaseSize(policy), Math.floor(current / 2));
+  return current;
 }
 
 function seconds(ms: number): number {
@@ -171,12 +197,13 @@ export class Allowances {
   async #lease(entry: Entry, key: string, policy: RatePolicy, acquire: Acquire, askedAt: number): Promise<void> {
     const live = entry.leases.filter((lease) => lease.expiresAt > askedAt);
     const reports: LeaseReport[] = live.map((lease) => ({ id: lease.id, unspent: lease.tokens }));
+    entry.leasedAt = askedAt;
     const grant = await withTimeout(
       acquire({
         // Many principals share one object (partition.ts): the bucket names both.
         bucket: `${key}|${policy.name}`,
         policy: { quota: policy.quota, windowSeconds: policy.windowSeconds },
-        want: leaseSize(policy),
+        want: entry.want || leaseSize(policy),
         leaseMs: LEASE_MS,
         reports,
       }),
@@ -191,9 +218,11 @@ export class Allowances {
   /** Fetches the next lease in the background once the allowance is half spent. */
   #prefetch(entry: Entry, key: string, policy: RatePolicy, acquire: Acquire, defer: (work: Promise<unknown>) => void): void {
     const now = this.#clock();
-    if (entry.refilling || held(entry, now) > Math.floor(leaseSize(policy) / 2) || entry.deniedUntil > now || entry.bypassUntil > now) {
+    const want = entry.want || leaseSize(policy);
+    if (entry.refilling || held(entry, now) > Math.floor(want / 2) || entry.deniedUntil > now || entry.bypassUntil > now) {
       return;
     }
+    entry.want = nextLeaseSize(want, now - entry.leasedAt, policy);
     entry.refilling = true;
     const work = this.#lease(entry, key, policy, acquire, now)
       .catch((err: unknown) => {
@@ -212,7 +241,17 @@ export class Allowances {
     if (entry) {
       this.#entries.delete(key);
     } else {
-      entry = { leases: [], bucketRemaining: 0, msToNextToken: 0, observedAt: 0, deniedUntil: 0, refilling: false, bypassUntil: 0 };
+      entry = {
+        leases: [],
+        bucketRemaining: 0,
+        msToNextToken: 0,
+        observedAt: 0,
+        deniedUntil: 0,
+        refilling: false,
+        bypassUntil: 0,
+        want: 0,
+        leasedAt: 0,
+      };
       if (this.#entries.size >= MAX_ENTRIES) {
         const oldest = this.#entries.keys().next().value;
         if (oldest !== undefined) this.#entries.delete(oldest);
