@@ -2,7 +2,6 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { methodNotAllowed } from 'hono/method-not-allowed';
 import { requestId } from 'hono/request-id';
-import { timing } from 'hono/timing';
 import type { AppEnv } from './app-env';
 import { MethodNotAllowedError, NotFoundError, PayloadTooLargeError } from './errors';
 import { onError, problemResponse } from './http/problem';
@@ -48,7 +47,6 @@ export function createApp() {
     }),
   );
   app.use(`${API_PREFIX}/*`, requireJson);
-  app.use(`${API_PREFIX}/intro-page/*`, timing({ totalDescription: 'total' }));
 
   app.route(`${API_PREFIX}/intro-page`, introPageApi);
   app.route(`${API_PREFIX}/tasks`, tasksApi);

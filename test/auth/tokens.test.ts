@@ -153,3 +153,31 @@ describe('JWKS mode (staging/production): keys only from the configured URL', ()
     await expect(verifyToken(token, config())).rejects.toBeInstanceOf(UnauthorizedError);
   });
 });
+
+describe('tokens verified before are trusted from memory, within limits', () => {
+  const config = () => ({ JWT_ISSUER: env.JWT_ISSUER, JWT_AUDIENCE: env.JWT_AUDIENCE, JWT_JWKS_URL: '', JWT_SECRET: env.JWT_SECRET });
+
+  it('answers the same principal again, and a changed signature is verified afresh and refused', async () => {
+    const token = await hs(claims({ sub: 'bob' }));
+    await expect(verifyToken(token, config())).resolves.toEqual({ userId: 'bob', role: 'user' });
+    await expect(verifyToken(token, config())).resolves.toEqual({ userId: 'bob', role: 'user' });
+    const [head, body, signature] = token.split('.') as [string, string, string];
+    const flipped = `${head}.${body}.${signature.startsWith('A') ? 'B' : 'A'}${signature.slice(1)}`;
+    await expect(verifyToken(flipped, config())).rejects.toBeInstanceOf(UnauthorizedError);
+  });
+
+  it('does not honour a remembered token under another secret or issuer', async () => {
+    const token = await hs(claims());
+    await expect(verifyToken(token, config())).resolves.toEqual({ userId: 'alice', role: 'user' });
+    await expect(verifyToken(token, { ...config(), JWT_SECRET: `${env.JWT_SECRET}-rotated` })).rejects.toBeInstanceOf(UnauthorizedError);
+    await expect(verifyToken(token, { ...config(), JWT_ISSUER: 'someone-else' })).rejects.toBeInstanceOf(UnauthorizedError);
+  });
+
+  it('refuses a remembered token once it expires (the 30 s tolerance included)', async () => {
+    // exp 29 s ago: still inside the tolerance for about one more second.
+    const token = await hs(claims({ exp: now() - 29 }));
+    await expect(verifyToken(token, config())).resolves.toEqual({ userId: 'alice', role: 'user' });
+    await scheduler.wait(2100);
+    await expect(verifyToken(token, config())).rejects.toThrow(/expired/);
+  });
+});

@@ -27,12 +27,67 @@ function keyFor(config: TokenConfig): { key: Uint8Array | JWTVerifyGetKey; algor
   return { key: new TextEncoder().encode(config.JWT_SECRET), algorithms: HMAC_ALGORITHMS };
 }
 
+/** Tokens this isolate has verified (all callers together); the least recently used go first. */
+const VERIFIED_CAPACITY = 10_000;
+/**
+ * A verified token is trusted from memory for at most this long (and never past its `exp`),
+ * so a key removed from the JWKS stops being honoured within minutes without a refetch per request.
+ */
+const VERIFIED_MAX_AGE_MS = 5 * 60_000;
+
+interface Verified {
+  principal: Principal;
+  /** Which configuration verified it: another secret, issuer or key set must verify again. */
+  config: string;
+  /** Past this (ms) the token is expired, tolerance included: verify again, and fail. */
+  expiresAt: number;
+  /** When this entry stops being trusted without a fresh verification. */
+  recheckAt: number;
+}
+
+const verified = new Map<string, Verified>();
+
+const configId = (config: TokenConfig) => `${config.JWT_ISSUER}\n${config.JWT_AUDIENCE}\n${config.JWT_JWKS_URL}\n${config.JWT_SECRET}`;
+
+/** Forgets every verified token (tests that change keys or clocks). */
+export function forgetVerifiedTokens(): void {
+  verified.clear();
+}
+
+/**
+ * Verifies a compact JWT and returns the principal it names, from memory when this isolate
+ * has verified the very same token text before. A token's text includes its signature, so the
+ * same text verified with the same configuration gives the same answer; only time changes it,
+ * and `exp` is checked again on every use. A browser sends its session token with every
+ * request, and each HMAC verification (key import, signature, claims) was a measurable part
+ * of a warm page's CPU. Failures are never remembered: they verify again each time.
+ */
+export async function verifyToken(token: string, config: TokenConfig, now = Date.now()): Promise<Principal> {
+  const known = verified.get(token);
+  if (known && known.config === configId(config) && now < known.expiresAt && now < known.recheckAt) {
+    // Map order is recency: re-insert so the busiest tokens stay.
+    verified.delete(token);
+    verified.set(token, known);
+    return known.principal;
+  }
+  const { principal, exp } = await verifySignedToken(token, config);
+  verified.delete(token);
+  verified.set(token, {
+    principal,
+    config: configId(config),
+    expiresAt: (exp + CLOCK_TOLERANCE_SECONDS) * 1000,
+    recheckAt: now + VERIFIED_MAX_AGE_MS,
+  });
+  if (verified.size > VERIFIED_CAPACITY) verified.delete(verified.keys().next().value as string);
+  return principal;
+}
+
 /**
  * Verifies a compact JWT and returns the principal it names.
  * Keys come only from configuration: headers that point elsewhere (`jku`, `x5u`, embedded `jwk`)
  * are refused outright rather than ignored, so a forged token is visible as such in logs.
  */
-export async function verifyToken(token: string, config: TokenConfig): Promise<Principal> {
+async function verifySignedToken(token: string, config: TokenConfig): Promise<{ principal: Principal; exp: number }> {
   const { key, algorithms } = keyFor(config);
   try {
     const { payload, protectedHeader } = await jwtVerify(token, key as Uint8Array, {
@@ -47,7 +102,8 @@ export async function verifyToken(token: string, config: TokenConfig): Promise<P
     }
     const claims = claimsSchema.safeParse(payload);
     if (!claims.success) throw new UnauthorizedError('The token is missing a valid `sub` or `role` claim.');
-    return { userId: claims.data.sub, role: claims.data.role };
+    // requiredClaims made jose check that exp is present and a number.
+    return { principal: { userId: claims.data.sub, role: claims.data.role }, exp: payload.exp as number };
   } catch (err) {
     if (err instanceof UnauthorizedError) throw err;
     if (err instanceof errors.JWTExpired) throw new UnauthorizedError('The token has expired; sign in again.');

@@ -51,20 +51,46 @@ function head({ nonce, assets, themeHint, title }: DocumentOptions): string {
 
 // The skeletons are the same for everyone: rendered once per isolate.
 let loadingShell: string | undefined;
+/** Each viewer's header, rendered once (bounded: cleared when full; re-rendering is cheap). */
+const headers = new Map<string, string>();
+const MAX_HEADERS = 5000;
 
 /** The first chunk of `/`: head, header and section skeletons; sent before any data is read. */
 export function renderPageShell(viewer: Principal, options: DocumentOptions): string {
   loadingShell ??= renderToString(<LoadingShell />);
-  return head(options) + renderToString(<SiteHeader viewer={viewer} />) + loadingShell;
+  const key = `${viewer.userId}|${viewer.role}`;
+  let header = headers.get(key);
+  if (header === undefined) {
+    header = renderToString(<SiteHeader viewer={viewer} />);
+    if (headers.size >= MAX_HEADERS) headers.clear();
+    headers.set(key, header);
+  }
+  return head(options) + header + loadingShell;
 }
+
+/**
+ * The sections and the embedded data, by the page object they were rendered from. Assembly
+ * hands out the same page object while a user's fragments stay the same (services/intro-page.ts),
+ * so a warm page is rendered once, not on every request: rendering was most of GET /'s CPU.
+ * Only the nonce differs per request, and it is added after. Weak keys: the markup lives as
+ * long as its page.
+ */
+const renderedMain = new WeakMap<PageData['page'], { viewer: string; html: string }>();
 
 /** The second chunk: the sections, the embedded data, the hydration script. */
 export function renderPageMain(data: PageData, { nonce, assets }: Pick<DocumentOptions, 'nonce' | 'assets'>): string {
+  const viewer = `${data.viewer.userId}|${data.viewer.role}`;
+  let known = renderedMain.get(data.page);
+  if (known?.viewer !== viewer) {
+    known = {
+      viewer,
+      html:
+        renderToString(<IntroPage data={data} />) + `<script type="application/json" id="${PAGE_DATA_ID}">${jsonForScript(data)}</script>`,
+    };
+    renderedMain.set(data.page, known);
+  }
   return (
-    renderToString(<IntroPage data={data} />) +
-    `<script type="application/json" id="${PAGE_DATA_ID}">${jsonForScript(data)}</script>` +
-    (assets ? `<script type="module" src="${attr(assets.script)}" nonce="${attr(nonce)}"></script>` : '') +
-    '</body></html>'
+    known.html + (assets ? `<script type="module" src="${attr(assets.script)}" nonce="${attr(nonce)}"></script>` : '') + '</body></html>'
   );
 }
 

@@ -3,9 +3,10 @@ import { createMiddleware } from 'hono/factory';
 import { matchedRoutes } from 'hono/route';
 import type { AppEnv } from '../app-env';
 import { ProblemError } from '../errors';
+import { serverTimingHeader, timingsRecord } from '../http/server-timing';
 import { scheduleFlush } from '../observability/flush';
 import { increment, metrics, observe as observeHistogram } from '../observability/metrics';
-import { parseCacheStatus, parseServerTiming, summarizeError } from '../observability/request-log';
+import { parseCacheStatus, summarizeError } from '../observability/request-log';
 import { type TraceContext, traceFrom } from '../observability/trace-context';
 
 declare module 'hono' {
@@ -49,8 +50,11 @@ export const observe = createMiddleware<AppEnv>(async function observe(c, next) 
   const status = c.res.status;
   const method = c.req.method;
   const route = routeLabel(c);
+  const timings = c.get('serverTiming');
+  if (timings) timings.push({ name: 'total', ms: durationMs, description: 'total' });
   try {
     c.res.headers.set('traceparent', trace.traceparent);
+    if (timings) c.res.headers.append('Server-Timing', serverTimingHeader(timings));
     // hono's requestId sets the header only on responses built through `c`; problem
     // responses are built directly, and the contract wants the id on every response.
     if (!c.res.headers.has('X-Request-Id')) c.res.headers.set('X-Request-Id', c.get('requestId'));
@@ -80,7 +84,7 @@ export const observe = createMiddleware<AppEnv>(async function observe(c, next) 
     durationMs: Math.round(durationMs * 10) / 10,
     principal: principal ? { userId: principal.userId, role: principal.role } : null,
     cache: parseCacheStatus(c.res.headers.get('Cache-Status')),
-    timings: parseServerTiming(c.res.headers.get('Server-Timing')),
+    timings: timingsRecord(timings),
   };
   if (c.error) line.error = summarizeError(c.error);
   const text = JSON.stringify(line);

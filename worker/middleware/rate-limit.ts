@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import type { AppEnv } from '../app-env';
 import { RateLimitedError, ServiceUnavailableError } from '../errors';
+import { recordTiming } from '../http/server-timing';
 import { type Acquire, allowances } from '../rate-limit/allowance';
 import { limitField, policyField } from '../rate-limit/headers';
 import { addressKey, limiterShard, partitionKey } from '../rate-limit/partition';
@@ -28,7 +29,7 @@ export function rateLimit(apiPrefix: string) {
     const decision = await allowances.decide(key, policy, acquire, (work) => defer(c, work));
     // Workers' clocks advance only across I/O, so this is the time spent waiting on the
     // RateLimiter object: 0 when the answer came from this isolate's lease.
-    const timing = `ratelimit;dur=${(performance.now() - started).toFixed(1)};desc="${decision.source}"`;
+    recordTiming(c, 'ratelimit', performance.now() - started, decision.source);
     const fields = { 'RateLimit-Policy': policyField(policy), RateLimit: limitField(policy, decision) };
 
     if (decision.unavailable) {
@@ -50,7 +51,7 @@ export function rateLimit(apiPrefix: string) {
     }
 
     await next();
-    setFields(c.res, fields, c, timing);
+    setFields(c.res, fields, c);
   });
 }
 
@@ -63,10 +64,9 @@ function defer(c: Context<AppEnv>, work: Promise<unknown>): void {
 }
 
 /** Headers of a response built with `new Response` are mutable; a fetched one is not, so it is copied. */
-function setFields(res: Response, fields: Record<string, string>, c: Context<AppEnv>, timing: string): void {
+function setFields(res: Response, fields: Record<string, string>, c: Context<AppEnv>): void {
   const write = (target: Response) => {
     for (const [name, value] of Object.entries(fields)) target.headers.set(name, value);
-    target.headers.append('Server-Timing', timing);
   };
   try {
     write(res);

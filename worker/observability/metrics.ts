@@ -22,13 +22,32 @@ const MAX_LABEL_LENGTH = 120;
 const pending = new Map<string, SeriesPoint>();
 
 function cleanLabels(labels: Record<string, string>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(labels)) out[k] = String(v).slice(0, MAX_LABEL_LENGTH);
-  return out;
+  for (const v of Object.values(labels)) {
+    if (typeof v !== 'string' || v.length > MAX_LABEL_LENGTH) {
+      const out: Record<string, string> = {};
+      for (const [k, value] of Object.entries(labels)) out[k] = String(value).slice(0, MAX_LABEL_LENGTH);
+      return out;
+    }
+  }
+  return labels;
 }
 
+/**
+ * Series keys by a cheap lookup key (name and label values joined): every request records the
+ * same few series, and building the canonical key (quoted, in catalog order) each time was a
+ * visible share of a warm request. Bounded like the buffer itself.
+ */
+const keyCache = new Map<string, string>();
+
 function add(point: SeriesPoint): void {
-  const key = seriesKey(point.name, point.labels);
+  let lookup = point.name;
+  for (const k in point.labels) lookup += `\u0000${k}\u0001${point.labels[k]}`;
+  let key = keyCache.get(lookup);
+  if (key === undefined) {
+    key = seriesKey(point.name, point.labels);
+    if (keyCache.size >= MAX_PENDING_SERIES) keyCache.clear();
+    keyCache.set(lookup, key);
+  }
   if (!pending.has(key) && pending.size >= MAX_PENDING_SERIES) return;
   mergePoint(pending, point, key);
 }

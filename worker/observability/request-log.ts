@@ -49,18 +49,3 @@ export function parseCacheStatus(header: string | null): CacheStatusSummary | nu
   }
   return { layer, hit: layer !== null, status: header };
 }
-
-/** Reads `Server-Timing` into `{ name: ms }` (metrics without `dur` are skipped). */
-export function parseServerTiming(header: string | null): Record<string, number> | null {
-  if (!header) return null;
-  const timings: Record<string, number> = {};
-  for (const metric of header.split(',')) {
-    const [name, ...params] = metric.split(';').map((p) => p.trim());
-    const dur = params.find((p) => p.toLowerCase().startsWith('dur='));
-    if (name && dur) {
-      const ms = Number(dur.slice(4));
-      if (Number.isFinite(ms)) timings[name] = Math.round(ms * 10) / 10;
-    }
-  }
-  return Object.keys(timings).length > 0 ? timings : null;
-}

@@ -1,11 +1,11 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { setMetric } from 'hono/timing';
 import type { AppEnv } from '../app-env';
 import { canAccessUser, userIdSchema } from '../auth/principal';
 import { introPageHealth, introPageHealthSchema } from '../cache/health';
 import { ForbiddenError } from '../errors';
 import { authenticated, createApi, problems } from '../http/openapi-app';
+import { recordTiming } from '../http/server-timing';
 import { authenticate } from '../middleware/authenticate';
 import { introPageSchema } from '../sections';
 import { type AssembledPage, assembleIntroPage, introPageInput } from '../services/intro-page';
@@ -25,7 +25,7 @@ export function matchesIfNoneMatch(header: string | undefined, etag: string): bo
 
 /** Sets the page's validators and cache diagnostics on the response. */
 export function setPageHeaders(c: Context<AppEnv>, assembled: AssembledPage): void {
-  for (const t of assembled.timings) setMetric(c, t.name, t.ms, t.description);
+  for (const t of assembled.timings) recordTiming(c, t.name, t.ms, t.description);
   c.header('ETag', assembled.etag);
   c.header('Cache-Status', assembled.cacheStatus);
   // Personal data: no shared cache may keep it, and the browser must revalidate (cheaply, via ETag).
@@ -66,7 +66,7 @@ introPageApi.openapi(
     const assembled = await assembleIntroPage(introPageInput(c, userId));
     setPageHeaders(c, assembled);
     if (matchesIfNoneMatch(c.req.header('If-None-Match'), assembled.etag)) return c.body(null, 304);
-    return c.json(assembled.page, 200);
+    return c.body(assembled.json(), 200, { 'Content-Type': 'application/json' });
   },
 );
 

@@ -1,4 +1,4 @@
-import { type FragmentCache, type FragmentOutcome, fragmentCache, type WaitUntil } from '../cache/fragment-cache';
+import { type Fragment, type FragmentCache, type FragmentOutcome, fragmentCache, type WaitUntil } from '../cache/fragment-cache';
 import { type RequestHeaders, versionHint } from '../cache/version-token';
 import { type IntroPage, SECTION_NAMES, type SectionData, type SectionName } from '../sections';
 
@@ -10,7 +10,10 @@ export interface PageTiming {
 }
 
 export interface AssembledPage {
-  page: IntroPage;
+  /** Shared with other requests that assemble from the same fragments: read it, never change it. */
+  page: Readonly<IntroPage>;
+  /** The page as JSON, made once per set of fragments (an isolate hit reuses it). */
+  json(): string;
   /** Strong validator of the JSON page (RFC 9110 §8.8.3), quoted. Same fragments → same ETag. */
   etag: string;
   /** RFC 9211 Cache-Status value naming the layer that answered. */
@@ -52,22 +55,63 @@ export async function assembleIntroPage(input: IntroPageInput, cache: FragmentCa
   const coordMs = performance.now() - syncStarted;
   const [personal, shared] = await Promise.all([cache.personal(req, state, input.userId, input.minVersion ?? 0), cache.shared(req, state)]);
 
-  const sections = {} as { [K in SectionName]: SectionData[K] | null };
   const degraded = new Set<SectionName>([...shared.degraded, ...personal.degraded]);
   for (const name of SECTION_NAMES) {
-    const value = personal.fragment?.s[name] ?? shared.fragment?.s[name];
-    (sections as Record<string, unknown>)[name] = value ?? null;
-    if (value === undefined) degraded.add(name);
+    if ((personal.fragment?.s[name] ?? shared.fragment?.s[name]) === undefined) degraded.add(name);
   }
   const degradedList = SECTION_NAMES.filter((n) => degraded.has(n));
-  const newest = Math.max(personal.fragment?.at ?? 0, shared.fragment?.at ?? 0);
+  const etag = `"${personal.fragment?.h ?? '0'}-${shared.fragment?.h ?? '0'}-${degradedList.map((n) => SECTION_NAMES.indexOf(n)).join('')}"`;
+  const view = renderedView(input, personal.fragment, shared.fragment, degradedList, etag);
+  return {
+    page: view.page,
+    json: () => (view.json ??= JSON.stringify(view.page)),
+    etag,
+    cacheStatus: cacheStatus([personal, shared]),
+    timings: timings(coordMs, [personal, shared]),
+  };
+}
+
+interface RenderedView {
+  userId: string;
+  shared: Fragment | null;
+  etag: string;
+  page: IntroPage;
+  json?: string;
+}
+
+/**
+ * Pages already built, by the personal fragment they came from. A warm page is the same two
+ * fragments again and again; building the object and serialising it each time was a good part
+ * of a warm request's CPU. Weak keys: a view lives as long as the cache keeps its fragment.
+ */
+const views = new WeakMap<Fragment, RenderedView>();
+
+function renderedView(
+  input: IntroPageInput,
+  personal: Fragment | null,
+  shared: Fragment | null,
+  degradedList: SectionName[],
+  etag: string,
+): RenderedView {
+  const known = personal ? views.get(personal) : undefined;
+  if (known && known.userId === input.userId && known.shared === shared && known.etag === etag) return known;
+  const sections = {} as { [K in SectionName]: SectionData[K] | null };
+  for (const name of SECTION_NAMES) {
+    (sections as Record<string, unknown>)[name] = personal?.s[name] ?? shared?.s[name] ?? null;
+  }
+  const newest = Math.max(personal?.at ?? 0, shared?.at ?? 0);
   // generatedAt is when the newest data in the page was read, not when this response was
   // made: otherwise every response would differ and no If-None-Match could ever match.
   const generatedAt = new Date(newest || (input.now ?? Date.now())).toISOString();
-  const page: IntroPage = { userId: input.userId, generatedAt, sections, degraded: degradedList };
-
-  const etag = `"${personal.fragment?.h ?? '0'}-${shared.fragment?.h ?? '0'}-${degradedList.map((n) => SECTION_NAMES.indexOf(n)).join('')}"`;
-  return { page, etag, cacheStatus: cacheStatus([personal, shared]), timings: timings(coordMs, [personal, shared]) };
+  const view: RenderedView = {
+    userId: input.userId,
+    shared,
+    etag,
+    page: { userId: input.userId, generatedAt, sections, degraded: degradedList },
+  };
+  // Without a personal fragment the page is made of what failed: not worth keeping.
+  if (personal) views.set(personal, view);
+  return view;
 }
 
 const rank = (o: FragmentOutcome) =>
