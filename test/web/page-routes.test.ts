@@ -3,6 +3,7 @@ import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PAGE_DATA_ID, type PageData } from '../../web/page-data';
 import { app } from '../../worker/app';
+import { fragmentCache } from '../../worker/cache/fragment-cache';
 import { jsonForScript } from '../../worker/html/document';
 import { authHeaders, tokenFor } from '../helpers/auth';
 import { call, json } from '../helpers/http';
@@ -79,7 +80,9 @@ describe('GET /', () => {
     expect((await env.ASSETS.fetch(`https://assets.local${manifest.script}`)).status).toBe(200);
   });
 
-  it('streams the shell before the sections', async () => {
+  it('streams the shell before the sections when they are not in memory', async () => {
+    // A new epoch for everyone: no isolate or KV copy applies, so the sections come from D1.
+    await fragmentCache.purge(env, { scope: 'all' });
     const res = await call('/', { headers: await session() });
     const reader = res.body!.getReader();
     const first = new TextDecoder().decode((await reader.read()).value);
@@ -90,6 +93,19 @@ describe('GET /', () => {
     for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) rest += new TextDecoder().decode(chunk.value);
     expect(rest).toContain('<main id="main"');
     expect(rest.trimEnd().endsWith('</html>')).toBe(true);
+  });
+
+  it('sends a page whose sections are all in memory whole, without skeletons, in its saved theme', async () => {
+    await call('/', { headers: await session() }); // fills this isolate
+    const res = await call('/', { headers: { Cookie: `${(await session()).Cookie}; foyer_theme=junk` } });
+    const html = await res.text();
+    expect(html).toContain('<header class="topbar">');
+    expect(html).toContain('<main id="main"');
+    expect(html).not.toContain('class="loading-shell"');
+    const api = await call('/api/v1/intro-page/alice', { headers: await authHeaders('alice') });
+    const saved = (await api.json<{ sections: { personalization: { theme: string } } }>()).sections.personalization.theme;
+    expect(html).toMatch(new RegExp(`^<!doctype html><html lang="en" data-theme="${saved}">`));
+    expect(html.trimEnd().endsWith('</html>')).toBe(true);
   });
 
   it('embeds hostile strings safely: a task title cannot close the script element', async () => {
@@ -121,10 +137,12 @@ describe('GET /', () => {
     expect(html).toMatch(/data-slot="systemOverview"[^>]*hidden/);
   });
 
-  it('paints the shell in the theme hinted by the cookie, ignoring junk', async () => {
+  it('paints a streamed shell in the theme hinted by the cookie, ignoring junk', async () => {
     const cookie = (await session()).Cookie;
+    await fragmentCache.purge(env, { scope: 'user', userId: 'alice' }); // not in memory: streamed
     const dark = await (await call('/', { headers: { Cookie: `${cookie}; foyer_theme=dark` } })).text();
     expect(dark).toMatch(/^<!doctype html><html lang="en" data-theme="dark">/);
+    await fragmentCache.purge(env, { scope: 'user', userId: 'alice' });
     const junk = await (await call('/', { headers: { Cookie: `${cookie}; foyer_theme="><script>` } })).text();
     expect(junk).toMatch(/^<!doctype html><html lang="en" data-theme="system">/);
   });

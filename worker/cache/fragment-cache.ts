@@ -244,6 +244,10 @@ export class FragmentCache {
   async personal(req: CacheRequest, state: PurgeState | undefined, userId: string, minVersion: number): Promise<FragmentOutcome> {
     const min = Math.max(minVersion, this.knownVersion(userId));
     const epoch = state ? personalEpoch(state, userId) : undefined;
+    if (epoch !== undefined) {
+      const hit = this.#freshInIsolate(req, this.#personal.get(`${epoch}|${userId}`), 'personal', this.config.personalFreshMs, min);
+      if (hit) return hit;
+    }
     const keys = epoch === undefined ? undefined : kvKeys(epoch);
     return this.#resolve(req, {
       kind: 'personal',
@@ -263,6 +267,10 @@ export class FragmentCache {
   /** The fragment every user shares. */
   async shared(req: CacheRequest, state: PurgeState | undefined): Promise<FragmentOutcome> {
     const epoch = state ? sharedEpoch(state) : undefined;
+    if (epoch !== undefined) {
+      const hit = this.#freshInIsolate(req, this.#shared.get(epoch), 'shared', this.config.sharedFreshMs, 0);
+      if (hit) return hit;
+    }
     return this.#resolve(req, {
       kind: 'shared',
       cacheable: epoch !== undefined,
@@ -276,6 +284,54 @@ export class FragmentCache {
       errorKey: '*',
       sections: SHARED_SECTIONS,
     });
+  }
+
+  /**
+   * The common case first, without building a lookup: this isolate holds a fresh, new-enough
+   * copy. Anything else (stale, too old a version, absent) takes the full path in #resolve,
+   * which looks at the same entry again.
+   */
+  #freshInIsolate(
+    req: CacheRequest,
+    fragment: Fragment | undefined,
+    kind: FragmentOutcome['kind'],
+    freshMs: number,
+    minVersion: number,
+    count = true,
+  ): FragmentOutcome | undefined {
+    if (!fragment || fragment.v < minVersion) return undefined;
+    const ageMs = (req.now ?? Date.now()) - fragment.at;
+    if (ageMs >= freshMs) return undefined;
+    if (count) this.#lookup('isolate', 'hit');
+    return { kind, fragment, layer: 'isolate', result: 'hit', degraded: [], ms: { isolate: 0 }, ageMs, freshMs, coalesced: false };
+  }
+
+  /** This isolate's purge generations if they may be used without a sync now; else undefined. */
+  currentPurgeState(now = Date.now()): PurgeState | undefined {
+    if (!this.config.enabled || !this.#state || now - this.#stateAt >= this.config.syncMs) return undefined;
+    return this.#state;
+  }
+
+  /**
+   * Both fragments of a user's page when this isolate holds fresh, new-enough copies of both
+   * (no I/O, counted as two isolate hits); else undefined, and nothing is counted: the caller
+   * takes the full path, which counts what it finds.
+   */
+  pageFromIsolate(
+    req: CacheRequest,
+    state: PurgeState,
+    userId: string,
+    minVersion: number,
+  ): [FragmentOutcome, FragmentOutcome] | undefined {
+    const min = Math.max(minVersion, this.knownVersion(userId));
+    const personalKey = `${personalEpoch(state, userId)}|${userId}`;
+    const personal = this.#freshInIsolate(req, this.#personal.get(personalKey), 'personal', this.config.personalFreshMs, min, false);
+    const shared =
+      personal && this.#freshInIsolate(req, this.#shared.get(sharedEpoch(state)), 'shared', this.config.sharedFreshMs, 0, false);
+    if (!personal || !shared) return undefined;
+    this.#lookup('isolate', 'hit');
+    this.#lookup('isolate', 'hit');
+    return [personal, shared];
   }
 
   /** Computes a user's bundle now and stores it (after their write, or when an operator warms it). */

@@ -55,9 +55,8 @@ let loadingShell: string | undefined;
 const headers = new Map<string, string>();
 const MAX_HEADERS = 5000;
 
-/** The first chunk of `/`: head, header and section skeletons; sent before any data is read. */
-export function renderPageShell(viewer: Principal, options: DocumentOptions): string {
-  loadingShell ??= renderToString(<LoadingShell />);
+/** Head and site header: what every page of the viewer starts with. */
+export function renderPageHead(viewer: Principal, options: DocumentOptions): string {
   const key = `${viewer.userId}|${viewer.role}`;
   let header = headers.get(key);
   if (header === undefined) {
@@ -65,7 +64,13 @@ export function renderPageShell(viewer: Principal, options: DocumentOptions): st
     if (headers.size >= MAX_HEADERS) headers.clear();
     headers.set(key, header);
   }
-  return head(options) + header + loadingShell;
+  return head(options) + header;
+}
+
+/** The first chunk of `/`: head, header and section skeletons; sent before any data is read. */
+export function renderPageShell(viewer: Principal, options: DocumentOptions): string {
+  loadingShell ??= renderToString(<LoadingShell />);
+  return renderPageHead(viewer, options) + loadingShell;
 }
 
 /**

@@ -8,7 +8,7 @@ import { authenticated, createApi, problems } from '../http/openapi-app';
 import { recordTiming } from '../http/server-timing';
 import { authenticate } from '../middleware/authenticate';
 import { introPageSchema } from '../sections';
-import { type AssembledPage, assembleIntroPage, introPageInput } from '../services/intro-page';
+import { type AssembledPage, assembleFromIsolate, assembleIntroPage, introPageInput } from '../services/intro-page';
 
 export const introPageApi = createApi();
 introPageApi.use('*', authenticate);
@@ -63,7 +63,8 @@ introPageApi.openapi(
     if (!canAccessUser(c.get('principal'), userId)) {
       throw new ForbiddenError("You may read only your own intro page; admins may read anyone's.");
     }
-    const assembled = await assembleIntroPage(introPageInput(c, userId));
+    const input = introPageInput(c, userId);
+    const assembled = assembleFromIsolate(input) ?? (await assembleIntroPage(input));
     setPageHeaders(c, assembled);
     if (matchesIfNoneMatch(c.req.header('If-None-Match'), assembled.etag)) return c.body(null, 304);
     return c.body(assembled.json(), 200, { 'Content-Type': 'application/json' });

@@ -4,10 +4,10 @@ import type { AppEnv } from '../app-env';
 import { endSession, readSession } from '../auth/session';
 import { ProblemError } from '../errors';
 import { loadAssetManifest } from '../html/assets';
-import { parseTheme, renderPageFailure, renderPageMain, renderPageShell, THEME_COOKIE } from '../html/document';
+import { parseTheme, renderPageFailure, renderPageHead, renderPageMain, renderPageShell, THEME_COOKIE } from '../html/document';
 import { SESSION_COOKIE } from '../middleware/authenticate';
 import { htmlSecurityHeaders, type NonceVariables } from '../middleware/security-headers';
-import { assembleIntroPage, introPageInput } from '../services/intro-page';
+import { assembleFromIsolate, assembleIntroPage, introPageInput } from '../services/intro-page';
 
 export type PageEnv = { Bindings: Env; Variables: AppEnv['Variables'] & NonceVariables };
 
@@ -27,13 +27,31 @@ pageApp.get('/', htmlSecurityHeaders(), async (c) => {
   }
   const assets = await loadAssetManifest(c.env);
   const nonce = c.get('secureHeadersNonce') ?? '';
+  const headers = {
+    'Content-Type': 'text/html; charset=utf-8',
+    // Personal data: never stored by shared caches nor reused from the browser's back/forward cache key.
+    'Cache-Control': 'private, no-store',
+    Vary: 'Cookie',
+  };
+  const documentOptions = { nonce, assets, themeHint: parseTheme(getCookie(c, THEME_COOKIE)), title: 'Foyer' };
+  const input = introPageInput(c, viewer.userId);
+
+  // Everything in this isolate's memory: no section is slow, so the page goes whole, without skeletons.
+  const warm = assembleFromIsolate(input);
+  if (warm) {
+    // The saved theme is known already: paint with it rather than the cookie's hint.
+    const themeHint = warm.page.sections.personalization?.theme ?? documentOptions.themeHint;
+    const head = renderPageHead(viewer, { ...documentOptions, themeHint });
+    return c.body(head + renderPageMain({ page: warm.page, viewer }, { nonce, assets }), 200, headers);
+  }
+
   const encoder = new TextEncoder();
   const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
   const writer = writable.getWriter();
-  const shell = renderPageShell(viewer, { nonce, assets, themeHint: parseTheme(getCookie(c, THEME_COOKIE)), title: 'Foyer' });
+  const shell = renderPageShell(viewer, documentOptions);
 
   // Read the sections while the shell is on its way, not after.
-  const main = assembleIntroPage(introPageInput(c, viewer.userId)).then(
+  const main = assembleIntroPage(input).then(
     ({ page }) => renderPageMain({ page, viewer }, { nonce, assets }),
     (err: unknown) => {
       console.error(
@@ -65,10 +83,5 @@ pageApp.get('/', htmlSecurityHeaders(), async (c) => {
     }
   })();
 
-  return c.body(readable, 200, {
-    'Content-Type': 'text/html; charset=utf-8',
-    // Personal data: never stored by shared caches nor reused from the browser's back/forward cache key.
-    'Cache-Control': 'private, no-store',
-    Vary: 'Cookie',
-  });
+  return c.body(readable, 200, headers);
 });

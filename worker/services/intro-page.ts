@@ -55,6 +55,24 @@ export async function assembleIntroPage(input: IntroPageInput, cache: FragmentCa
   const coordMs = performance.now() - syncStarted;
   const [personal, shared] = await Promise.all([cache.personal(req, state, input.userId, input.minVersion ?? 0), cache.shared(req, state)]);
 
+  return finish(input, coordMs, personal, shared);
+}
+
+/**
+ * The page without waiting for anything, when this isolate holds everything it needs: fresh
+ * purge generations and fresh copies of both fragments. Else undefined, and the caller awaits
+ * `assembleIntroPage`. The warm path of both the JSON route and GET / (which then sends the
+ * page whole, as there is no slow section to stream past).
+ */
+export function assembleFromIsolate(input: IntroPageInput, cache: FragmentCache = fragmentCache): AssembledPage | undefined {
+  const state = cache.currentPurgeState(input.now);
+  if (!state) return undefined;
+  const req = { env: input.env, waitUntil: input.waitUntil, now: input.now };
+  const found = cache.pageFromIsolate(req, state, input.userId, input.minVersion ?? 0);
+  return found ? finish(input, 0, found[0], found[1]) : undefined;
+}
+
+function finish(input: IntroPageInput, coordMs: number, personal: FragmentOutcome, shared: FragmentOutcome): AssembledPage {
   const degraded = new Set<SectionName>([...shared.degraded, ...personal.degraded]);
   for (const name of SECTION_NAMES) {
     if ((personal.fragment?.s[name] ?? shared.fragment?.s[name]) === undefined) degraded.add(name);
