@@ -16,7 +16,9 @@ export abstract class ProblemError extends Error {
   headers: Record<string, string> = {};
   constructor(detail: string, options?: ErrorOptions) {
     super(detail, options);
-    this.name = new.target.name;
+    // The bundler suffixes a class name that clashes with a library's (esbuild renames our
+    // ConflictError to ConflictError2 beside zod-to-openapi's); logs show the source name.
+    this.name = new.target.name.replace(/\d+$/, '');
   }
   /** The problem type URI; a stable, documented slug under /problems. */
   get type(): string {
