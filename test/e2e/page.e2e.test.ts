@@ -283,7 +283,7 @@ describe('the intro page in a browser', () => {
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
     metrics.timing = {
       requests: ttfb.length,
-      note: 'wrangler dev on this machine, sequential, warm; the first chunk is the shell, the last the sections',
+      note: 'wrangler dev on this machine, sequential, warm: a warm page is sent whole (a cold one streams the shell first)',
       ttfbMedianMs: Math.round(median(ttfb) * 10) / 10,
       completeMedianMs: Math.round(median(complete) * 10) / 10,
     };
