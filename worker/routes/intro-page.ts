@@ -67,7 +67,7 @@ introPageApi.openapi(
     const assembled = assembleFromIsolate(input) ?? (await assembleIntroPage(input));
     setPageHeaders(c, assembled);
     if (matchesIfNoneMatch(c.req.header('If-None-Match'), assembled.etag)) return c.body(null, 304);
-    return c.body(assembled.json(), 200, { 'Content-Type': 'application/json' });
+    return c.body(assembled.jsonBytes(), 200, { 'Content-Type': 'application/json' });
   },
 );
 

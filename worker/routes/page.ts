@@ -4,7 +4,7 @@ import type { AppEnv } from '../app-env';
 import { endSession, readSession } from '../auth/session';
 import { ProblemError } from '../errors';
 import { loadAssetManifest } from '../html/assets';
-import { parseTheme, renderPageFailure, renderPageHead, renderPageMain, renderPageShell, THEME_COOKIE } from '../html/document';
+import { parseTheme, renderPageFailure, renderPageMain, renderPageShell, renderWholePage, THEME_COOKIE } from '../html/document';
 import { SESSION_COOKIE } from '../middleware/authenticate';
 import { htmlSecurityHeaders, type NonceVariables } from '../middleware/security-headers';
 import { assembleFromIsolate, assembleIntroPage, introPageInput } from '../services/intro-page';
@@ -41,8 +41,7 @@ pageApp.get('/', htmlSecurityHeaders(), async (c) => {
   if (warm) {
     // The saved theme is known already: paint with it rather than the cookie's hint.
     const themeHint = warm.page.sections.personalization?.theme ?? documentOptions.themeHint;
-    const head = renderPageHead(viewer, { ...documentOptions, themeHint });
-    return c.body(head + renderPageMain({ page: warm.page, viewer }, { nonce, assets }), 200, headers);
+    return c.body(renderWholePage(viewer, { page: warm.page, viewer }, { ...documentOptions, themeHint }), 200, headers);
   }
 
   const encoder = new TextEncoder();

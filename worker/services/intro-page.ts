@@ -14,6 +14,8 @@ export interface AssembledPage {
   page: Readonly<IntroPage>;
   /** The page as JSON, made once per set of fragments (an isolate hit reuses it). */
   json(): string;
+  /** The same JSON as UTF-8 bytes, also made once: what the JSON route sends. */
+  jsonBytes(): Uint8Array<ArrayBuffer>;
   /** Strong validator of the JSON page (RFC 9110 §8.8.3), quoted. Same fragments → same ETag. */
   etag: string;
   /** RFC 9211 Cache-Status value naming the layer that answered. */
@@ -83,6 +85,7 @@ function finish(input: IntroPageInput, coordMs: number, personal: FragmentOutcom
   return {
     page: view.page,
     json: () => (view.json ??= JSON.stringify(view.page)),
+    jsonBytes: () => (view.bytes ??= utf8.encode((view.json ??= JSON.stringify(view.page)))),
     etag,
     cacheStatus: cacheStatus([personal, shared]),
     timings: timings(coordMs, [personal, shared]),
@@ -95,7 +98,10 @@ interface RenderedView {
   etag: string;
   page: IntroPage;
   json?: string;
+  bytes?: Uint8Array<ArrayBuffer>;
 }
+
+const utf8 = new TextEncoder();
 
 /**
  * Pages already built, by the personal fragment they came from. A warm page is the same two
