@@ -84,8 +84,11 @@ function finish(input: IntroPageInput, coordMs: number, personal: FragmentOutcom
   const view = renderedView(input, personal.fragment, shared.fragment, degradedList, etag);
   return {
     page: view.page,
-    json: () => (view.json ??= JSON.stringify(view.page)),
-    jsonBytes: () => (view.bytes ??= utf8.encode((view.json ??= JSON.stringify(view.page)))),
+    json: () => jsonOf(view),
+    jsonBytes: () => {
+      view.bytes ??= utf8.encode(jsonOf(view));
+      return view.bytes;
+    },
     etag,
     cacheStatus: cacheStatus([personal, shared]),
     timings: timings(coordMs, [personal, shared]),
@@ -102,6 +105,11 @@ interface RenderedView {
 }
 
 const utf8 = new TextEncoder();
+
+function jsonOf(view: RenderedView): string {
+  view.json ??= JSON.stringify(view.page);
+  return view.json;
+}
 
 /**
  * Pages already built, by the personal fragment they came from. A warm page is the same two
