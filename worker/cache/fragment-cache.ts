@@ -244,6 +244,10 @@ export class FragmentCache {
   async personal(req: CacheRequest, state: PurgeState | undefined, userId: string, minVersion: number): Promise<FragmentOutcome> {
     const min = Math.max(minVersion, this.knownVersion(userId));
     const epoch = state ? personalEpoch(state, userId) : undefined;
+    if (epoch !== undefined) {
+      const hit = this.#freshInIsolate(req, this.#personal.get(`${epoch}|${userId}`), 'personal', this.config.personalFreshMs, min);
+      if (hit) return hit;
+    }
     const keys = epoch === undefined ? undefined : kvKeys(epoch);
     return this.#resolve(req, {
       kind: 'personal',
@@ -263,6 +267,10 @@ export class FragmentCache {
   /** The fragment every user shares. */
   async shared(req: CacheRequest, state: PurgeState | undefined): Promise<FragmentOutcome> {
     const epoch = state ? sharedEpoch(state) : undefined;
+    if (epoch !== undefined) {
+      const hit = this.#freshInIsolate(req, this.#shared.get(epoch), 'shared', this.config.sharedFreshMs, 0);
+      if (hit) return hit;
+    }
     return this.#resolve(req, {
       kind: 'shared',
       cacheable: epoch !== undefined,
@@ -279,8 +287,9 @@ export class FragmentCache {
   }
 
   /**
-   * A fresh, new-enough copy held by this isolate, or undefined (stale, too old a version,
-   * absent: the full path in #resolve decides those).
+   * The common case first, without building a lookup: this isolate holds a fresh, new-enough
+   * copy. Anything else (stale, too old a version, absent) takes the full path in #resolve,
+   * which looks at the same entry again.
    */
   #freshInIsolate(
     req: CacheRequest,
@@ -288,10 +297,12 @@ export class FragmentCache {
     kind: FragmentOutcome['kind'],
     freshMs: number,
     minVersion: number,
+    count = true,
   ): FragmentOutcome | undefined {
     if (!fragment || fragment.v < minVersion) return undefined;
     const ageMs = (req.now ?? Date.now()) - fragment.at;
     if (ageMs >= freshMs) return undefined;
+    if (count) this.#lookup('isolate', 'hit');
     return { kind, fragment, layer: 'isolate', result: 'hit', degraded: [], ms: { isolate: 0 }, ageMs, freshMs, coalesced: false };
   }
 
@@ -314,8 +325,9 @@ export class FragmentCache {
   ): [FragmentOutcome, FragmentOutcome] | undefined {
     const min = Math.max(minVersion, this.knownVersion(userId));
     const personalKey = `${personalEpoch(state, userId)}|${userId}`;
-    const personal = this.#freshInIsolate(req, this.#personal.get(personalKey), 'personal', this.config.personalFreshMs, min);
-    const shared = personal && this.#freshInIsolate(req, this.#shared.get(sharedEpoch(state)), 'shared', this.config.sharedFreshMs, 0);
+    const personal = this.#freshInIsolate(req, this.#personal.get(personalKey), 'personal', this.config.personalFreshMs, min, false);
+    const shared =
+      personal && this.#freshInIsolate(req, this.#shared.get(sharedEpoch(state)), 'shared', this.config.sharedFreshMs, 0, false);
     if (!personal || !shared) return undefined;
     this.#lookup('isolate', 'hit');
     this.#lookup('isolate', 'hit');
