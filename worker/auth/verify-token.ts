@@ -63,8 +63,9 @@ export function forgetVerifiedTokens(): void {
  * of a warm page's CPU. Failures are never remembered: they verify again each time.
  */
 export async function verifyToken(token: string, config: TokenConfig, now = Date.now()): Promise<Principal> {
+  const id = configId(config);
   const known = verified.get(token);
-  if (known && known.config === configId(config) && now < known.expiresAt && now < known.recheckAt) {
+  if (known && known.config === id && now < known.expiresAt && now < known.recheckAt) {
     // Map order is recency: re-insert so the busiest tokens stay.
     verified.delete(token);
     verified.set(token, known);
@@ -74,7 +75,7 @@ export async function verifyToken(token: string, config: TokenConfig, now = Date
   verified.delete(token);
   verified.set(token, {
     principal,
-    config: configId(config),
+    config: id,
     expiresAt: (exp + CLOCK_TOLERANCE_SECONDS) * 1000,
     recheckAt: now + VERIFIED_MAX_AGE_MS,
   });

@@ -4,6 +4,7 @@ import { ProblemError } from '../errors';
 import { metrics } from '../observability/metrics';
 import type { SectionData, SectionName } from '../sections';
 import { loadSectionsFromD1 } from '../services/load-sections';
+import { settledWithin, withTimeout } from '../time-limit';
 import { addCounters, type CacheCounters, emptyCounters, isEmpty } from './counters';
 import { KvBatchReader } from './kv-batch-reader';
 import { Lru } from './lru';
@@ -413,7 +414,11 @@ export class FragmentCache {
       let found: (Fragment | null)[] = [];
       try {
         // Bounded: a batch may have been started by another request, which can be cancelled.
-        found = await withTimeout(this.#kv.load(req.env.CACHE, spec.kvKeys), KV_TIMEOUT_MS);
+        found = await withTimeout(
+          this.#kv.load(req.env.CACHE, spec.kvKeys),
+          KV_TIMEOUT_MS,
+          () => new Error(`KV did not answer within ${KV_TIMEOUT_MS} ms`),
+        );
       } catch (err) {
         console.error(JSON.stringify({ level: 'error', msg: 'kv read failed', error: String(err) }));
       }
@@ -619,34 +624,13 @@ const SYNC_TIMEOUT_MS = 1000;
 /** A KV read slower than this counts as failed: the page goes on to D1 (or its last good copy). */
 const KV_TIMEOUT_MS = 1000;
 
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
-}
-
-/** Waits for `promise` to settle, or `ms`, whichever is first; never throws. */
-async function settledWithin(promise: Promise<unknown>, ms: number): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  await Promise.race([promise.catch(() => undefined), new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
-  clearTimeout(timer);
-}
-
 /** Races a source against the time budget; a late result still finishes (and fills the cache) via waitUntil. */
 async function withBudget<T>(promise: Promise<T>, budgetMs: number, waitUntil: WaitUntil): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new BudgetExceeded()), budgetMs);
-  });
   try {
-    return await Promise.race([promise, timeout]);
+    return await withTimeout(promise, budgetMs, () => new BudgetExceeded());
   } catch (err) {
     if (err instanceof BudgetExceeded) waitUntil(promise.catch(() => undefined));
     throw err;
-  } finally {
-    clearTimeout(timer);
   }
 }
 

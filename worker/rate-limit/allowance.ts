@@ -1,4 +1,5 @@
 import type { LeaseRequest } from '../../durable-objects/rate-limiter';
+import { withTimeout } from '../time-limit';
 import { type BucketState, emissionIntervalMs, emptyState, type Grant, type LeaseReport, takeLease } from './bucket';
 import type { RatePolicy } from './policy';
 
@@ -116,14 +117,6 @@ function refused(retryAfterMs: number, source: Decision['source']): Decision {
   return { allowed: false, remaining: 0, resetSeconds: wait, retryAfterSeconds: wait, source };
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`the RateLimiter object did not answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
 let lastFailureLog = 0;
 
 function logFailure(key: string, policy: RatePolicy, err: unknown, now: number): void {
@@ -208,6 +201,7 @@ export class Allowances {
         reports,
       }),
       OBJECT_TIMEOUT_MS,
+      () => new Error(`the RateLimiter object did not answer within ${OBJECT_TIMEOUT_MS} ms`),
     );
     // Leases reported empty are settled; the rest stay and are reported again next time.
     const settled = new Set(reports.filter((r) => r.unspent === 0).map((r) => r.id));
