@@ -6,7 +6,9 @@ import { execFileSync, spawn } from 'node:child_process';
 import { buildWeb } from './build-web';
 import { ensureDevVars, ROOT } from './local-config';
 
-const run = (args: string[]) => execFileSync('npx', args, { cwd: ROOT, stdio: 'inherit' });
+// stdin is not passed on: wrangler asks "About to apply N migration(s)… continue?" only when stdin
+// is a terminal, and `npm start` must run straight through to the server.
+const run = (args: string[]) => execFileSync('npx', args, { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
 
 ensureDevVars();
 // The page's scripts and styles (dist/, served by Workers Static Assets); skipped when up to date.

@@ -10,7 +10,14 @@ import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmS
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { Log, LogLevel, Miniflare, type WorkerOptions } from 'miniflare';
+import {
+  convertV4MiniflareOptions,
+  Log,
+  LogLevel,
+  Miniflare,
+  type V4MiniflareOptions,
+  type V4WorkerOptions as WorkerOptions,
+} from 'miniflare';
 import { unstable_getMiniflareWorkerOptions } from 'wrangler';
 import { generateSeed } from '../../drizzle/seed/demo-data';
 import { seedStatements } from '../../drizzle/seed/statements';
@@ -167,8 +174,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const { log } = options;
   const withFoyer = options.foyer !== false;
   const built = withFoyer ? await bundle(log) : null;
-  const fromWrangler = unstable_getMiniflareWorkerOptions(resolve(ROOT, 'wrangler.toml'));
-  const baseVars = fromWrangler.workerOptions.bindings ?? {};
+  // wrangler still describes a worker in miniflare 4's option shape (V4WorkerOptions, re-declared
+  // in its own bundle); miniflare 5 takes that shape through convertV4MiniflareOptions.
+  const fromWrangler = unstable_getMiniflareWorkerOptions(resolve(ROOT, 'wrangler.toml')) as unknown as {
+    workerOptions: WorkerOptions;
+  };
+  const baseVars = (fromWrangler.workerOptions.bindings ?? {}) as Record<string, string>;
   const workerd = JSON.parse(readFileSync(resolve(ROOT, 'node_modules/workerd/package.json'), 'utf8')) as { version: string };
 
   const { assets, ...foyerOptions } = fromWrangler.workerOptions;
@@ -235,7 +246,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const stderrTail: string[] = [];
   let vars = { ...options.vars };
   const started = performance.now();
-  const mf = new Miniflare(makeOptions(vars) as ConstructorParameters<typeof Miniflare>[0]);
+  const mf = new Miniflare(convertV4MiniflareOptions(makeOptions(vars) as V4MiniflareOptions));
   try {
     const url = await mf.ready;
     log(
@@ -271,7 +282,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       alive: () => pid === null || existsSync(`/proc/${pid}`),
       async setVars(next) {
         vars = { ...options.vars, ...next };
-        await mf.setOptions(makeOptions(vars) as ConstructorParameters<typeof Miniflare>[0]);
+        await mf.setOptions(convertV4MiniflareOptions(makeOptions(vars) as V4MiniflareOptions));
         await mf.ready;
         pid = findWorkerdPid();
       },

@@ -1,5 +1,6 @@
 import { parse } from 'smol-toml';
 import { describe, expect, it } from 'vitest';
+import workerdPackage from 'workerd/package.json';
 import * as worker from '../../worker/index';
 import wranglerToml from '../../wrangler.toml?raw';
 
@@ -113,7 +114,13 @@ describe('wrangler.toml environments', () => {
     for (const cls of classes) expect(typeof (worker as Record<string, unknown>)[cls], cls).toBe('function');
   });
 
-  it('keeps compatibility_date within what wrangler 4.86 (workerd 2026-04-26) can run', () => {
-    expect(String(config.compatibility_date) <= '2026-04-26').toBe(true);
+  it('keeps compatibility_date at, or within a month before, the installed runtime (npm ls workerd)', () => {
+    // workerd versions read 1.YYYYMMDD.N: the date is the newest compatibility date it supports.
+    const stamp = workerdPackage.version.split('.')[1] ?? '';
+    const runtimeDate = `${stamp.slice(0, 4)}-${stamp.slice(4, 6)}-${stamp.slice(6, 8)}`;
+    const date = String(config.compatibility_date);
+    expect(date <= runtimeDate, `${date} is newer than workerd ${runtimeDate}`).toBe(true);
+    const monthBefore = new Date(Date.parse(runtimeDate) - 31 * 86_400_000).toISOString().slice(0, 10);
+    expect(date >= monthBefore, `${date} lags workerd ${runtimeDate} by more than a month`).toBe(true);
   });
 });
