@@ -15,7 +15,11 @@ ensureDevVars();
 await buildWeb({ ifStale: true });
 run(['wrangler', 'd1', 'migrations', 'apply', 'DB', '--local']);
 run(['tsx', 'drizzle/seed/run.ts']);
-const dev = spawn('npx', ['wrangler', 'dev', '--ip', '127.0.0.1', '--port', '8787', ...process.argv.slice(2)], {
+// `npm start -- --port 8790` replaces a default instead of repeating the flag (wrangler refuses that).
+const extra = process.argv.slice(2);
+const given = (flag: string) => extra.some((arg) => arg === flag || arg.startsWith(`${flag}=`));
+const defaults = [...(given('--ip') ? [] : ['--ip', '127.0.0.1']), ...(given('--port') ? [] : ['--port', '8787'])];
+const dev = spawn('npx', ['wrangler', 'dev', ...defaults, ...extra], {
   cwd: ROOT,
   stdio: 'inherit',
 });
