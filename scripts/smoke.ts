@@ -30,7 +30,7 @@ const { values } = parseArgs({
 });
 if (!values.url || !/^https?:\/\//.test(values.url)) {
   console.error(
-    'usage: npm run smoke -- --url https://foyer-staging.example.workers.dev [--env staging] [--user smoke-test] [--token <jwt>]',
+    "usage: npm run smoke -- --url https://staging.foyer.example [--env staging] [--user smoke-test] [--token <jwt>] [--header 'Name: value']",
   );
   process.exit(2);
 }
