@@ -125,7 +125,12 @@ export async function release(options: ReleaseOptions, deps: ReleaseDeps): Promi
   if (!(await smoke(true))) return rollBack('the smoke test failed against the new version');
 
   for (const percent of steps) {
-    await must(deps, deployCommand(env, `${message} (${percent} %)`, split(percent)), `Deploying ${percent} %`);
+    try {
+      await must(deps, deployCommand(env, `${message} (${percent} %)`, split(percent)), `Deploying ${percent} %`);
+    } catch (err) {
+      // Whether that split took effect is unknown; the previous version alone is the known state.
+      return rollBack(`deploying ${percent} % failed (${(err as Error).message.split('\n')[0]})`);
+    }
     if (percent === 100) break;
     const stepStart = deps.now();
     deps.log(`watching ${percent} % for ${watchSeconds} s`);

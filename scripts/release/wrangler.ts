@@ -39,7 +39,8 @@ export function parseDeployment(stdout: string): Deployment {
  * would lose track of which version is known good.
  */
 export function stableVersion(deployment: Deployment, env: string): string {
-  const [only, ...others] = deployment.versions;
+  // A version at 0 % (left by a release that stopped after its smoke test) takes no traffic.
+  const [only, ...others] = deployment.versions.filter((v) => v.percentage > 0);
   if (!only || others.length > 0 || only.percentage !== 100) {
     const split = deployment.versions.map((v) => `${v.version_id}@${v.percentage}%`).join(' ');
     throw new Error(

@@ -92,6 +92,24 @@ describe('npm run release', () => {
     expect(world.splitAt(world.now)).toEqual(new Map([[OLD, 100]]));
   });
 
+  it('goes back to the previous version when a step cannot be deployed', async () => {
+    const { result, commands, world } = await releaseInto({ errorRates: {}, deployFailsAt: 50 });
+    expect(result).toMatchObject({ outcome: 'rolled-back', reason: expect.stringMatching(/deploying 50 % failed/) });
+    expect(commands.at(-1)).toMatch(new RegExp(`versions deploy ${OLD}@100% `));
+    expect(world.splitAt(world.now)).toEqual(new Map([[OLD, 100]]));
+  });
+
+  it('treats a version left at 0 % by an earlier, stopped release as no split', async () => {
+    const { result } = await releaseInto({
+      errorRates: {},
+      deployed: [
+        { version_id: '33333333-3333-4333-8333-333333333333', percentage: 0 },
+        { version_id: OLD, percentage: 100 },
+      ],
+    });
+    expect(result).toEqual({ outcome: 'promoted', version: NEW, previous: OLD });
+  });
+
   it('refuses to start on top of an unfinished split, before uploading anything', async () => {
     const attempt = releaseInto({
       errorRates: {},

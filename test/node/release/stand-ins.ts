@@ -30,6 +30,8 @@ export interface WorldOptions {
   upload?: CommandResult;
   /** From this time on /api/v1/metrics answers 503. */
   metricsDownFrom?: number;
+  /** `wrangler versions deploy` fails for a split that gives the new version this share. */
+  deployFailsAt?: number;
 }
 
 /** A clock, a traffic history, a fake wrangler and a metrics endpoint that agree with each other. */
@@ -71,6 +73,9 @@ export class World {
       for (const spec of argv.filter((a) => /@\d+%$/.test(a))) {
         const [version = '', percent = ''] = spec.split('@');
         split.set(version, Number.parseInt(percent, 10));
+      }
+      if (this.#options.deployFailsAt !== undefined && split.get(NEW) === this.#options.deployFailsAt) {
+        return { code: 1, stdout: '', stderr: '✘ [ERROR] A request to the Cloudflare API failed: 500' };
       }
       this.#periods.push({ from: this.now, split });
       return ok('SUCCESS  Deployed');
