@@ -28,7 +28,8 @@ export default defineConfig(async () => {
     ],
     test: {
       include: ['test/**/*.test.{ts,tsx}', 'worker/**/*.test.ts', 'durable-objects/**/*.test.ts'],
-      exclude: ['test/e2e/**', 'node_modules/**'],
+      // test/e2e: browser suite (vitest.e2e.config.ts); test/node: Node tooling (vitest.node.config.ts).
+      exclude: ['test/e2e/**', 'test/node/**', 'node_modules/**'],
       setupFiles: ['./test/setup/apply-migrations.ts'],
       // Every request prints its JSON log line; show them only for the tests that fail.
       silent: 'passed-only' as const,

@@ -1,10 +1,13 @@
 /**
  * npm run smoke -- --url <base url> [--env local|staging|production] [--user <id>] [--retries 5]
+ *                  [--header 'Name: value']...
  *
  * The post-deploy smoke test the pipeline and operators share: health, an authenticated intro
  * page (JSON and the HTML page with the session cookie), and that an unauthenticated one is refused. The token comes from --token, else
  * SMOKE_TOKEN, else is signed here with JWT_SECRET (only for environments that verify HS256,
- * i.e. without JWT_JWKS_URL). Exits 1 on any failure.
+ * i.e. without JWT_JWKS_URL). Every --header goes on every request: `npm run release` sends
+ * `Cloudflare-Workers-Version-Overrides` this way to test a version before it takes traffic.
+ * Exits 1 on any failure.
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -22,15 +25,25 @@ const { values } = parseArgs({
     token: { type: 'string' },
     retries: { type: 'string', default: '5' },
     'retry-delay': { type: 'string', default: '3' },
+    header: { type: 'string', multiple: true, default: [] },
   },
 });
 if (!values.url || !/^https?:\/\//.test(values.url)) {
   console.error(
-    'usage: npm run smoke -- --url https://foyer-staging.example.workers.dev [--env staging] [--user smoke-test] [--token <jwt>]',
+    "usage: npm run smoke -- --url https://staging.foyer.example [--env staging] [--user smoke-test] [--token <jwt>] [--header 'Name: value']",
   );
   process.exit(2);
 }
 const base = values.url.replace(/\/+$/, '');
+const extraHeaders: Record<string, string> = {};
+for (const header of values.header) {
+  const colon = header.indexOf(':');
+  if (colon < 1) {
+    console.error(`--header takes 'Name: value', got ${JSON.stringify(header)}`);
+    process.exit(2);
+  }
+  extraHeaders[header.slice(0, colon).trim()] = header.slice(colon + 1).trim();
+}
 const isLocal = /^https?:\/\/(127\.0\.0\.1|localhost)(:\d+)?$/.test(base);
 const env = values.env ?? (isLocal ? 'local' : undefined);
 const retries = Math.max(0, Number(values.retries) || 0);
@@ -75,7 +88,10 @@ interface Check {
 
 async function get(path: string, headers: Record<string, string> = {}): Promise<{ res: Response; body: unknown; ms: number }> {
   const started = performance.now();
-  const res = await fetch(`${base}${path}`, { headers: { Accept: 'application/json', ...headers }, signal: AbortSignal.timeout(10_000) });
+  const res = await fetch(`${base}${path}`, {
+    headers: { ...extraHeaders, Accept: 'application/json', ...headers },
+    signal: AbortSignal.timeout(10_000),
+  });
   const text = await res.text();
   let body: unknown = text;
   try {
@@ -131,7 +147,7 @@ const checks: Check[] = [
     run: async () => {
       const started = performance.now();
       const res = await fetch(`${base}/`, {
-        headers: { Cookie: `foyer_session=${auth.token}` },
+        headers: { ...extraHeaders, Cookie: `foyer_session=${auth.token}` },
         redirect: 'manual',
         signal: AbortSignal.timeout(10_000),
       });
@@ -158,7 +174,7 @@ const checks: Check[] = [
   },
 ];
 
-console.log(`smoke ${base}${env ? ` (${env})` : ''}`);
+console.log(`smoke ${base}${env ? ` (${env})` : ''}${values.header.length ? ` with ${values.header.join('; ')}` : ''}`);
 let failed = 0;
 for (const check of checks) {
   for (let attempt = 0; ; attempt++) {

@@ -51,6 +51,21 @@ function bindingNames(key: string, value: unknown): string[] {
   });
 }
 
+/**
+ * Keys wrangler inherits into every [env.*] (its config validation marks them `inheritable`):
+ * set once at the top level, so a change to one cannot miss an environment.
+ */
+const INHERITED_ONCE = [
+  'compatibility_date',
+  'keep_names',
+  'upload_source_maps',
+  'observability',
+  'build',
+  'assets',
+  'workers_dev',
+  'preview_urls',
+];
+
 const environments = ['staging', 'production'] as const;
 
 describe('wrangler.toml environments', () => {
@@ -104,6 +119,41 @@ describe('wrangler.toml environments', () => {
       const effective = (env.assets ?? local) as Table | undefined;
       expect(effective?.binding).toBe(local?.binding);
     });
+
+    it('repeats none of the inherited production settings (one place to change them)', () => {
+      const repeated = INHERITED_ONCE.filter((key) => env[key] !== undefined);
+      expect(repeated, `[env.${name}] repeats keys wrangler inherits from the top level`).toEqual([]);
+    });
+
+    it('is served on its own route, not on workers.dev', () => {
+      const effective = (key: string) => env[key] ?? config[key];
+      expect(effective('workers_dev')).toBe(false);
+      expect(effective('preview_urls')).toBe(false);
+      const routes = (env.routes ?? []) as Table[];
+      expect(routes.length, `[env.${name}] needs routes: with workers_dev = false it would have no address`).toBeGreaterThan(0);
+      for (const route of routes) expect(route.custom_domain ?? route.zone_name ?? route.zone_id, JSON.stringify(route)).toBeTruthy();
+    });
+
+    it('requires JWT_SECRET wherever tokens are HS256 (no JWKS URL)', () => {
+      const vars = (env.vars ?? {}) as Table;
+      const required = ((env.secrets as { required?: string[] } | undefined)?.required ?? []) as string[];
+      if (!vars.JWT_JWKS_URL) expect(required).toContain('JWT_SECRET');
+    });
+  });
+
+  it('builds the assets before every deploy and uploads source maps', () => {
+    expect((config.build as Table | undefined)?.command).toMatch(/scripts\/build-web\.ts --if-stale/);
+    expect(config.upload_source_maps).toBe(true);
+  });
+
+  it('sends logs (unsampled) and sampled traces to Workers Observability', () => {
+    const observability = config.observability as { enabled?: boolean; logs?: Table; traces?: Table };
+    expect(observability.enabled).toBe(true);
+    expect(observability.logs?.enabled).toBe(true);
+    expect(observability.logs?.head_sampling_rate).toBe(1);
+    expect(observability.traces?.enabled).toBe(true);
+    expect(Number(observability.traces?.head_sampling_rate)).toBeGreaterThan(0);
+    expect(Number(observability.traces?.head_sampling_rate)).toBeLessThanOrEqual(1);
   });
 
   it('exports every Durable Object class the bindings name', () => {

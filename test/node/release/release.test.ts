@@ -1,0 +1,149 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { metricsReader } from '../../../scripts/release/metrics';
+import { ReleaseError, type ReleaseOptions, release } from '../../../scripts/release/release';
+import { ADMIN_TOKEN, NEW, OLD, World, type WorldOptions } from './stand-ins';
+
+const URL_OF_ROUTE = 'https://foyer.example';
+const options: ReleaseOptions = {
+  env: 'production',
+  worker: 'foyer-production',
+  url: URL_OF_ROUTE,
+  steps: [10, 50, 100],
+  watchSeconds: 300,
+  settleSeconds: 15,
+  message: '0123456789ab by ci',
+  tag: '0123456789ab',
+};
+
+let world: World | undefined;
+afterEach(async () => {
+  await world?.close();
+  world = undefined;
+});
+
+async function releaseInto(worldOptions: WorldOptions, overrides: Partial<ReleaseOptions> = {}) {
+  world = new World(worldOptions);
+  const metricsUrl = await world.listen();
+  const log: string[] = [];
+  const w = world;
+  const result = await release(
+    { ...options, ...overrides },
+    {
+      run: w.run,
+      // The real reader, over HTTP, against the stand-in endpoint.
+      readTimeline: metricsReader(metricsUrl, ADMIN_TOKEN),
+      now: () => w.now,
+      sleep: w.sleep,
+      log: (line) => log.push(line),
+    },
+  );
+  return { result, commands: w.commands.map((argv) => argv.join(' ')), log, world: w };
+}
+
+const status = 'npx wrangler deployments status --env production --json';
+const upload = 'npx wrangler versions upload --env production --message 0123456789ab by ci --tag 0123456789ab';
+const deploy = (specs: string, message: string) => `npx wrangler versions deploy ${specs} --env production --message ${message} --yes`;
+const pinnedSmoke = `npx tsx scripts/smoke.ts --url ${URL_OF_ROUTE} --env production --header Cloudflare-Workers-Version-Overrides: foyer-production="${NEW}"`;
+const smoke = `npx tsx scripts/smoke.ts --url ${URL_OF_ROUTE} --env production`;
+
+describe('npm run release', () => {
+  it('promotes a good version step by step, with exactly these wrangler command lines', async () => {
+    const { result, commands, world } = await releaseInto({ errorRates: { [OLD]: 0.002, [NEW]: 0.002 } });
+    expect(result).toEqual({ outcome: 'promoted', version: NEW, previous: OLD });
+    expect(commands).toEqual([
+      status,
+      upload,
+      deploy(`${NEW}@0% ${OLD}@100%`, '0123456789ab by ci (0 %, smoke test)'),
+      pinnedSmoke,
+      deploy(`${NEW}@10% ${OLD}@90%`, '0123456789ab by ci (10 %)'),
+      deploy(`${NEW}@50% ${OLD}@50%`, '0123456789ab by ci (50 %)'),
+      deploy(`${NEW}@100%`, '0123456789ab by ci (100 %)'),
+      smoke,
+    ]);
+    expect(world.splitAt(world.now)).toEqual(new Map([[NEW, 100]]));
+  });
+
+  it('rolls a bad version back to the previous one automatically after the first watched step', async () => {
+    // 8 % of the new version's responses are 5xx; at a 10 % share the mix is under 1 %.
+    const { result, commands, log, world } = await releaseInto({ errorRates: { [OLD]: 0.002, [NEW]: 0.08 } });
+    expect(result).toMatchObject({ outcome: 'rolled-back', version: NEW, previous: OLD });
+    expect(commands.slice(4)).toEqual([
+      deploy(`${NEW}@10% ${OLD}@90%`, '0123456789ab by ci (10 %)'),
+      expect.stringMatching(
+        new RegExp(`^npx wrangler versions deploy ${OLD}@100% --env production --message rollback of ${NEW}: .* --yes$`),
+      ),
+    ]);
+    expect(commands.some((c) => c.includes(`${NEW}@50%`) || c.includes(`${NEW}@100%`))).toBe(false);
+    expect(world.splitAt(world.now)).toEqual(new Map([[OLD, 100]]));
+    expect(log.join('\n')).toMatch(/10 %: rollback: .*new version ≈ [78]\.\d\d %/);
+  });
+
+  it('rolls back before any traffic when the smoke test fails against the pinned new version', async () => {
+    const { result, commands, world } = await releaseInto({ errorRates: {}, newVersionPassesSmoke: false });
+    expect(result).toMatchObject({ outcome: 'rolled-back', reason: expect.stringMatching(/smoke test failed/) });
+    expect(commands.slice(3)).toEqual([pinnedSmoke, expect.stringMatching(new RegExp(`versions deploy ${OLD}@100% `))]);
+    expect(world.splitAt(world.now)).toEqual(new Map([[OLD, 100]]));
+  });
+
+  it('rolls back when the metrics cannot be read during a step (unwatched is not healthy)', async () => {
+    const start = Date.parse('2026-11-30T12:00:20.000Z');
+    const { result, world } = await releaseInto({ errorRates: {}, metricsDownFrom: start + 60_000 });
+    expect(result).toMatchObject({ outcome: 'rolled-back', reason: expect.stringMatching(/metrics could not be read.*503/) });
+    expect(world.splitAt(world.now)).toEqual(new Map([[OLD, 100]]));
+  });
+
+  it('goes back to the previous version when a step cannot be deployed', async () => {
+    const { result, commands, world } = await releaseInto({ errorRates: {}, deployFailsAt: 50 });
+    expect(result).toMatchObject({ outcome: 'rolled-back', reason: expect.stringMatching(/deploying 50 % failed/) });
+    expect(commands.at(-1)).toMatch(new RegExp(`versions deploy ${OLD}@100% `));
+    expect(world.splitAt(world.now)).toEqual(new Map([[OLD, 100]]));
+  });
+
+  it('treats a version left at 0 % by an earlier, stopped release as no split', async () => {
+    const { result } = await releaseInto({
+      errorRates: {},
+      deployed: [
+        { version_id: '33333333-3333-4333-8333-333333333333', percentage: 0 },
+        { version_id: OLD, percentage: 100 },
+      ],
+    });
+    expect(result).toEqual({ outcome: 'promoted', version: NEW, previous: OLD });
+  });
+
+  it('refuses to start on top of an unfinished split, before uploading anything', async () => {
+    const attempt = releaseInto({
+      errorRates: {},
+      deployed: [
+        { version_id: NEW, percentage: 10 },
+        { version_id: OLD, percentage: 90 },
+      ],
+    });
+    await expect(attempt).rejects.toThrow(/split between versions .*versions deploy <version-id>@100%/s);
+    expect(world?.commands.map((c) => c.join(' '))).toEqual([status]);
+  });
+
+  it('sends a Durable Object class change to `wrangler deploy` instead of splitting it', async () => {
+    const attempt = releaseInto({
+      errorRates: {},
+      upload: { code: 1, stdout: '', stderr: '✘ [ERROR] A request to the Cloudflare API failed. ... [code: 10211]' },
+    });
+    await expect(attempt).rejects.toThrow(ReleaseError);
+    await expect(attempt).rejects.toThrow(/Durable Object class.*npx wrangler deploy --env production/s);
+    expect(world?.commands.map((c) => c.join(' '))).toEqual([status, upload]);
+  });
+
+  it('stops before uploading when the metrics token is refused', async () => {
+    world = new World({ errorRates: {} });
+    const metricsUrl = await world.listen();
+    const w = world;
+    const attempt = release(options, {
+      run: w.run,
+      readTimeline: metricsReader(metricsUrl, 'not-an-admin-token'),
+      now: () => w.now,
+      sleep: w.sleep,
+      log: () => {},
+    });
+    await expect(attempt).rejects.toThrow(/answered 401.*METRICS_TOKEN/s);
+    expect(w.commands.map((c) => c.join(' '))).toEqual([status]);
+  });
+});
