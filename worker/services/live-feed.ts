@@ -1,5 +1,4 @@
 import type { ActivityEvent } from '../schemas/activity-event';
-import { onUserWrite } from './after-write';
 
 /** The user's feed object: one per user, addressed by name so every worker reaches the same one. */
 export function feedOf(env: Env, userId: string) {
@@ -14,5 +13,3 @@ export function feedOf(env: Env, userId: string) {
 export async function handOffToFeed(env: Env, userId: string, event: ActivityEvent): Promise<void> {
   await feedOf(env, userId).publish(userId, event);
 }
-
-onUserWrite((c, userId, event) => handOffToFeed(c.env, userId, event));
