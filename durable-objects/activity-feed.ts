@@ -1,5 +1,6 @@
 import { DurableObject } from 'cloudflare:workers';
 import { createDb, type Database } from '../worker/db/client';
+import { readConnection } from '../worker/feed/protocol';
 import { flushIfDue } from '../worker/observability/flush';
 import { metrics } from '../worker/observability/metrics';
 import type { ActivityEvent } from '../worker/schemas/activity-event';
@@ -22,15 +23,6 @@ const D1_PAGE = 500;
 /** A client's `sync` reads D1 at most this often per feed; in between it is answered from the log. */
 const SYNC_MIN_INTERVAL_MS = 1000;
 
-/** The identity the worker vouches for; the object is reachable only through the worker's authenticated route. */
-export interface FeedConnection {
-  userId: string;
-  /** Resume after this event id; absent means "only what happens from now on". */
-  after?: number;
-  /** When the token that opened the socket expires (epoch ms); the socket is closed after that. */
-  expiresAt: number;
-}
-
 /**
  * What each socket carries through hibernation. The runtime keeps it with the socket
  * (`serializeAttachment`, at most 2 KiB) while the object itself is evicted, so identity and
@@ -42,25 +34,6 @@ interface SocketState {
   /** The id of the last event this socket was sent; it is sent exactly the ids after it, in order. */
   cursor: number;
   expiresAt: number;
-}
-
-const CONNECT_HEADERS = { user: 'X-Feed-User', after: 'X-Feed-After', expiresAt: 'X-Feed-Expires-At' } as const;
-
-/** Builds the request the worker forwards to a user's feed once it has authenticated the caller. */
-export function feedConnectRequest(connection: FeedConnection): Request {
-  const headers = new Headers({ Upgrade: 'websocket', [CONNECT_HEADERS.user]: connection.userId });
-  headers.set(CONNECT_HEADERS.expiresAt, String(connection.expiresAt));
-  if (connection.after !== undefined) headers.set(CONNECT_HEADERS.after, String(connection.after));
-  return new Request('https://activity-feed.internal/connect', { headers });
-}
-
-function readConnection(request: Request): FeedConnection | undefined {
-  const userId = request.headers.get(CONNECT_HEADERS.user);
-  const expiresAt = Number(request.headers.get(CONNECT_HEADERS.expiresAt));
-  const afterHeader = request.headers.get(CONNECT_HEADERS.after);
-  const after = afterHeader === null ? undefined : Number(afterHeader);
-  if (!userId || !Number.isFinite(expiresAt) || (after !== undefined && !Number.isSafeInteger(after))) return undefined;
-  return { userId, expiresAt, after };
 }
 
 function stateOf(ws: WebSocket): SocketState | undefined {

@@ -12,7 +12,7 @@ ensureDevVars();
 // The page's scripts and styles (dist/, served by Workers Static Assets); skipped when up to date.
 await buildWeb({ ifStale: true });
 run(['wrangler', 'd1', 'migrations', 'apply', 'DB', '--local']);
-run(['tsx', 'drizzle/seed/run.ts']);
+run(['tsx', 'scripts/seed.ts']);
 const dev = spawn('npx', ['wrangler', 'dev', '--ip', '127.0.0.1', '--port', '8787', ...process.argv.slice(2)], {
   cwd: ROOT,
   stdio: 'inherit',

@@ -1,4 +1,3 @@
-import type { SyncResult } from '../../durable-objects/cache-coordinator';
 import { createDb } from '../db/client';
 import { ProblemError } from '../errors';
 import { metrics } from '../observability/metrics';
@@ -8,6 +7,7 @@ import { settledWithin, withTimeout } from '../time-limit';
 import { addCounters, type CacheCounters, emptyCounters, isEmpty } from './counters';
 import { KvBatchReader } from './kv-batch-reader';
 import { Lru } from './lru';
+import { coordinatorOf, type SyncResult } from './protocol';
 import {
   KV_FRAGMENT_TTL_SECONDS,
   mergePurgeState,
@@ -205,7 +205,7 @@ export class FragmentCache {
     const increments = isEmpty(this.#pending) ? null : this.#pending;
     this.#pending = emptyCounters();
     try {
-      const stub = coordinator(env);
+      const stub = coordinatorOf(env);
       const result: SyncResult = await stub.sync(this.#state?.seq ?? 0, increments);
       this.#state = mergePurgeState(this.#state ?? result.state, result.state, result.full || !this.#state);
       this.#stateAt = askedAt;
@@ -220,7 +220,7 @@ export class FragmentCache {
 
   /** Purges through the coordinator, then waits until no isolate can still hold the old generations. */
   async purge(env: Env, scope: PurgeScope): Promise<{ seq: number; covers: string; state: PurgeState; effectiveAt: number }> {
-    const result = await coordinator(env).purge(scope);
+    const result = await coordinatorOf(env).purge(scope);
     // This isolate knows at once; every other one re-syncs within syncMs of its last sync.
     this.#state = result.state;
     this.#stateAt = Date.now();
@@ -609,10 +609,6 @@ class SourceFailed extends Error {}
 
 function asError(err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err));
-}
-
-function coordinator(env: Env) {
-  return env.CACHE_COORDINATOR.get(env.CACHE_COORDINATOR.idFromName('global'));
 }
 
 /**

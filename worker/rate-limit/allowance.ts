@@ -1,7 +1,7 @@
-import type { LeaseRequest } from '../../durable-objects/rate-limiter';
 import { withTimeout } from '../time-limit';
 import { type BucketState, emissionIntervalMs, emptyState, type Grant, type LeaseReport, takeLease } from './bucket';
 import type { RatePolicy } from './policy';
+import type { LeaseRequest } from './protocol';
 
 /**
  * The in-isolate side of the limiter: a small allowance of tokens leased from the principal's

@@ -2,17 +2,18 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { count, desc, gte } from 'drizzle-orm';
 import type { Context } from 'hono';
 import { activityEvents } from '../../drizzle/schema';
+import { MS } from '../../shared/calendar';
 import type { AppEnv } from '../app-env';
 import { userIdSchema } from '../auth/principal';
 import { addCounters, emptyCounters, hitRates } from '../cache/counters';
 import { fragmentCache } from '../cache/fragment-cache';
+import { coordinatorOf } from '../cache/protocol';
 import { createDb } from '../db/client';
 import { NotFoundError, ServiceUnavailableError } from '../errors';
 import { authenticated, createApi, problems } from '../http/openapi-app';
 import { authenticate, requireAdmin } from '../middleware/authenticate';
 import { sectionNameSchema } from '../sections/personalization';
 import { recordAudit } from '../services/audit';
-import { MS } from '../services/time';
 
 export const adminCacheApi = createApi();
 adminCacheApi.use('*', authenticate, requireAdmin);
@@ -96,7 +97,7 @@ adminCacheApi.openapi(
     responses: { 200: { description: 'Cache status', ...json(cacheStatusSchema) }, ...problems(401, 403, 429, 503) },
   }),
   async (c) => {
-    const stub = c.env.CACHE_COORDINATOR.get(c.env.CACHE_COORDINATOR.idFromName('global'));
+    const stub = coordinatorOf(c.env);
     const [stats, keys] = await Promise.all([
       stub.stats().catch(() => {
         throw new ServiceUnavailableError('The cache coordinator is unreachable; retry in a moment.');

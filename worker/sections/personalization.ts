@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { eq, sql } from 'drizzle-orm';
 import { preferences, SECTION_NAMES, THEMES, users } from '../../drizzle/schema';
-import { isValidTimeZone } from '../services/time';
+import { isValidTimeZone } from '../../shared/calendar';
 import { defineSection } from './section';
 
 export const sectionNameSchema = z.enum(SECTION_NAMES);

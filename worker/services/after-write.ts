@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import type { AppEnv } from '../app-env';
 import { handBackVersion } from '../cache/read-your-writes';
-import { handOffToFeed } from './live-feed';
+import { handOffToFeed } from '../feed/hand-off';
 import type { ActivityEvent } from '../schemas/activity-event';
 
 /**
@@ -10,7 +10,7 @@ import type { ActivityEvent } from '../schemas/activity-event';
  *
  * 1. before the response: the read-your-writes version token and the write-through of the
  *    writer's fresh bundle (worker/cache/read-your-writes.ts);
- * 2. after it (`waitUntil`): the event handed to the user's live feed (./live-feed.ts).
+ * 2. after it (`waitUntil`): the event handed to the user's live feed (worker/feed/hand-off.ts).
  *
  * An effect that fails never fails the write: D1 is the source of truth and every effect can
  * recover from it. A new effect is one more line here.

@@ -1,9 +1,5 @@
 import type { ActivityEvent } from '../schemas/activity-event';
-
-/** The user's feed object: one per user, addressed by name so every worker reaches the same one. */
-export function feedOf(env: Env, userId: string) {
-  return env.ACTIVITY_FEED.get(env.ACTIVITY_FEED.idFromName(userId));
-}
+import { feedOf } from './protocol';
 
 /**
  * Hands a committed event to the user's feed, which appends and broadcasts it. This runs
