@@ -2,6 +2,7 @@ import { DurableObject } from 'cloudflare:workers';
 import { createDb, type Database } from '../worker/db/client';
 import { readConnection } from '../worker/feed/protocol';
 import { flushIfDue } from '../worker/observability/flush';
+import { errorMessage, log } from '../worker/observability/log';
 import { metrics } from '../worker/observability/metrics';
 import type { ActivityEvent } from '../worker/schemas/activity-event';
 import {
@@ -173,7 +174,7 @@ export class ActivityFeed extends DurableObject<Env> {
     if (Date.now() - this.#lastSyncAt >= SYNC_MIN_INTERVAL_MS) {
       this.#lastSyncAt = Date.now();
       this.#adopt(state.userId);
-      await this.#catchUp().catch((err: unknown) => log('feed sync failed', state.userId, err));
+      await this.#catchUp().catch((err: unknown) => logFailure('feed sync failed', state.userId, err));
     }
     if (ws.readyState !== WebSocket.OPEN) return;
     if (send(ws, encodeFeedMessage({ type: 'ready', lastEventId: this.#head }))) metrics.websocketMessages('out');
@@ -381,7 +382,7 @@ export class ActivityFeed extends DurableObject<Env> {
   /** A socket that errors is closed and forgotten; it never holds up the others. */
   #drop(ws: WebSocket, err: unknown): void {
     this.#replaying.delete(ws);
-    log('feed socket dropped', stateOf(ws)?.userId ?? this.#userId, err);
+    logFailure('feed socket dropped', stateOf(ws)?.userId ?? this.#userId, err);
     close(ws, FEED_CLOSE.error, 'The feed could not deliver; reconnect with ?after=<last event id>.');
   }
 
@@ -417,6 +418,6 @@ function close(ws: WebSocket, code: number, reason: string): void {
   }
 }
 
-function log(msg: string, userId: string | undefined, err: unknown): void {
-  console.error(JSON.stringify({ level: 'error', msg, userId, error: err instanceof Error ? err.message : String(err) }));
+function logFailure(msg: string, userId: string | undefined, err: unknown): void {
+  log.error(msg, { userId, error: errorMessage(err) });
 }

@@ -1,4 +1,5 @@
 import { ProblemError } from '../errors';
+import { errorMessage, log } from '../observability/log';
 import type { SectionData } from '../sections';
 import { Computations } from './computations';
 import { type CacheConfig, DEFAULT_CACHE_CONFIG } from './config';
@@ -192,7 +193,7 @@ export class FragmentCache {
       try {
         found = await this.#kv.get(slot, min, req.env);
       } catch (err) {
-        console.error(JSON.stringify({ level: 'error', msg: 'kv read failed', error: String(err) }));
+        log.error('kv read failed', { error: errorMessage(err) });
       }
       out.ms.kv = performance.now() - kvStarted;
       let best: Fragment | undefined;

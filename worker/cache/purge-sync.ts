@@ -1,3 +1,4 @@
+import { errorMessage, log } from '../observability/log';
 import { settledWithin } from '../time-limit';
 import type { LookupCounts } from './lookup-counts';
 import { coordinatorOf, type PurgeResult } from './protocol';
@@ -68,7 +69,7 @@ export class PurgeSync {
       // Keep serving with the copy we have (a purge needs the coordinator too, so none can
       // have completed through it while it is unreachable from everywhere); retry in a second.
       this.#stateAt = this.#state ? askedAt - this.syncMs + 1000 : 0;
-      console.error(JSON.stringify({ level: 'error', msg: 'cache coordinator sync failed', error: String(err) }));
+      log.error('cache coordinator sync failed', { error: errorMessage(err) });
     }
   }
 

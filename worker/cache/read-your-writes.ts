@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import { setCookie } from 'hono/cookie';
 import { parse } from 'hono/utils/cookie';
 import type { AppEnv } from '../app-env';
+import { errorMessage, log } from '../observability/log';
 import { fragmentCache } from './fragment-cache';
 
 /**
@@ -53,7 +54,7 @@ export function handBackVersion(c: Context<AppEnv>, userId: string, version: num
   const req = { env: c.env, waitUntil: (p: Promise<unknown>) => c.executionCtx.waitUntil(p) };
   c.executionCtx.waitUntil(
     fragmentCache.refreshPersonal(req, userId, version).catch((err: unknown) => {
-      console.error(JSON.stringify({ level: 'warn', msg: 'write-through refresh failed', userId, error: String(err) }));
+      log.warn('write-through refresh failed', { userId, error: errorMessage(err) });
     }),
   );
 }

@@ -1,3 +1,4 @@
+import { log } from '../observability/log';
 import type { SectionName } from '../sections';
 import type { LookupCounts } from './lookup-counts';
 import { Lru } from './lru';
@@ -20,7 +21,7 @@ export class SectionErrors {
     for (const [name, err] of Object.entries(errors)) {
       this.counts.count((c) => c.d1.failures++);
       this.#last.set(`${errorKey}/${name}`, { at: now, reason: this.reasonOf(err) });
-      console.error(JSON.stringify({ level: 'error', msg: 'section source failed', section: name, key: errorKey, error: err.message }));
+      log.error('section source failed', { section: name, key: errorKey, error: err.message });
     }
   }
 

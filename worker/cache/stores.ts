@@ -1,3 +1,4 @@
+import { errorMessage, log } from '../observability/log';
 import { withTimeout } from '../time-limit';
 import type { CacheRequest, Fragment, Slot } from './fragment';
 import { kvKeys } from './fragment';
@@ -140,6 +141,6 @@ async function put(env: Env, key: string, fragment: Fragment): Promise<void> {
   } catch (err) {
     // KV is a copy; D1 stays the source of truth. A 429 here (two isolates writing one key
     // within a second) costs a later miss, never a wrong answer.
-    console.error(JSON.stringify({ level: 'warn', msg: 'kv write failed', key, error: String(err) }));
+    log.warn('kv write failed', { key, error: errorMessage(err) });
   }
 }

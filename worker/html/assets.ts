@@ -1,3 +1,4 @@
+import { errorMessage, log } from '../observability/log';
 /**
  * The hashed names of the browser assets, read once per isolate from dist/asset-manifest.json
  * through the ASSETS binding (scripts/build-web.ts writes it). A deployment's assets never
@@ -23,13 +24,7 @@ export async function loadAssetManifest(env: Pick<Env, 'ASSETS'>): Promise<Asset
     return manifest;
   } catch (err) {
     // The page still renders (server-side HTML, no scripts); a later request tries again.
-    console.error(
-      JSON.stringify({
-        level: 'error',
-        msg: 'asset manifest unavailable; run `npm run build` (wrangler dev and deploy run it via [build])',
-        error: err instanceof Error ? err.message : String(err),
-      }),
-    );
+    log.error('asset manifest unavailable; run `npm run build` (wrangler dev and deploy run it via [build])', { error: errorMessage(err) });
     return null;
   }
 }

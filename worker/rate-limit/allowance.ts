@@ -1,3 +1,4 @@
+import { errorMessage, log } from '../observability/log';
 import { withTimeout } from '../time-limit';
 import { type BucketState, emissionIntervalMs, emptyState, type Grant, type LeaseReport, takeLease } from './bucket';
 import type { RatePolicy } from './policy';
@@ -123,16 +124,12 @@ function logFailure(key: string, policy: RatePolicy, err: unknown, now: number):
   // One line per isolate per 10 s: an outage must not turn into a log flood.
   if (now - lastFailureLog < 10_000) return;
   lastFailureLog = now;
-  console.error(
-    JSON.stringify({
-      level: 'error',
-      msg: 'rate limiter unreachable; applying failure policy',
-      policy: policy.name,
-      onLimiterFailure: policy.onLimiterFailure,
-      principal: key.startsWith('user:') ? 'user' : 'ip',
-      error: err instanceof Error ? err.message : String(err),
-    }),
-  );
+  log.error('rate limiter unreachable; applying failure policy', {
+    policy: policy.name,
+    onLimiterFailure: policy.onLimiterFailure,
+    principal: key.startsWith('user:') ? 'user' : 'ip',
+    error: errorMessage(err),
+  });
 }
 
 /**

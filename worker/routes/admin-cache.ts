@@ -12,6 +12,7 @@ import { createDb } from '../db/client';
 import { NotFoundError, ServiceUnavailableError } from '../errors';
 import { authenticated, createApi, problems } from '../http/openapi-app';
 import { authenticate, requireAdmin } from '../middleware/authenticate';
+import { errorMessage, log } from '../observability/log';
 import { sectionNameSchema } from '../sections/personalization';
 import { recordAudit } from '../services/audit';
 
@@ -210,7 +211,7 @@ async function audit(c: Context<AppEnv>, action: string, detail: Record<string, 
     });
     return true;
   } catch (err) {
-    console.error(JSON.stringify({ level: 'error', msg: 'audit write failed', action, requestId: c.get('requestId'), error: String(err) }));
+    log.error('audit write failed', { action, requestId: c.get('requestId'), error: errorMessage(err) });
     return false;
   }
 }

@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import type { AppEnv } from '../app-env';
 import { handBackVersion } from '../cache/read-your-writes';
 import { handOffToFeed } from '../feed/hand-off';
+import { errorMessage, log } from '../observability/log';
 import type { ActivityEvent } from '../schemas/activity-event';
 
 /**
@@ -20,9 +21,7 @@ export function afterUserWrite(c: Context<AppEnv>, userId: string, event: Activi
     handBackVersion(c, userId, event.id);
   } catch (err) {
     // The write is committed; an effect's failure must not undo its answer.
-    console.error(
-      JSON.stringify({ level: 'error', msg: 'after-write consumer failed', requestId: c.get('requestId'), userId, error: String(err) }),
-    );
+    log.error('after-write consumer failed', { requestId: c.get('requestId'), userId, error: errorMessage(err) });
   }
   afterResponse(c, userId, event, () => handOffToFeed(c.env, userId, event));
 }
@@ -32,16 +31,7 @@ function afterResponse(c: Context<AppEnv>, userId: string, event: ActivityEvent,
   const run = Promise.resolve()
     .then(effect)
     .catch((err: unknown) =>
-      console.error(
-        JSON.stringify({
-          level: 'error',
-          msg: 'after-write consumer failed',
-          requestId: c.get('requestId'),
-          userId,
-          eventId: event.id,
-          error: err instanceof Error ? err.message : String(err),
-        }),
-      ),
+      log.error('after-write consumer failed', { requestId: c.get('requestId'), userId, eventId: event.id, error: errorMessage(err) }),
     );
   c.executionCtx.waitUntil(run);
 }
