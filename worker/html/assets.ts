@@ -15,6 +15,11 @@ export const MANIFEST_URL = 'https://assets.local/asset-manifest.json';
 // request were cancelled mid-fetch every later page would wait on it forever.
 let manifest: AssetManifest | undefined;
 
+/** Forgets the manifest (a fresh isolate; see worker/isolate-state.ts). */
+export function resetAssetManifest(): void {
+  manifest = undefined;
+}
+
 export async function loadAssetManifest(env: Pick<Env, 'ASSETS'>): Promise<AssetManifest | null> {
   if (manifest) return manifest;
   try {
