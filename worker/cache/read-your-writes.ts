@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import { setCookie } from 'hono/cookie';
 import { parse } from 'hono/utils/cookie';
 import type { AppEnv } from '../app-env';
+import { cookieOptions } from '../http/cookies';
 import { errorMessage, log } from '../observability/log';
 import { fragmentCache } from './fragment-cache';
 
@@ -43,13 +44,7 @@ export function versionHint(c: RequestHeaders, userId: string): number {
  */
 export function handBackVersion(c: Context<AppEnv>, userId: string, version: number): void {
   c.header(VERSION_HEADER, String(version));
-  setCookie(c, VERSION_COOKIE, `${userId}.${version}`, {
-    path: '/',
-    httpOnly: true,
-    sameSite: 'Lax',
-    secure: c.env.ENVIRONMENT !== 'local',
-    maxAge: 24 * 60 * 60,
-  });
+  setCookie(c, VERSION_COOKIE, `${userId}.${version}`, { ...cookieOptions(c.env), maxAge: 24 * 60 * 60 });
   fragmentCache.noteVersion(userId, version);
   const req = { env: c.env, waitUntil: (p: Promise<unknown>) => c.executionCtx.waitUntil(p) };
   c.executionCtx.waitUntil(

@@ -11,7 +11,7 @@ import { htmlSecurityHeaders } from '../middleware/security-headers';
 import { flushMetrics, metricsStore } from '../observability/flush';
 import { errorMessage, log } from '../observability/log';
 import { type MetricsSummary, summarize } from '../observability/summary';
-import { checkHealth } from '../services/health';
+import { checkHealth } from '../services/dependency-checks';
 
 /** Minutes the dashboard shows; its script polls the same window. */
 const DASHBOARD_MINUTES = 30;
