@@ -27,7 +27,7 @@ export default defineConfig(async () => {
       }),
     ],
     test: {
-      include: ['test/**/*.test.{ts,tsx}', 'worker/**/*.test.ts', 'durable-objects/**/*.test.ts'],
+      include: ['test/**/*.test.{ts,tsx}'],
       // test/e2e: browser suite (vitest.e2e.config.ts); test/node: Node tooling (vitest.node.config.ts).
       exclude: ['test/e2e/**', 'test/node/**', 'node_modules/**'],
       setupFiles: ['./test/setup/apply-migrations.ts'],

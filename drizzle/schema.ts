@@ -123,10 +123,6 @@ export const migrationAudit = sqliteTable('migration_audit', {
   createdAt: createdAt(),
 });
 
-export type UserRow = typeof users.$inferSelect;
 export type TaskRow = typeof tasks.$inferSelect;
-export type NewTaskRow = typeof tasks.$inferInsert;
 export type ActivityEventRow = typeof activityEvents.$inferSelect;
-export type PreferencesRow = typeof preferences.$inferSelect;
-export type AnnouncementRow = typeof announcements.$inferSelect;
 export type SectionName = (typeof SECTION_NAMES)[number];

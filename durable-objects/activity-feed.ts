@@ -1,6 +1,8 @@
 import { DurableObject } from 'cloudflare:workers';
 import { createDb, type Database } from '../worker/db/client';
+import { readConnection } from '../worker/feed/protocol';
 import { flushIfDue } from '../worker/observability/flush';
+import { errorMessage, log } from '../worker/observability/log';
 import { metrics } from '../worker/observability/metrics';
 import type { ActivityEvent } from '../worker/schemas/activity-event';
 import {
@@ -22,15 +24,6 @@ const D1_PAGE = 500;
 /** A client's `sync` reads D1 at most this often per feed; in between it is answered from the log. */
 const SYNC_MIN_INTERVAL_MS = 1000;
 
-/** The identity the worker vouches for; the object is reachable only through the worker's authenticated route. */
-export interface FeedConnection {
-  userId: string;
-  /** Resume after this event id; absent means "only what happens from now on". */
-  after?: number;
-  /** When the token that opened the socket expires (epoch ms); the socket is closed after that. */
-  expiresAt: number;
-}
-
 /**
  * What each socket carries through hibernation. The runtime keeps it with the socket
  * (`serializeAttachment`, at most 2 KiB) while the object itself is evicted, so identity and
@@ -42,25 +35,6 @@ interface SocketState {
   /** The id of the last event this socket was sent; it is sent exactly the ids after it, in order. */
   cursor: number;
   expiresAt: number;
-}
-
-const CONNECT_HEADERS = { user: 'X-Feed-User', after: 'X-Feed-After', expiresAt: 'X-Feed-Expires-At' } as const;
-
-/** Builds the request the worker forwards to a user's feed once it has authenticated the caller. */
-export function feedConnectRequest(connection: FeedConnection): Request {
-  const headers = new Headers({ Upgrade: 'websocket', [CONNECT_HEADERS.user]: connection.userId });
-  headers.set(CONNECT_HEADERS.expiresAt, String(connection.expiresAt));
-  if (connection.after !== undefined) headers.set(CONNECT_HEADERS.after, String(connection.after));
-  return new Request('https://activity-feed.internal/connect', { headers });
-}
-
-function readConnection(request: Request): FeedConnection | undefined {
-  const userId = request.headers.get(CONNECT_HEADERS.user);
-  const expiresAt = Number(request.headers.get(CONNECT_HEADERS.expiresAt));
-  const afterHeader = request.headers.get(CONNECT_HEADERS.after);
-  const after = afterHeader === null ? undefined : Number(afterHeader);
-  if (!userId || !Number.isFinite(expiresAt) || (after !== undefined && !Number.isSafeInteger(after))) return undefined;
-  return { userId, expiresAt, after };
 }
 
 function stateOf(ws: WebSocket): SocketState | undefined {
@@ -200,7 +174,7 @@ export class ActivityFeed extends DurableObject<Env> {
     if (Date.now() - this.#lastSyncAt >= SYNC_MIN_INTERVAL_MS) {
       this.#lastSyncAt = Date.now();
       this.#adopt(state.userId);
-      await this.#catchUp().catch((err: unknown) => log('feed sync failed', state.userId, err));
+      await this.#catchUp().catch((err: unknown) => logFailure('feed sync failed', state.userId, err));
     }
     if (ws.readyState !== WebSocket.OPEN) return;
     if (send(ws, encodeFeedMessage({ type: 'ready', lastEventId: this.#head }))) metrics.websocketMessages('out');
@@ -408,7 +382,7 @@ export class ActivityFeed extends DurableObject<Env> {
   /** A socket that errors is closed and forgotten; it never holds up the others. */
   #drop(ws: WebSocket, err: unknown): void {
     this.#replaying.delete(ws);
-    log('feed socket dropped', stateOf(ws)?.userId ?? this.#userId, err);
+    logFailure('feed socket dropped', stateOf(ws)?.userId ?? this.#userId, err);
     close(ws, FEED_CLOSE.error, 'The feed could not deliver; reconnect with ?after=<last event id>.');
   }
 
@@ -444,6 +418,6 @@ function close(ws: WebSocket, code: number, reason: string): void {
   }
 }
 
-function log(msg: string, userId: string | undefined, err: unknown): void {
-  console.error(JSON.stringify({ level: 'error', msg, userId, error: err instanceof Error ? err.message : String(err) }));
+function logFailure(msg: string, userId: string | undefined, err: unknown): void {
+  log.error(msg, { userId, error: errorMessage(err) });
 }

@@ -1,5 +1,6 @@
 import { DurableObject } from 'cloudflare:workers';
 import { addCounters, type CacheCounters, emptyCounters } from '../worker/cache/counters';
+import type { CoordinatorStats, PurgeResult, SyncResult } from '../worker/cache/protocol';
 import {
   applyPurge,
   emptyPurgeState,
@@ -8,12 +9,6 @@ import {
   prunePurgeState,
   purgeStateSince,
 } from '../worker/cache/purge-state';
-
-export interface SyncResult {
-  state: PurgeState;
-  /** true: `state` is the whole state; false: only what changed after the caller's `sinceSeq`. */
-  full: boolean;
-}
 
 /**
  * The one strongly consistent place (a single object, `idFromName('global')`) that knows the
@@ -48,7 +43,7 @@ export class CacheCoordinator extends DurableObject<Env> {
     return { state: purgeStateSince(this.#state, sinceSeq), full };
   }
 
-  async purge(scope: PurgeScope): Promise<{ seq: number; covers: string; state: PurgeState }> {
+  async purge(scope: PurgeScope): Promise<PurgeResult> {
     const now = Date.now();
     prunePurgeState(this.#state, now);
     const applied = applyPurge(this.#state, scope, now);
@@ -56,7 +51,7 @@ export class CacheCoordinator extends DurableObject<Env> {
     return { ...applied, state: structuredClone(this.#state) };
   }
 
-  async stats(): Promise<{ state: PurgeState; counters: CacheCounters; countersSince: number }> {
+  async stats(): Promise<CoordinatorStats> {
     return { state: structuredClone(this.#state), counters: structuredClone(this.#counters), countersSince: this.#countersSince };
   }
 

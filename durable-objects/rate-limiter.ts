@@ -1,27 +1,6 @@
 import { DurableObject } from 'cloudflare:workers';
-import {
-  type BucketPolicy,
-  type BucketState,
-  emptyState,
-  type Grant,
-  type LeaseReport,
-  msUntilFull,
-  refill,
-  takeLease,
-} from '../worker/rate-limit/bucket';
-
-/**
- * What a worker isolate asks for: up to `want` tokens of the named bucket, valid for `leaseMs`,
- * with how much of its earlier leases it has left unspent.
- */
-export interface LeaseRequest {
-  /** `<partition key>|<class>`, e.g. `user:alice|read`: one bucket per principal and class. */
-  bucket: string;
-  policy: BucketPolicy;
-  want: number;
-  leaseMs: number;
-  reports: LeaseReport[];
-}
+import { type BucketPolicy, type BucketState, emptyState, type Grant, msUntilFull, refill, takeLease } from '../worker/rate-limit/bucket';
+import type { LeaseRequest } from '../worker/rate-limit/protocol';
 
 interface BucketRow extends Record<string, SqlStorageValue> {
   name: string;

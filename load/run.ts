@@ -13,6 +13,7 @@ import { cpus, loadavg } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ensureDevVars, localVars, ROOT } from '../scripts/local-config';
+import { errorMessage } from '../worker/observability/log';
 import { runHttpPhase } from './lib/http-load';
 import { BASELINE_HOST, type LocalRuntime, startLocalRuntime } from './lib/local-runtime';
 import { type ProfileSummary, renderProfileSummary } from './lib/profile-summary';
@@ -103,7 +104,7 @@ if (values.compare) {
   try {
     compareWith = parseReport(JSON.parse(readFileSync(resolve(values.compare), 'utf8')), values.compare);
   } catch (err) {
-    fail(err instanceof Error ? err.message : String(err));
+    fail(errorMessage(err));
   }
 }
 

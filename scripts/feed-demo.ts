@@ -9,6 +9,7 @@
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
 import { signToken } from '../worker/auth/sign-token';
+import { errorMessage } from '../worker/observability/log';
 import { type FeedServerMessage, parseServerMessage } from '../worker/schemas/feed-messages';
 import { localVars } from './local-config';
 
@@ -98,6 +99,6 @@ try {
   console.log(`✓ reconnect with ?after=${created} filled the gap: events ${got.join(', ')}, in order, nothing else`);
   resumed.ws.close(1000, 'done');
 } catch (err) {
-  console.error(`✗ ${err instanceof Error ? err.message : String(err)}`);
+  console.error(`✗ ${errorMessage(err)}`);
   process.exit(1);
 }

@@ -1,12 +1,16 @@
 /**
- * What local tooling (token, seed, load, e2e) needs from wrangler.toml and .dev.vars,
- * read the way wrangler reads them so the local server and the tools always agree.
+ * What local tooling (token, seed, load, e2e, migrate, smoke) needs from wrangler.toml and
+ * .dev.vars, read through wrangler's own config reader, so the local server and the tools always
+ * agree (and a move to wrangler.jsonc changes nothing here).
  */
-import { copyFileSync, existsSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parse as parseToml } from 'smol-toml';
+import { experimental_readRawConfig, unstable_getVarsForDev, unstable_readConfig } from 'wrangler';
 
 export const ROOT = resolve(import.meta.dirname, '..');
+
+/** wrangler.toml; wrangler's reader also accepts wrangler.json(c) should the project move to it. */
+export const WRANGLER_CONFIG = resolve(ROOT, 'wrangler.toml');
 
 /** Creates .dev.vars from the committed example on a fresh clone. */
 export function ensureDevVars(): void {
@@ -14,19 +18,19 @@ export function ensureDevVars(): void {
   if (!existsSync(target)) copyFileSync(resolve(ROOT, '.dev.vars.example'), target);
 }
 
-function parseDotenv(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const line of text.split('\n')) {
-    const m = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/.exec(line);
-    if (!m) continue;
-    out[m[1]!] = m[2]!.replace(/^"(.*)"$/, '$1').replace(/^'(.*)'$/, '$1');
-  }
-  return out;
+/** The configuration as written: top level and every `[env.*]` section, nothing inherited or defaulted. */
+export function rawWranglerConfig(): Record<string, unknown> {
+  return experimental_readRawConfig({ config: WRANGLER_CONFIG }).rawConfig as Record<string, unknown>;
 }
 
-/** The local environment's variables: wrangler.toml [vars] overridden by .dev.vars. */
+/** The local environment's variables: wrangler.toml [vars] overridden by .dev.vars (else the example). */
 export function localVars(): Record<string, string> {
-  const toml = parseToml(readFileSync(resolve(ROOT, 'wrangler.toml'), 'utf8')) as { vars?: Record<string, string> };
-  const devVarsPath = existsSync(resolve(ROOT, '.dev.vars')) ? '.dev.vars' : '.dev.vars.example';
-  return { ...toml.vars, ...parseDotenv(readFileSync(resolve(ROOT, devVarsPath), 'utf8')) };
+  const config = unstable_readConfig({ config: WRANGLER_CONFIG }, { hideWarnings: true });
+  const envFiles = existsSync(resolve(ROOT, '.dev.vars')) ? undefined : ['.dev.vars.example'];
+  const bindings = unstable_getVarsForDev(config.configPath, envFiles, config.vars, undefined, true) as Record<
+    string,
+    string | { value: unknown }
+  >;
+  // Newer wrangler versions answer { type, value } per variable; older ones the plain value.
+  return Object.fromEntries(Object.entries(bindings).map(([k, b]) => [k, String(typeof b === 'object' && b !== null ? b.value : b)]));
 }

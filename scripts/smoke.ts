@@ -9,13 +9,10 @@
  * `Cloudflare-Workers-Version-Overrides` this way to test a version before it takes traffic.
  * Exits 1 on any failure.
  */
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { decodeJwt } from 'jose';
-import { parse as parseToml } from 'smol-toml';
 import { signToken } from '../worker/auth/sign-token';
-import { localVars, ROOT } from './local-config';
+import { localVars, rawWranglerConfig } from './local-config';
 
 const { values } = parseArgs({
   options: {
@@ -52,8 +49,8 @@ const delayMs = Math.max(0, Number(values['retry-delay']) || 0) * 1000;
 type Vars = Record<string, string>;
 function varsOf(name: string | undefined): Vars {
   if (name === 'local' || name === undefined) return localVars();
-  const toml = parseToml(readFileSync(resolve(ROOT, 'wrangler.toml'), 'utf8')) as { env?: Record<string, { vars?: Vars }> };
-  const vars = toml.env?.[name]?.vars;
+  const config = rawWranglerConfig() as { env?: Record<string, { vars?: Vars }> };
+  const vars = config.env?.[name]?.vars;
   if (!vars) throw new Error(`wrangler.toml has no [env.${name}.vars].`);
   return vars;
 }

@@ -14,7 +14,7 @@ ensureDevVars();
 // The page's scripts and styles (dist/, served by Workers Static Assets); skipped when up to date.
 await buildWeb({ ifStale: true });
 run(['wrangler', 'd1', 'migrations', 'apply', 'DB', '--local']);
-run(['tsx', 'drizzle/seed/run.ts']);
+run(['tsx', 'scripts/seed.ts']);
 // `npm start -- --port 8790` replaces a default instead of repeating the flag (wrangler refuses that).
 const extra = process.argv.slice(2);
 const given = (flag: string) => extra.some((arg) => arg === flag || arg.startsWith(`${flag}=`));

@@ -7,8 +7,8 @@ import { ActionableItems } from './components/actionable-items';
 import { ActivityFeed } from './components/activity-feed';
 import { PersonalizationPanel } from './components/personalization-panel';
 import { UserStatistics } from './components/user-statistics';
-import type { IslandName } from './state';
-import { isDegraded, useStore } from './store';
+import type { IslandName } from './page-state';
+import { isDegraded, useStore } from './signal-store';
 
 function StatisticsIsland() {
   const store = useStore();

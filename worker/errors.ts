@@ -16,7 +16,7 @@ export abstract class ProblemError extends Error {
   headers: Record<string, string> = {};
   constructor(detail: string, options?: ErrorOptions) {
     super(detail, options);
-    // The bundler suffixes a class name that clashes with a library's (esbuild renames our
+    // The bundler suffixes a class name that clashes with a library's (esbuild renamed a
     // ConflictError to ConflictError2 beside zod-to-openapi's); logs show the source name.
     this.name = new.target.name.replace(/\d+$/, '');
   }
@@ -61,11 +61,6 @@ export class MethodNotAllowedError extends ProblemError {
     super(`This route accepts ${allowed.join(', ')}.`);
     this.headers = { Allow: allowed.join(', ') };
   }
-}
-
-export class ConflictError extends ProblemError {
-  readonly status = 409;
-  readonly title = 'Conflict';
 }
 
 export class PayloadTooLargeError extends ProblemError {

@@ -7,7 +7,7 @@
  * realistic volumes (about 30 tasks and 50 events each) for load tests.
  */
 
-import { endOfLocalDay, MS, startOfLocalDay } from '../../worker/services/time';
+import { endOfLocalDay, MS, startOfLocalDay } from '../../shared/calendar';
 import type { TASK_PRIORITIES } from '../schema';
 
 export interface SeedUser {

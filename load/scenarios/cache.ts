@@ -4,6 +4,8 @@
  * warm pages against the hello-world baseline, then a 5 % write mix, and reads the cache's own
  * counters (GET /api/v1/admin/cache) around each phase for D1 computations and KV lookups per page.
  */
+
+import { errorMessage } from '../../worker/observability/log';
 import type { RequestSpec } from '../lib/http-load';
 import { introPage, type Scenario, type ScenarioContext } from '../lib/scenario';
 import { prng } from '../lib/users';
@@ -68,7 +70,7 @@ export const cache: Scenario = {
           break;
         } catch (err) {
           if (attempt === 3) throw err;
-          ctx.log(`warm batch at ${i} failed (${err instanceof Error ? err.message : String(err)}); retrying`);
+          ctx.log(`warm batch at ${i} failed (${errorMessage(err)}); retrying`);
         }
       }
     }

@@ -5,6 +5,7 @@
  * socket of the writer must receive every event exactly once (missing and duplicates count).
  */
 import WebSocket from 'ws';
+import { errorMessage } from '../../worker/observability/log';
 import { parseServerMessage } from '../../worker/schemas/feed-messages';
 import { phaseReport } from '../lib/report';
 import type { Scenario, ScenarioContext } from '../lib/scenario';
@@ -143,7 +144,7 @@ export const feed: Scenario = {
           open.push(await connect(ctx, user, onEvent));
           connectMs.push(performance.now() - t);
         } catch (err) {
-          const reason = err instanceof Error ? err.message : String(err);
+          const reason = errorMessage(err);
           connectErrors[reason] = (connectErrors[reason] ?? 0) + 1;
         }
       },

@@ -8,9 +8,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { parse as parseToml } from 'smol-toml';
 import * as schema from '../../drizzle/schema';
-import { ROOT } from '../local-config';
+import { ROOT, rawWranglerConfig } from '../local-config';
 import { backupLocal, isEnvironment, readState, type TargetState } from './database';
 import { checkExpandContract } from './expand-contract';
 import { blocking, formatFinding, lintMigrations, type MigrationFile } from './lint';
@@ -63,7 +62,7 @@ function fail(message: string, plan: Plan, bookmark: Bookmark | undefined): neve
 
 let plan: Plan;
 try {
-  const config = parseToml(readFileSync(resolve(ROOT, 'wrangler.toml'), 'utf8')) as WranglerConfig;
+  const config = rawWranglerConfig() as WranglerConfig;
   plan = planFor(values.env, config, values['persist-to'] ? { persistTo: values['persist-to'] } : {});
 } catch (err) {
   console.error(`✗ ${(err as Error).message}`);

@@ -40,7 +40,7 @@ export async function startServer(): Promise<() => Promise<void>> {
   await buildWeb({ ifStale: true, quiet: true });
   rmSync(STATE, { recursive: true, force: true });
   npx(['wrangler', 'd1', 'migrations', 'apply', 'DB', '--local', '--persist-to', STATE]);
-  npx(['tsx', 'drizzle/seed/run.ts', '--persist-to', STATE]);
+  npx(['tsx', 'scripts/seed.ts', '--persist-to', STATE]);
   let output = '';
   const server = spawn(
     process.execPath,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { endOfLocalDay, isValidTimeZone, localDate, startOfLocalDay, startOfLocalWeek } from '../../worker/services/time';
+import { endOfLocalDay, isValidTimeZone, localDate, startOfLocalDay, startOfLocalWeek } from '../../shared/calendar';
 
 describe('calendar arithmetic in a time zone', () => {
   it('finds local midnight in zones ahead of and behind UTC', () => {

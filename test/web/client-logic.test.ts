@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { addEvents, FEED_LIMIT, lastEventId } from '../../web/client/events';
 import { BACKOFF, backoffDelay } from '../../web/client/feed';
 import type { ActivityEvent, PageData } from '../../web/page-data';
-import { createStore } from '../../web/store';
+import { createStore } from '../../web/signal-store';
 
 const event = (id: number, extra: Partial<ActivityEvent> = {}): ActivityEvent => ({
   id,

@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { IntroPage } from '../../web/components/intro-page';
 import { ISLANDS } from '../../web/islands';
 import type { PageData } from '../../web/page-data';
-import { ISLAND_NAMES } from '../../web/state';
-import { createStore, StoreContext } from '../../web/store';
+import { ISLAND_NAMES } from '../../web/page-state';
+import { createStore, StoreContext } from '../../web/signal-store';
 
 const data: PageData = {
   viewer: { userId: 'alice', role: 'user' },

@@ -15,7 +15,7 @@ import type {
   Personalization,
   UserStatistics as Stats,
 } from '../../web/page-data';
-import { SECTION_UNAVAILABLE, type SectionState } from '../../web/store';
+import { SECTION_UNAVAILABLE, type SectionState } from '../../web/signal-store';
 
 const format = formatter('en-US', 'UTC');
 const loading = { status: 'loading' } as const;

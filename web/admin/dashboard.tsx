@@ -1,5 +1,5 @@
 import type { MetricsSummary } from '../../worker/observability/summary';
-import type { HealthReport } from '../../worker/services/health';
+import type { HealthReport } from '../../worker/services/dependency-checks';
 import { LineChart } from './charts';
 import { format } from './format';
 import { LIVE_SCRIPT } from './live';

@@ -1,6 +1,6 @@
 import { batch } from '@preact/signals';
 import type { ActionableItem, Personalization, UserStatistics } from '../page-data';
-import type { PageActions, SectionState, Store } from '../store';
+import type { PageActions, SectionState, Store } from '../signal-store';
 import { api } from './api';
 import { addEvents, lastEventId } from './events';
 

@@ -1,5 +1,5 @@
 import type { ActivityEvent } from '../page-data';
-import type { Store } from '../store';
+import type { Store } from '../signal-store';
 
 /** How many events the feed keeps on screen. */
 export const FEED_LIMIT = 50;

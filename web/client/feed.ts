@@ -1,7 +1,7 @@
 // Types only: the shared wire module validates with zod/mini, which would add ~8 KB gzipped
 // (over half again) to the page's script. The compiler still ties this client to that protocol.
 import type { FeedClientMessage, FeedServerMessage } from '../../worker/schemas/feed-messages';
-import type { Store } from '../store';
+import type { Store } from '../signal-store';
 import { addEvents, lastEventId } from './events';
 
 type ServerMessage = FeedServerMessage;

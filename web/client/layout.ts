@@ -1,5 +1,5 @@
 import { effect } from '@preact/signals';
-import { isHidden, type Store } from '../store';
+import { isHidden, type Store } from '../signal-store';
 import { THEME_COOKIE } from './actions';
 
 /**

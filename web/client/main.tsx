@@ -5,8 +5,8 @@
 import { hydrate } from 'preact';
 import { ISLANDS } from '../islands';
 import { PAGE_DATA_ID, type PageData } from '../page-data';
-import { isIsland } from '../state';
-import { createStore, StoreContext } from '../store';
+import { isIsland } from '../page-state';
+import { createStore, StoreContext } from '../signal-store';
 import { createActions, createRefresher } from './actions';
 import { connectFeed } from './feed';
 import { applyLayout } from './layout';

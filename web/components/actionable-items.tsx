@@ -1,6 +1,6 @@
 import type { Formatter } from '../format';
 import type { ActionableItem } from '../page-data';
-import type { SectionState } from '../store';
+import type { SectionState } from '../signal-store';
 import { Section, SkeletonLines } from './section';
 
 export interface ActionableItemsProps {

@@ -1,6 +1,6 @@
 import type { Formatter } from '../format';
 import type { ActivityEvent, ActivityFeed as Feed } from '../page-data';
-import type { ConnectionState, SectionState } from '../store';
+import type { ConnectionState, SectionState } from '../signal-store';
 import { Section, SkeletonLines } from './section';
 
 export interface ActivityFeedProps {

@@ -1,6 +1,6 @@
 import { formatter } from '../format';
 import { type PageData, SECTION_TITLES, type SectionName } from '../page-data';
-import { isHidden, isIsland, preferencesOf, stateOf, taskTitlesFrom } from '../state';
+import { isHidden, isIsland, preferencesOf, stateOf, taskTitlesFrom } from '../page-state';
 import { ActionableItems } from './actionable-items';
 import { ActivityFeed } from './activity-feed';
 import { PersonalizationPanel } from './personalization-panel';

@@ -1,5 +1,5 @@
 import { type Personalization, SECTION_TITLES, type SectionName, THEME_CHOICES, type Theme } from '../page-data';
-import type { SectionState } from '../store';
+import type { SectionState } from '../signal-store';
 import { Section, SkeletonLines } from './section';
 
 export interface PersonalizationPanelProps {

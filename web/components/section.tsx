@@ -1,6 +1,6 @@
 import type { ComponentChildren, VNode } from 'preact';
 import { SECTION_TITLES, type SectionName } from '../page-data';
-import type { SectionState } from '../store';
+import type { SectionState } from '../signal-store';
 
 export interface SectionProps<T> {
   name: SectionName;

@@ -1,6 +1,6 @@
 import type { Formatter } from '../format';
 import type { UserStatistics as Stats } from '../page-data';
-import type { SectionState } from '../store';
+import type { SectionState } from '../signal-store';
 import { Section } from './section';
 
 export interface UserStatisticsProps {

@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { cookieOptions } from '../http/cookies';
 import { SESSION_COOKIE } from '../middleware/authenticate';
 import type { Principal } from './principal';
 import { signToken } from './sign-token';
@@ -15,11 +16,6 @@ export const LOGIN_ENVIRONMENTS: readonly string[] = ['local', 'dev'];
 
 export function loginEnabled(env: Pick<Env, 'ENVIRONMENT'>): boolean {
   return LOGIN_ENVIRONMENTS.includes(env.ENVIRONMENT);
-}
-
-function cookieOptions(env: Pick<Env, 'ENVIRONMENT'>) {
-  // Secure everywhere but on the local http://127.0.0.1 server.
-  return { path: '/', httpOnly: true, sameSite: 'Lax', secure: env.ENVIRONMENT !== 'local' } as const;
 }
 
 /** The principal of a valid session cookie, or undefined (no cookie, expired, forged). */

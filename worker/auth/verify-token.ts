@@ -1,4 +1,5 @@
 import { createRemoteJWKSet, errors, type JWTVerifyGetKey, jwtVerify } from 'jose';
+import { Lru } from '../cache/lru';
 import { UnauthorizedError } from '../errors';
 import { claimsSchema, type Principal } from './principal';
 
@@ -45,13 +46,14 @@ interface Verified {
   recheckAt: number;
 }
 
-const verified = new Map<string, Verified>();
+const verified = new Lru<string, Verified>(VERIFIED_CAPACITY);
 
 const configId = (config: TokenConfig) => `${config.JWT_ISSUER}\n${config.JWT_AUDIENCE}\n${config.JWT_JWKS_URL}\n${config.JWT_SECRET}`;
 
-/** Forgets every verified token (tests that change keys or clocks). */
-export function forgetVerifiedTokens(): void {
+/** Forgets the verified tokens and fetched key sets (a fresh isolate; see worker/isolate-state.ts). */
+export function resetTokenMemory(): void {
   verified.clear();
+  remoteKeySets.clear();
 }
 
 /**
@@ -64,22 +66,18 @@ export function forgetVerifiedTokens(): void {
  */
 export async function verifyToken(token: string, config: TokenConfig, now = Date.now()): Promise<Principal> {
   const id = configId(config);
-  const known = verified.get(token);
+  const known = verified.peek(token);
   if (known && known.config === id && now < known.expiresAt && now < known.recheckAt) {
-    // Map order is recency: re-insert so the busiest tokens stay.
-    verified.delete(token);
-    verified.set(token, known);
+    verified.set(token, known); // most recently used: the busiest tokens stay
     return known.principal;
   }
   const { principal, exp } = await verifySignedToken(token, config);
-  verified.delete(token);
   verified.set(token, {
     principal,
     config: id,
     expiresAt: (exp + CLOCK_TOLERANCE_SECONDS) * 1000,
     recheckAt: now + VERIFIED_MAX_AGE_MS,
   });
-  if (verified.size > VERIFIED_CAPACITY) verified.delete(verified.keys().next().value as string);
   return principal;
 }
 

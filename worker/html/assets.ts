@@ -1,3 +1,4 @@
+import { errorMessage, log } from '../observability/log';
 /**
  * The hashed names of the browser assets, read once per isolate from dist/asset-manifest.json
  * through the ASSETS binding (scripts/build-web.ts writes it). A deployment's assets never
@@ -14,6 +15,11 @@ export const MANIFEST_URL = 'https://assets.local/asset-manifest.json';
 // request were cancelled mid-fetch every later page would wait on it forever.
 let manifest: AssetManifest | undefined;
 
+/** Forgets the manifest (a fresh isolate; see worker/isolate-state.ts). */
+export function resetAssetManifest(): void {
+  manifest = undefined;
+}
+
 export async function loadAssetManifest(env: Pick<Env, 'ASSETS'>): Promise<AssetManifest | null> {
   if (manifest) return manifest;
   try {
@@ -23,13 +29,7 @@ export async function loadAssetManifest(env: Pick<Env, 'ASSETS'>): Promise<Asset
     return manifest;
   } catch (err) {
     // The page still renders (server-side HTML, no scripts); a later request tries again.
-    console.error(
-      JSON.stringify({
-        level: 'error',
-        msg: 'asset manifest unavailable; run `npm run build` (wrangler dev and deploy run it via [build])',
-        error: err instanceof Error ? err.message : String(err),
-      }),
-    );
+    log.error('asset manifest unavailable; run `npm run build` (wrangler dev and deploy run it via [build])', { error: errorMessage(err) });
     return null;
   }
 }

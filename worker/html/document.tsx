@@ -4,6 +4,7 @@ import { type DemoUser, LoginPage } from '../../web/components/login-page';
 import { SiteHeader } from '../../web/components/site-header';
 import { PAGE_DATA_ID, type PageData, THEME_CHOICES, type Theme } from '../../web/page-data';
 import type { Principal } from '../auth/principal';
+import { Lru } from '../cache/lru';
 import type { AssetManifest } from './assets';
 
 export interface DocumentOptions {
@@ -51,17 +52,16 @@ function head({ nonce, assets, themeHint, title }: DocumentOptions): string {
 
 // The skeletons are the same for everyone: rendered once per isolate.
 let loadingShell: string | undefined;
-/** Each viewer's header, rendered once (bounded: cleared when full; re-rendering is cheap). */
-const headers = new Map<string, string>();
-const MAX_HEADERS = 5000;
+/** Each viewer's header, rendered once (bounded; re-rendering is cheap). */
+const headers = new Lru<string, string>(5000);
 
 /** Head and site header: what every page of the viewer starts with. */
 export function renderPageHead(viewer: Principal, options: DocumentOptions): string {
   const key = `${viewer.userId}|${viewer.role}`;
-  let header = headers.get(key);
+  // peek: the hot path pays no recency bookkeeping; the oldest rendered header goes first.
+  let header = headers.peek(key);
   if (header === undefined) {
     header = renderToString(<SiteHeader viewer={viewer} />);
-    if (headers.size >= MAX_HEADERS) headers.clear();
     headers.set(key, header);
   }
   return head(options) + header;

@@ -55,4 +55,7 @@ export function problems(...statuses: number[]) {
 }
 
 /** Either credential works: a bearer token (programs) or the session cookie (the browser page). */
+/** An OpenAPI JSON body (request or response) with the given schema. */
+export const jsonContent = <T extends z.ZodType>(schema: T) => ({ content: { 'application/json': { schema } } });
+
 export const authenticated: Record<string, string[]>[] = [{ bearerAuth: [] }, { sessionCookie: [] }];

@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { AppEnv } from '../app-env';
 import { ProblemError } from '../errors';
+import { log } from '../observability/log';
 import { summarizeError } from '../observability/request-log';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
@@ -42,15 +43,7 @@ export function onError(err: Error, c: Context<AppEnv>): Response {
     return problemResponse(c, new HttpProblem(err.status, err.message || 'The request could not be processed.'));
   }
   // Messages can quote what failed (a statement, a header); summarizeError redacts credentials.
-  console.error(
-    JSON.stringify({
-      level: 'error',
-      msg: 'unhandled error',
-      requestId: c.get('requestId'),
-      route: c.req.routePath,
-      ...summarizeError(err),
-    }),
-  );
+  log.error('unhandled error', { requestId: c.get('requestId'), route: c.req.routePath, ...summarizeError(err) });
   return problemResponse(c, new InternalError());
 }
 

@@ -5,6 +5,7 @@ import type { AppEnv } from '../app-env';
 import { ProblemError } from '../errors';
 import { serverTimingHeader, timingsRecord } from '../http/server-timing';
 import { scheduleFlush } from '../observability/flush';
+import { log } from '../observability/log';
 import { increment, metrics, observe as observeHistogram } from '../observability/metrics';
 import { parseCacheStatus, summarizeError } from '../observability/request-log';
 import { type TraceContext, traceFrom } from '../observability/trace-context';
@@ -69,8 +70,6 @@ export const observe = createMiddleware<AppEnv>(async function observe(c, next) 
   if (status === 429) metrics.rateLimitRejected(violatedPolicy(c.error) ?? 'unknown');
 
   const line: Record<string, unknown> = {
-    level: status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info',
-    msg: 'request',
     time: new Date().toISOString(),
     requestId: c.get('requestId'),
     traceId: trace.traceId,
@@ -87,10 +86,7 @@ export const observe = createMiddleware<AppEnv>(async function observe(c, next) 
     timings: timingsRecord(timings),
   };
   if (c.error) line.error = summarizeError(c.error);
-  const text = JSON.stringify(line);
-  if (status >= 500) console.error(text);
-  else if (status >= 400) console.warn(text);
-  else console.log(text);
+  log.at(status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info', 'request', line);
 
   let ctx: ExecutionContext | undefined;
   try {

@@ -1,4 +1,5 @@
 import { definition } from './catalog';
+import { errorMessage, log } from './log';
 import { hasPending, restoreBatch, takeBatch } from './metrics';
 import type { MetricBatch } from './series';
 
@@ -72,14 +73,7 @@ export async function flushMetrics(env: MetricsEnv): Promise<void> {
     await metricsStore(env).ingest(batch);
   } catch (err) {
     restoreBatch(batch);
-    console.error(
-      JSON.stringify({
-        level: 'error',
-        msg: 'metrics flush failed; points kept for the next flush',
-        points: batch.points.length,
-        error: err instanceof Error ? err.message : String(err),
-      }),
-    );
+    log.error('metrics flush failed; points kept for the next flush', { points: batch.points.length, error: errorMessage(err) });
   }
 }
 
@@ -102,6 +96,6 @@ function writeAnalytics(dataset: AnalyticsEngineDataset | undefined, batch: Metr
     }
   } catch (err) {
     // Analytics is a second copy; the store already has the points, so only log.
-    console.error(JSON.stringify({ level: 'error', msg: 'analytics engine write failed', error: String(err) }));
+    log.error('analytics engine write failed', { error: errorMessage(err) });
   }
 }

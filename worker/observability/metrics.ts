@@ -1,3 +1,4 @@
+import { Lru } from '../cache/lru';
 import { CATALOG, type CounterName, type HistogramName, type LabelsOf } from './catalog';
 import { bucketIndex, type MetricBatch, mergePoint, type SeriesPoint, seriesKey } from './series';
 
@@ -37,15 +38,15 @@ function cleanLabels(labels: Record<string, string>): Record<string, string> {
  * same few series, and building the canonical key (quoted, in catalog order) each time was a
  * visible share of a warm request. Bounded like the buffer itself.
  */
-const keyCache = new Map<string, string>();
+const keyCache = new Lru<string, string>(MAX_PENDING_SERIES);
 
 function add(point: SeriesPoint): void {
   let lookup = point.name;
   for (const k in point.labels) lookup += `\u0000${k}\u0001${point.labels[k]}`;
-  let key = keyCache.get(lookup);
+  // peek: the hot path pays no recency bookkeeping; the oldest key goes first.
+  let key = keyCache.peek(lookup);
   if (key === undefined) {
     key = seriesKey(point.name, point.labels);
-    if (keyCache.size >= MAX_PENDING_SERIES) keyCache.clear();
     keyCache.set(lookup, key);
   }
   if (!pending.has(key) && pending.size >= MAX_PENDING_SERIES) return;

@@ -1,7 +1,9 @@
-import type { LeaseRequest } from '../../durable-objects/rate-limiter';
+import { Lru } from '../cache/lru';
+import { errorMessage, log } from '../observability/log';
 import { withTimeout } from '../time-limit';
 import { type BucketState, emissionIntervalMs, emptyState, type Grant, type LeaseReport, takeLease } from './bucket';
 import type { RatePolicy } from './policy';
+import type { LeaseRequest } from './protocol';
 
 /**
  * The in-isolate side of the limiter: a small allowance of tokens leased from the principal's
@@ -123,16 +125,12 @@ function logFailure(key: string, policy: RatePolicy, err: unknown, now: number):
   // One line per isolate per 10 s: an outage must not turn into a log flood.
   if (now - lastFailureLog < 10_000) return;
   lastFailureLog = now;
-  console.error(
-    JSON.stringify({
-      level: 'error',
-      msg: 'rate limiter unreachable; applying failure policy',
-      policy: policy.name,
-      onLimiterFailure: policy.onLimiterFailure,
-      principal: key.startsWith('user:') ? 'user' : 'ip',
-      error: err instanceof Error ? err.message : String(err),
-    }),
-  );
+  log.error('rate limiter unreachable; applying failure policy', {
+    policy: policy.name,
+    onLimiterFailure: policy.onLimiterFailure,
+    principal: key.startsWith('user:') ? 'user' : 'ip',
+    error: errorMessage(err),
+  });
 }
 
 /**
@@ -143,7 +141,7 @@ function logFailure(key: string, policy: RatePolicy, err: unknown, now: number):
  * const decision = await allowances.decide('user:alice', policies.read, acquire, (p) => ctx.waitUntil(p));
  */
 export class Allowances {
-  readonly #entries = new Map<string, Entry>();
+  readonly #entries = new Lru<string, Entry>(MAX_ENTRIES);
   readonly #clock: () => number;
 
   constructor(clock: () => number = Date.now) {
@@ -152,6 +150,7 @@ export class Allowances {
 
   /** Forgets every allowance (tests and benchmarks start from a clean slate). */
   clear(): void {
+    lastFailureLog = 0;
     this.#entries.clear();
   }
 
@@ -232,9 +231,7 @@ export class Allowances {
 
   #touch(key: string): Entry {
     let entry = this.#entries.get(key);
-    if (entry) {
-      this.#entries.delete(key);
-    } else {
+    if (!entry) {
       entry = {
         leases: [],
         bucketRemaining: 0,
@@ -246,12 +243,8 @@ export class Allowances {
         want: 0,
         leasedAt: 0,
       };
-      if (this.#entries.size >= MAX_ENTRIES) {
-        const oldest = this.#entries.keys().next().value;
-        if (oldest !== undefined) this.#entries.delete(oldest);
-      }
+      this.#entries.set(key, entry);
     }
-    this.#entries.set(key, entry);
     return entry;
   }
 }

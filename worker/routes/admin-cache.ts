@@ -2,22 +2,23 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { count, desc, gte } from 'drizzle-orm';
 import type { Context } from 'hono';
 import { activityEvents } from '../../drizzle/schema';
+import { MS } from '../../shared/calendar';
 import type { AppEnv } from '../app-env';
 import { userIdSchema } from '../auth/principal';
 import { addCounters, emptyCounters, hitRates } from '../cache/counters';
 import { fragmentCache } from '../cache/fragment-cache';
+import { coordinatorOf } from '../cache/protocol';
 import { createDb } from '../db/client';
 import { NotFoundError, ServiceUnavailableError } from '../errors';
-import { authenticated, createApi, problems } from '../http/openapi-app';
+import { authenticated, createApi, jsonContent, problems } from '../http/openapi-app';
 import { authenticate, requireAdmin } from '../middleware/authenticate';
+import { errorMessage, log } from '../observability/log';
 import { sectionNameSchema } from '../sections/personalization';
 import { recordAudit } from '../services/audit';
-import { MS } from '../services/time';
 
 export const adminCacheApi = createApi();
 adminCacheApi.use('*', authenticate, requireAdmin);
 
-const json = <T extends z.ZodType>(schema: T) => ({ content: { 'application/json': { schema } } });
 /** Warming is one D1 batch and two KV writes per user; this keeps a warm inside one request's subrequest limit. */
 const MAX_WARM = 100;
 /** Keys listed for the status page; KV lists 1000 per call. */
@@ -93,10 +94,10 @@ adminCacheApi.openapi(
     summary: 'Cache status: generation, hits and misses per layer, hit rate, keys (admin)',
     description: 'Counters are summed over every isolate (each reports about once a second while it serves).',
     security: authenticated,
-    responses: { 200: { description: 'Cache status', ...json(cacheStatusSchema) }, ...problems(401, 403, 429, 503) },
+    responses: { 200: { description: 'Cache status', ...jsonContent(cacheStatusSchema) }, ...problems(401, 403, 429, 503) },
   }),
   async (c) => {
-    const stub = c.env.CACHE_COORDINATOR.get(c.env.CACHE_COORDINATOR.idFromName('global'));
+    const stub = coordinatorOf(c.env);
     const [stats, keys] = await Promise.all([
       stub.stats().catch(() => {
         throw new ServiceUnavailableError('The cache coordinator is unreachable; retry in a moment.');
@@ -142,8 +143,11 @@ adminCacheApi.openapi(
       'Answers once no isolate can serve a purged fragment any more (about a second). Purging bumps a generation held by one Durable Object; ' +
       'KV is not written, so a burst of purges cannot hit its one-write-per-second-per-key limit. Old keys expire on their own.',
     security: authenticated,
-    request: { body: { required: true, ...json(purgeSchema) } },
-    responses: { 200: { description: 'What was purged', ...json(purgeResultSchema) }, ...problems(400, 401, 403, 413, 415, 429, 503) },
+    request: { body: { required: true, ...jsonContent(purgeSchema) } },
+    responses: {
+      200: { description: 'What was purged', ...jsonContent(purgeResultSchema) },
+      ...problems(400, 401, 403, 413, 415, 429, 503),
+    },
   }),
   async (c) => {
     const scope = c.req.valid('json');
@@ -165,8 +169,8 @@ adminCacheApi.openapi(
     summary: 'Compute and store the fragments of some users now (admin)',
     description: `\`{userIds:[…]}\` or \`{top:N}\` (the N users with the most activity in the last 7 days); at most ${MAX_WARM}.`,
     security: authenticated,
-    request: { body: { required: true, ...json(warmSchema) } },
-    responses: { 200: { description: 'What was warmed', ...json(warmResultSchema) }, ...problems(400, 401, 403, 413, 415, 429) },
+    request: { body: { required: true, ...jsonContent(warmSchema) } },
+    responses: { 200: { description: 'What was warmed', ...jsonContent(warmResultSchema) }, ...problems(400, 401, 403, 413, 415, 429) },
   }),
   async (c) => {
     const body = c.req.valid('json');
@@ -209,7 +213,7 @@ async function audit(c: Context<AppEnv>, action: string, detail: Record<string, 
     });
     return true;
   } catch (err) {
-    console.error(JSON.stringify({ level: 'error', msg: 'audit write failed', action, requestId: c.get('requestId'), error: String(err) }));
+    log.error('audit write failed', { action, requestId: c.get('requestId'), error: errorMessage(err) });
     return false;
   }
 }

@@ -9,8 +9,9 @@ import { ForbiddenError, UnauthorizedError } from '../errors';
 import { SESSION_COOKIE, tokenFrom } from '../middleware/authenticate';
 import { htmlSecurityHeaders } from '../middleware/security-headers';
 import { flushMetrics, metricsStore } from '../observability/flush';
+import { errorMessage, log } from '../observability/log';
 import { type MetricsSummary, summarize } from '../observability/summary';
-import { checkHealth } from '../services/health';
+import { checkHealth } from '../services/dependency-checks';
 
 /** Minutes the dashboard shows; its script polls the same window. */
 const DASHBOARD_MINUTES = 30;
@@ -31,7 +32,7 @@ async function recentMetrics(env: Env): Promise<MetricsSummary | null> {
     await flushMetrics(env);
     return summarize(await metricsStore(env).snapshot(DASHBOARD_MINUTES));
   } catch (err) {
-    console.error(JSON.stringify({ level: 'error', msg: 'dashboard could not read metrics', error: String(err) }));
+    log.error('dashboard could not read metrics', { error: errorMessage(err) });
     return null;
   }
 }

@@ -2,13 +2,12 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { getCookie } from 'hono/cookie';
 import { createMiddleware } from 'hono/factory';
 import { decodeJwt } from 'jose';
-import { feedConnectRequest } from '../../durable-objects/activity-feed';
 import type { AppEnv } from '../app-env';
 import { userIdSchema } from '../auth/principal';
 import { ForbiddenError, ServiceUnavailableError, UpgradeRequiredError, ValidationError } from '../errors';
+import { feedConnectRequest, feedOf } from '../feed/protocol';
 import { authenticated, createApi, problems } from '../http/openapi-app';
 import { authenticate, SESSION_COOKIE, tokenFrom } from '../middleware/authenticate';
-import { feedOf } from '../services/live-feed';
 
 export const feedQuerySchema = z.object({
   after: z.coerce

@@ -1,7 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import { createApi } from '../http/openapi-app';
 import { healthSchema } from '../schemas/operations';
-import { checkHealth } from '../services/health';
+import { checkHealth } from '../services/dependency-checks';
 
 export const healthApi = createApi();
 

@@ -7,6 +7,7 @@ import { loadAssetManifest } from '../html/assets';
 import { parseTheme, renderPageFailure, renderPageMain, renderPageShell, renderWholePage, THEME_COOKIE } from '../html/document';
 import { SESSION_COOKIE } from '../middleware/authenticate';
 import { htmlSecurityHeaders, type NonceVariables } from '../middleware/security-headers';
+import { errorMessage, log } from '../observability/log';
 import { assembleFromIsolate, assembleIntroPage, introPageInput } from '../services/intro-page';
 
 export type PageEnv = { Bindings: Env; Variables: AppEnv['Variables'] & NonceVariables };
@@ -53,15 +54,7 @@ pageApp.get('/', htmlSecurityHeaders(), async (c) => {
   const main = assembleIntroPage(input).then(
     ({ page }) => renderPageMain({ page, viewer }, { nonce, assets }),
     (err: unknown) => {
-      console.error(
-        JSON.stringify({
-          level: 'error',
-          msg: 'intro page failed',
-          requestId: c.get('requestId'),
-          userId: viewer.userId,
-          error: err instanceof Error ? err.message : String(err),
-        }),
-      );
+      log.error('intro page failed', { requestId: c.get('requestId'), userId: viewer.userId, error: errorMessage(err) });
       return renderPageFailure(
         err instanceof ProblemError && err.status === 404
           ? 'Your account no longer exists. Sign out and sign in again.'

@@ -1,13 +1,12 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { createDb } from '../db/client';
-import { authenticated, createApi, problems } from '../http/openapi-app';
+import { authenticated, createApi, jsonContent, problems } from '../http/openapi-app';
 import { authenticate } from '../middleware/authenticate';
 import { activityEventSchema } from '../schemas/activity-event';
 import { createTaskSchema, listTasksQuerySchema, taskIdParamSchema, taskSchema, toTask, updateTaskSchema } from '../schemas/task';
 import { afterUserWrite } from '../services/after-write';
 import { createTask, deleteTask, listTasks, updateTask } from '../services/tasks';
 
-const json = <T extends z.ZodType>(schema: T) => ({ content: { 'application/json': { schema } } });
 const changeSchema = z.object({ task: taskSchema, event: activityEventSchema }).openapi('TaskChange');
 
 export const tasksApi = createApi();
@@ -20,7 +19,7 @@ tasksApi.openapi(
     summary: "List the caller's tasks",
     security: authenticated,
     request: { query: listTasksQuerySchema },
-    responses: { 200: { description: 'Tasks', ...json(z.object({ tasks: z.array(taskSchema) })) }, ...problems(400, 401, 429) },
+    responses: { 200: { description: 'Tasks', ...jsonContent(z.object({ tasks: z.array(taskSchema) })) }, ...problems(400, 401, 429) },
   }),
   async (c) => {
     const rows = await listTasks(createDb(c.env.DB), c.get('principal').userId, c.req.valid('query'));
@@ -34,8 +33,8 @@ tasksApi.openapi(
     path: '/',
     summary: 'Create a task (records task.created)',
     security: authenticated,
-    request: { body: { required: true, ...json(createTaskSchema) } },
-    responses: { 201: { description: 'Created', ...json(changeSchema) }, ...problems(400, 401, 413, 415, 429) },
+    request: { body: { required: true, ...jsonContent(createTaskSchema) } },
+    responses: { 201: { description: 'Created', ...jsonContent(changeSchema) }, ...problems(400, 401, 413, 415, 429) },
   }),
   async (c) => {
     const { userId } = c.get('principal');
@@ -51,8 +50,8 @@ tasksApi.openapi(
     path: '/{id}',
     summary: 'Change a task: title, status (done completes it), priority, due date, snooze',
     security: authenticated,
-    request: { params: taskIdParamSchema, body: { required: true, ...json(updateTaskSchema) } },
-    responses: { 200: { description: 'Updated', ...json(changeSchema) }, ...problems(400, 401, 404, 413, 415, 429) },
+    request: { params: taskIdParamSchema, body: { required: true, ...jsonContent(updateTaskSchema) } },
+    responses: { 200: { description: 'Updated', ...jsonContent(changeSchema) }, ...problems(400, 401, 404, 413, 415, 429) },
   }),
   async (c) => {
     const { userId } = c.get('principal');
@@ -69,7 +68,7 @@ tasksApi.openapi(
     summary: 'Delete a task (records task.deleted)',
     security: authenticated,
     request: { params: taskIdParamSchema },
-    responses: { 200: { description: 'Deleted', ...json(changeSchema) }, ...problems(400, 401, 404, 429) },
+    responses: { 200: { description: 'Deleted', ...jsonContent(changeSchema) }, ...problems(400, 401, 404, 429) },
   }),
   async (c) => {
     const { userId } = c.get('principal');

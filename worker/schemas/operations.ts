@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { CHECK_NAMES } from '../services/health';
+import { CHECK_NAMES } from '../services/dependency-checks';
 
 const checkSchema = z
   .object({

@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { THEMES } from '../../drizzle/schema';
+import { isValidTimeZone } from '../../shared/calendar';
 import { sectionNameSchema } from '../sections/personalization';
-import { isValidTimeZone } from '../services/time';
 
 function isLocale(value: string): boolean {
   try {

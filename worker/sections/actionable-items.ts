@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { and, asc, eq, lt, or } from 'drizzle-orm';
 import { tasks } from '../../drizzle/schema';
-import { endOfLocalDay, MS } from '../services/time';
+import { endOfLocalDay, MS } from '../../shared/calendar';
 import { defineSection } from './section';
 
 export const ACTIONABLE_REASONS = ['overdue', 'due_today', 'high_priority'] as const;

@@ -1,7 +1,8 @@
 import { z } from '@hono/zod-openapi';
 import { eq, sql } from 'drizzle-orm';
 import { preferences, SECTION_NAMES, THEMES, users } from '../../drizzle/schema';
-import { isValidTimeZone } from '../services/time';
+import { isValidTimeZone } from '../../shared/calendar';
+import type { Database } from '../db/client';
 import { defineSection } from './section';
 
 export const sectionNameSchema = z.enum(SECTION_NAMES);
@@ -26,25 +27,32 @@ export function completeSectionOrder(saved: readonly string[]): Personalization[
   return [...unique, ...SECTION_NAMES.filter((s) => !unique.includes(s))];
 }
 
+/**
+ * The user's saved preferences with their account zone beside them (one row; none for an
+ * unknown user). The page reads it, and a preference write reads it back in its own batch.
+ * `users.time_zone` is aliased: drizzle's D1 batch maps rows by column name, and the two
+ * `time_zone` columns would collide.
+ */
+export function selectPersonalization(db: Database, userId: string) {
+  return db
+    .select({
+      userTimeZone: sql<string>`${users.timeZone}`.as('user_time_zone'),
+      theme: preferences.theme,
+      hiddenSections: preferences.hiddenSections,
+      sectionOrder: preferences.sectionOrder,
+      locale: preferences.locale,
+      timeZone: preferences.timeZone,
+    })
+    .from(users)
+    .leftJoin(preferences, eq(preferences.userId, users.id))
+    .where(eq(users.id, userId));
+}
+
 export const personalizationSection = defineSection({
   name: 'personalization',
   scope: 'user',
   schema: personalizationSchema,
-  statements: (db, { userId }) =>
-    [
-      db
-        .select({
-          userTimeZone: sql<string>`${users.timeZone}`.as('user_time_zone'),
-          theme: preferences.theme,
-          hiddenSections: preferences.hiddenSections,
-          sectionOrder: preferences.sectionOrder,
-          locale: preferences.locale,
-          timeZone: preferences.timeZone,
-        })
-        .from(users)
-        .leftJoin(preferences, eq(preferences.userId, users.id))
-        .where(eq(users.id, userId)),
-    ] as const,
+  statements: (db, { userId }) => [selectPersonalization(db, userId)] as const,
   build: ([[row]]) => personalizationFrom(row),
 });
 

@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { and, desc, eq, gte, sql } from 'drizzle-orm';
 import { tasks } from '../../drizzle/schema';
-import { localDate, MS, previousDate, startOfLocalWeek } from '../services/time';
+import { localDate, MS, previousDate, startOfLocalWeek } from '../../shared/calendar';
 import { defineSection } from './section';
 
 /** How far back completions are read for the streak; a longer streak shows as this many days. */

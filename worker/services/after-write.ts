@@ -1,62 +1,37 @@
 import type { Context } from 'hono';
 import type { AppEnv } from '../app-env';
+import { handBackVersion } from '../cache/read-your-writes';
+import { handOffToFeed } from '../feed/hand-off';
+import { errorMessage, log } from '../observability/log';
 import type { ActivityEvent } from '../schemas/activity-event';
 
 /**
- * Work that follows a committed user write (D1 holds the change and its event by now):
- * fresh fragments for the writer, the event handed to their live feed. Each consumer gets
- * the event once; a consumer that fails never fails the write, because D1 is the source
- * of truth and every consumer can recover from it.
+ * Everything that follows a committed user write (D1 holds the change and its event by now),
+ * called by name so that no effect depends on some module having been imported:
+ *
+ * 1. before the response: the read-your-writes version token and the write-through of the
+ *    writer's fresh bundle (worker/cache/read-your-writes.ts);
+ * 2. after it (`waitUntil`): the event handed to the user's live feed (worker/feed/hand-off.ts).
+ *
+ * An effect that fails never fails the write: D1 is the source of truth and every effect can
+ * recover from it. A new effect is one more line here.
  */
-export type AfterWriteHook = (c: Context<AppEnv>, userId: string, event: ActivityEvent) => Promise<void> | void;
-
-const hooks: AfterWriteHook[] = [];
-
-/**
- * A consumer that must act before the write's response is built (it may set headers, e.g. the
- * read-your-writes version token). Runs synchronously; keep it to in-memory work and start
- * anything slow with `c.executionCtx.waitUntil`.
- */
-export type BeforeResponseHook = (c: Context<AppEnv>, userId: string, event: ActivityEvent) => void;
-
-const beforeResponseHooks: BeforeResponseHook[] = [];
-
-/** Registers a consumer; modules call this once at import time. */
-export function onUserWrite(hook: AfterWriteHook): void {
-  hooks.push(hook);
-}
-
-/** Registers a consumer that runs before the response (see BeforeResponseHook). */
-export function onUserWriteBeforeResponse(hook: BeforeResponseHook): void {
-  beforeResponseHooks.push(hook);
-}
-
 export function afterUserWrite(c: Context<AppEnv>, userId: string, event: ActivityEvent): void {
-  for (const hook of beforeResponseHooks) {
-    try {
-      hook(c, userId, event);
-    } catch (err) {
-      // Same rule as below: the write is committed; a consumer's failure must not undo its answer.
-      console.error(
-        JSON.stringify({ level: 'error', msg: 'after-write consumer failed', requestId: c.get('requestId'), userId, error: String(err) }),
-      );
-    }
+  try {
+    handBackVersion(c, userId, event.id);
+  } catch (err) {
+    // The write is committed; an effect's failure must not undo its answer.
+    log.error('after-write consumer failed', { requestId: c.get('requestId'), userId, error: errorMessage(err) });
   }
-  for (const hook of hooks) {
-    const run = Promise.resolve()
-      .then(() => hook(c, userId, event))
-      .catch((err: unknown) =>
-        console.error(
-          JSON.stringify({
-            level: 'error',
-            msg: 'after-write consumer failed',
-            requestId: c.get('requestId'),
-            userId,
-            eventId: event.id,
-            error: err instanceof Error ? err.message : String(err),
-          }),
-        ),
-      );
-    c.executionCtx.waitUntil(run);
-  }
+  afterResponse(c, userId, event, () => handOffToFeed(c.env, userId, event));
+}
+
+/** Runs an effect in `waitUntil`, after the response; its failure is logged, never thrown. */
+function afterResponse(c: Context<AppEnv>, userId: string, event: ActivityEvent, effect: () => Promise<void>): void {
+  const run = Promise.resolve()
+    .then(effect)
+    .catch((err: unknown) =>
+      log.error('after-write consumer failed', { requestId: c.get('requestId'), userId, eventId: event.id, error: errorMessage(err) }),
+    );
+  c.executionCtx.waitUntil(run);
 }

@@ -1,5 +1,6 @@
-import { type Fragment, type FragmentCache, type FragmentOutcome, fragmentCache, type WaitUntil } from '../cache/fragment-cache';
-import { type RequestHeaders, versionHint } from '../cache/version-token';
+import type { Fragment, FragmentOutcome, WaitUntil } from '../cache/fragment';
+import { type FragmentCache, fragmentCache } from '../cache/fragment-cache';
+import { type RequestHeaders, versionHint } from '../cache/read-your-writes';
 import { type IntroPage, SECTION_NAMES, type SectionData, type SectionName } from '../sections';
 
 export interface PageTiming {

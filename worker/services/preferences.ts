@@ -3,7 +3,7 @@ import { preferences, users } from '../../drizzle/schema';
 import type { Database } from '../db/client';
 import { NotFoundError } from '../errors';
 import type { UpdatePreferences } from '../schemas/preferences';
-import { completeSectionOrder, type Personalization, personalizationFrom } from '../sections/personalization';
+import { completeSectionOrder, type Personalization, personalizationFrom, selectPersonalization } from '../sections/personalization';
 import { appendEvent, eventFromRow } from './activity';
 import type { Change } from './tasks';
 
@@ -40,18 +40,7 @@ export async function updatePreferences(
       )
       .onConflictDoUpdate({ target: preferences.userId, set }),
     appendEvent(db, userId, 'preferences.updated', { fields: Object.keys(patch), by: actorId }, { whenPreviousChanged: true }),
-    db
-      .select({
-        userTimeZone: sql<string>`${users.timeZone}`.as('user_time_zone'),
-        theme: preferences.theme,
-        hiddenSections: preferences.hiddenSections,
-        sectionOrder: preferences.sectionOrder,
-        locale: preferences.locale,
-        timeZone: preferences.timeZone,
-      })
-      .from(users)
-      .leftJoin(preferences, eq(preferences.userId, users.id))
-      .where(eq(users.id, userId)),
+    selectPersonalization(db, userId),
   ]);
   if (!row || !event) throw new NotFoundError(`No user with id "${userId}".`);
   return { value: personalizationFrom(row), event: eventFromRow(event) };

@@ -2,7 +2,7 @@
  * The page's state shapes and the pure steps that derive them from the PageData. No signals
  * here: the server renders from these directly (importing @preact/signals installs render
  * hooks on every component, which the server does not need), the browser wraps them in signals
- * (web/store.ts).
+ * (web/signal-store.ts).
  */
 import type { ActionableItem, PageData, Personalization, SectionName } from './page-data';
 

@@ -1,3 +1,4 @@
+import { log } from '../observability/log';
 /**
  * The dependency checks behind GET /api/v1/health. Each one is a real round trip with a
  * latency budget: answered within it is `ok`, answered late is `slow`, failed or silent
@@ -56,16 +57,12 @@ async function runCheck(name: CheckName, env: HealthEnv, requestId: string | und
   } catch (err) {
     const latencyMs = round(performance.now() - started);
     const timedOut = err instanceof CheckTimeout;
-    console.error(
-      JSON.stringify({
-        level: 'error',
-        msg: 'health check failed',
-        requestId,
-        check: name,
-        latencyMs,
-        error: timedOut ? 'timeout' : err instanceof Error ? `${err.name}: ${err.message}` : String(err),
-      }),
-    );
+    log.error('health check failed', {
+      requestId,
+      check: name,
+      latencyMs,
+      error: timedOut ? 'timeout' : err instanceof Error ? `${err.name}: ${err.message}` : String(err),
+    });
     return {
       status: 'down',
       latencyMs,

@@ -2,8 +2,8 @@ import type { BatchItem } from 'drizzle-orm/batch';
 import { SECTION_NAMES, type SectionName } from '../../drizzle/schema';
 import type { Database } from '../db/client';
 import { NotFoundError } from '../errors';
-import { SECTIONS, type SectionData } from '../sections';
-import type { SectionInput } from '../sections/section';
+import { SECTIONS, type SectionData } from './index';
+import type { SectionInput } from './section';
 
 export interface LoadedSections {
   data: Partial<SectionData>;

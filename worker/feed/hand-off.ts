@@ -1,10 +1,5 @@
 import type { ActivityEvent } from '../schemas/activity-event';
-import { onUserWrite } from './after-write';
-
-/** The user's feed object: one per user, addressed by name so every worker reaches the same one. */
-export function feedOf(env: Env, userId: string) {
-  return env.ACTIVITY_FEED.get(env.ACTIVITY_FEED.idFromName(userId));
-}
+import { feedOf } from './protocol';
 
 /**
  * Hands a committed event to the user's feed, which appends and broadcasts it. This runs
@@ -14,5 +9,3 @@ export function feedOf(env: Env, userId: string) {
 export async function handOffToFeed(env: Env, userId: string, event: ActivityEvent): Promise<void> {
   await feedOf(env, userId).publish(userId, event);
 }
-
-onUserWrite((c, userId, event) => handOffToFeed(c.env, userId, event));

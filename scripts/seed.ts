@@ -7,9 +7,9 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { localVars, ROOT } from '../../scripts/local-config';
-import { DEFAULT_SEED_USERS, generateSeed } from './demo-data';
-import { seedStatements, toSqlScript } from './statements';
+import { DEFAULT_SEED_USERS, generateSeed } from '../drizzle/seed/demo-data';
+import { seedStatements, toSqlScript } from '../drizzle/seed/statements';
+import { localVars, ROOT } from './local-config';
 
 const vars = localVars();
 const seedUsers = Number(process.env.SEED_USERS ?? vars.SEED_USERS ?? DEFAULT_SEED_USERS);

@@ -3,11 +3,11 @@ import { createContext } from 'preact';
 import { useContext } from 'preact/hooks';
 import { formatter } from './format';
 import type { ActivityEvent, PageData, Personalization, SectionName, Sections } from './page-data';
-import { type ConnectionState, type PageActions, preferencesOf, stateOf, taskTitlesFrom } from './state';
+import { type ConnectionState, type PageActions, preferencesOf, stateOf, taskTitlesFrom } from './page-state';
 
 /**
  * The page's state as signals, built from the embedded PageData: one store per tab. The
- * islands start from exactly the values the server rendered from (web/state.ts), so hydration
+ * islands start from exactly the values the server rendered from (web/page-state.ts), so hydration
  * finds the same markup (test/web/hydration.test.tsx checks it).
  */
 export function createStore(data: PageData) {
@@ -54,5 +54,5 @@ export function isDegraded(store: Store, name: SectionName): boolean {
   return store.degraded.value.includes(name);
 }
 
-export { type ConnectionState, isHidden, type PageActions, SECTION_UNAVAILABLE, type SectionState } from './state';
+export { type ConnectionState, isHidden, type PageActions, SECTION_UNAVAILABLE, type SectionState } from './page-state';
 export type { ActivityEvent, Sections, Signal };

@@ -1,6 +1,9 @@
+import type { Context } from 'hono';
 import { setCookie } from 'hono/cookie';
 import { parse } from 'hono/utils/cookie';
-import { onUserWriteBeforeResponse } from '../services/after-write';
+import type { AppEnv } from '../app-env';
+import { cookieOptions } from '../http/cookies';
+import { errorMessage, log } from '../observability/log';
 import { fragmentCache } from './fragment-cache';
 
 /**
@@ -34,21 +37,19 @@ export function versionHint(c: RequestHeaders, userId: string): number {
   return hint;
 }
 
-onUserWriteBeforeResponse((c, userId, event) => {
-  c.header(VERSION_HEADER, String(event.id));
-  setCookie(c, VERSION_COOKIE, `${userId}.${event.id}`, {
-    path: '/',
-    httpOnly: true,
-    sameSite: 'Lax',
-    secure: c.env.ENVIRONMENT !== 'local',
-    maxAge: 24 * 60 * 60,
-  });
-  fragmentCache.noteVersion(userId, event.id);
-  // Write-through: the writer's next page is most likely a hit on this fresh bundle.
+/**
+ * After a committed write, before its response is built: hands the new version back to the
+ * caller (header and cookie), records it in this isolate, and starts the write-through that
+ * computes the writer's fresh bundle in `waitUntil` (their next page is then most likely a hit).
+ */
+export function handBackVersion(c: Context<AppEnv>, userId: string, version: number): void {
+  c.header(VERSION_HEADER, String(version));
+  setCookie(c, VERSION_COOKIE, `${userId}.${version}`, { ...cookieOptions(c.env), maxAge: 24 * 60 * 60 });
+  fragmentCache.noteVersion(userId, version);
   const req = { env: c.env, waitUntil: (p: Promise<unknown>) => c.executionCtx.waitUntil(p) };
   c.executionCtx.waitUntil(
-    fragmentCache.refreshPersonal(req, userId, event.id).catch((err: unknown) => {
-      console.error(JSON.stringify({ level: 'warn', msg: 'write-through refresh failed', userId, error: String(err) }));
+    fragmentCache.refreshPersonal(req, userId, version).catch((err: unknown) => {
+      log.warn('write-through refresh failed', { userId, error: errorMessage(err) });
     }),
   );
-});
+}

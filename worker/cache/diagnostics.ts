@@ -2,7 +2,8 @@ import { z } from '@hono/zod-openapi';
 import { userIdSchema } from '../auth/principal';
 import { SECTION_NAMES, SECTIONS, type SectionName } from '../sections';
 import { sectionNameSchema } from '../sections/personalization';
-import { type Fragment, fragmentCache, kvKeys } from './fragment-cache';
+import { type Fragment, kvKeys } from './fragment';
+import { fragmentCache } from './fragment-cache';
 import { personalEpoch, sharedEpoch } from './purge-state';
 
 const sectionHealthSchema = z.object({

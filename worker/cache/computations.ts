@@ -1,0 +1,67 @@
+import type { CacheRequest, Slot } from './fragment';
+import type { KnownVersions } from './known-versions';
+import type { LookupCounts } from './lookup-counts';
+import { type Computed, readFragment, SourceFailed } from './page-source';
+import type { SectionErrors } from './section-errors';
+import type { IsolateStore, KvStore } from './stores';
+
+/**
+ * Fragments computed from their source (page-source.ts), once per isolate however many requests
+ * want one at the same time: the first starts it, the others await the same promise
+ * (docs/architecture.md#coalescing). A whole result (no failed section) is stored in both layers.
+ */
+export class Computations {
+  readonly #inflight = new Map<string, { promise: Promise<Computed>; startedAt: number }>();
+
+  constructor(
+    readonly deps: {
+      /** A computation older than this (the time budget) is not joined: see `run`. */
+      maxJoinMs: number;
+      counts: LookupCounts;
+      errors: SectionErrors;
+      versions: KnownVersions;
+      isolate: IsolateStore;
+      kv: KvStore;
+    },
+  ) {}
+
+  /** The fragment's computation under way in this isolate, or a new one. `slot` undefined: not stored. */
+  run(
+    req: CacheRequest,
+    kind: 'personal' | 'shared',
+    userId: string,
+    slot: Slot | undefined,
+  ): { promise: Promise<Computed>; joined: boolean } {
+    const key = kind === 'personal' ? `p|${slot?.epoch}|${userId}` : `s|${slot?.epoch}`;
+    const running = this.#inflight.get(key);
+    // A computation older than its budget may belong to a cancelled request whose promise will
+    // never settle (see PurgeSync.state): start afresh instead of joining it forever.
+    if (running && Date.now() - running.startedAt <= this.deps.maxJoinMs) return { promise: running.promise, joined: true };
+    const promise = this.compute(req, kind, userId, slot).finally(() => {
+      if (this.#inflight.get(key)?.promise === promise) this.#inflight.delete(key);
+    });
+    this.#inflight.set(key, { promise, startedAt: Date.now() });
+    return { promise, joined: false };
+  }
+
+  /** A computation of its own (not joined, not joinable): for a request that needs a newer version than the one running. */
+  async compute(req: CacheRequest, kind: 'personal' | 'shared', userId: string, slot: Slot | undefined): Promise<Computed> {
+    const { counts, errors, versions, isolate, kv } = this.deps;
+    const now = req.now ?? Date.now();
+    counts.count((c) => c.d1.computes++);
+    let computed: Computed;
+    try {
+      computed = await readFragment(req.env, kind, userId, now);
+    } catch (err) {
+      if (err instanceof SourceFailed) errors.record(userId, err.errors, now);
+      throw err;
+    }
+    errors.record(userId, computed.errors, now);
+    if (computed.failed.length === 0 && slot) {
+      if (kind === 'personal') versions.note(userId, computed.fragment.v);
+      isolate.putIfNewer(slot, computed.fragment);
+      kv.put(slot, computed.fragment, req);
+    }
+    return computed;
+  }
+}

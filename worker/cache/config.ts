@@ -1,0 +1,29 @@
+export interface CacheConfig {
+  /** Personal bundles kept in the isolate (one per user). */
+  isolateEntries: number;
+  /** Personal fragments: fresh for this long. Bounds how late time-driven changes (a task falling overdue) and other people's changes show. */
+  personalFreshMs: number;
+  /** The shared fragment: fresh for this long, then refreshed in the background. */
+  sharedFreshMs: number;
+  /** Past its TTL a copy is still served (and refreshed in the background) for this long. */
+  staleWhileRevalidateMs: number;
+  /** A section source slower than this is treated as failed for this request (its result still lands in the cache). */
+  budgetMs: number;
+  /** How stale an isolate's copy of the purge generations may get; a purge waits this long before it answers. */
+  syncMs: number;
+  /** false: every page is computed from D1 and nothing is stored (figures tests, diagnostics). */
+  enabled: boolean;
+}
+
+export const DEFAULT_CACHE_CONFIG: CacheConfig = {
+  isolateEntries: 5000,
+  // The user's own writes never wait for this (the version token does); it bounds only
+  // time-driven changes and changes by others. Each expiry costs a D1 batch per user, so a
+  // short TTL over many users is a steady background load on D1.
+  personalFreshMs: 5 * 60_000,
+  sharedFreshMs: 60_000,
+  staleWhileRevalidateMs: 10 * 60_000,
+  budgetMs: 1500,
+  syncMs: 1000,
+  enabled: true,
+};

@@ -1,0 +1,32 @@
+/**
+ * Every JSON log line the worker and its objects print goes through here: one object per line
+ * (Workers Logs indexes JSON fields, https://developers.cloudflare.com/workers/observability/logs/workers-logs/),
+ * with `level` and `msg` first. The console method follows the level, so the line's severity in
+ * Workers Logs is the one it names.
+ *
+ * @example
+ * log.error('kv read failed', { error: errorMessage(err) });
+ */
+export type LogLevel = 'info' | 'warn' | 'error';
+
+export type LogFields = Record<string, unknown>;
+
+function write(level: LogLevel, msg: string, fields: LogFields | undefined): void {
+  const text = JSON.stringify({ level, msg, ...fields });
+  if (level === 'error') console.error(text);
+  else if (level === 'warn') console.warn(text);
+  else console.log(text);
+}
+
+export const log = {
+  info: (msg: string, fields?: LogFields) => write('info', msg, fields),
+  warn: (msg: string, fields?: LogFields) => write('warn', msg, fields),
+  error: (msg: string, fields?: LogFields) => write('error', msg, fields),
+  /** A line whose level is decided by the caller (the request line: by status). */
+  at: (level: LogLevel, msg: string, fields?: LogFields) => write(level, msg, fields),
+};
+
+/** An error's message for a log line (not for clients: it may quote a statement or a header). */
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
