@@ -1,5 +1,6 @@
 import { type Fragment, type FragmentCache, type FragmentOutcome, fragmentCache, type WaitUntil } from '../cache/fragment-cache';
 import { type RequestHeaders, versionHint } from '../cache/version-token';
+import { metrics } from '../observability/metrics';
 import { type IntroPage, SECTION_NAMES, type SectionData, type SectionName } from '../sections';
 
 export interface PageTiming {
@@ -82,6 +83,9 @@ function finish(input: IntroPageInput, coordMs: number, personal: FragmentOutcom
   const degradedList = SECTION_NAMES.filter((n) => degraded.has(n));
   const etag = `"${personal.fragment?.h ?? '0'}-${shared.fragment?.h ?? '0'}-${degradedList.map((n) => SECTION_NAMES.indexOf(n)).join('')}"`;
   const view = renderedView(input, personal.fragment, shared.fragment, degradedList, etag);
+  for (const name of SECTION_NAMES) {
+    metrics.sectionServed(name, !degraded.has(name) ? 'fresh' : view.page.sections[name] === null ? 'missing' : 'stale');
+  }
   return {
     page: view.page,
     json: () => jsonOf(view),
