@@ -9,10 +9,11 @@ import { summarize } from '../observability/summary';
 import { metricsQuerySchema, metricsSummarySchema } from '../schemas/operations';
 import { checkHealth } from '../services/health';
 
-export const metricsApi = createApi();
-metricsApi.use('*', authenticate, requireAdmin);
+const api = createApi();
+api.use('*', authenticate, requireAdmin);
 
-metricsApi.openapi(
+/** Chained, so the app's type carries every route for the `hc` client (AppType in worker/app.ts). */
+export const metricsApi = api.openapi(
   createRoute({
     method: 'get',
     path: '/',
