@@ -61,7 +61,10 @@ describe.skipIf(!enabled)('screenshots for the user guide (docs/images)', () => 
       const body = (await res.json()) as { degraded: string[] };
       await route.fulfill({ response: res, json: { ...body, degraded: ['userStatistics', 'actionableItems'] } });
     });
-    await page.getByRole('button', { name: /^Done: / }).first().click();
+    await page
+      .getByRole('button', { name: /^Done: / })
+      .first()
+      .click();
     await expect.poll(() => page.locator('.notice-degraded').count(), { timeout: 10_000 }).toBeGreaterThan(0);
 
     // Every new feed socket is refused, then the browser drops and regains the network.
