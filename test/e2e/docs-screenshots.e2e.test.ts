@@ -2,7 +2,8 @@
  * The user guide's pictures (docs/user-guide.md, docs/operations.md): `npm run docs:screenshots`
  * runs only this file, against the same freshly seeded local server as the browser suite, and
  * writes docs/images/*.png. Skipped in `npm run test:e2e` (no DOCS_SCREENSHOTS), so a test run
- * never rewrites committed files.
+ * never rewrites committed files. Its server listens on 8776 (E2E_PORT), not the suite's 8760,
+ * so a browser suite running at the same time on this machine cannot change the pictured state.
  */
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -83,8 +84,11 @@ describe.skipIf(!enabled)('screenshots for the user guide (docs/images)', () => 
     await expect.poll(() => page.locator('[data-live-status]').textContent(), { timeout: 15_000 }).toMatch(/^Live: updated/);
     // A few polls so the charts have more than one point.
     await page.waitForTimeout(11_000);
+    const live = () => expect.poll(() => page.locator('[data-live-status]').textContent(), { timeout: 15_000 }).toMatch(/^Live: updated/);
+    await live();
     await shoot(page, 'admin-1280');
     await page.setViewportSize({ width: 360, height: 800 });
+    await live();
     await shoot(page, 'admin-360');
   });
 });
