@@ -4,8 +4,8 @@
  *   dist/asset-manifest.json                     which hashed file is the current one; the worker reads it
  *   dist/vendor/swagger-ui-dist/…                the /docs explorer, served locally (no CDN)
  *
- * Run by `npm start`, by wrangler's [build] step (dev and deploy), by the test configs, and
- * as `npm run build`. `--if-stale` skips the work when dist/ is newer than every source.
+ * Run by `npm start`, by `npm run dev`, by the test configs, and as `npm run build` (deploys
+ * run that first: wrangler.toml has no [build] step, see docs/web.md). `--if-stale` skips the work when dist/ is newer than every source.
  */
 import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';

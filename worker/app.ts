@@ -48,13 +48,15 @@ export function createApp() {
   );
   app.use(`${API_PREFIX}/*`, requireJson);
 
-  app.route(`${API_PREFIX}/intro-page`, introPageApi);
-  app.route(`${API_PREFIX}/tasks`, tasksApi);
-  app.route(`${API_PREFIX}/users`, preferencesApi);
-  app.route(`${API_PREFIX}/feed`, feedApi);
-  app.route(`${API_PREFIX}/health`, healthApi);
-  app.route(`${API_PREFIX}/metrics`, metricsApi);
-  app.route(`${API_PREFIX}/admin/cache`, adminCacheApi);
+  // Chained, so the returned app's type lists every /api/v1 route for Hono's `hc` client (AppType).
+  const api = app
+    .route(`${API_PREFIX}/intro-page`, introPageApi)
+    .route(`${API_PREFIX}/tasks`, tasksApi)
+    .route(`${API_PREFIX}/users`, preferencesApi)
+    .route(`${API_PREFIX}/feed`, feedApi)
+    .route(`${API_PREFIX}/health`, healthApi)
+    .route(`${API_PREFIX}/metrics`, metricsApi)
+    .route(`${API_PREFIX}/admin/cache`, adminCacheApi);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
   app.openAPIRegistry.registerComponent('securitySchemes', 'sessionCookie', { type: 'apiKey', in: 'cookie', name: 'foyer_session' });
@@ -74,7 +76,18 @@ export function createApp() {
 
   app.notFound((c) => problemResponse(c, new NotFoundError(`No route ${c.req.method} ${c.req.path}; see /api/v1/openapi.json.`)));
   app.onError(onError);
-  return app;
+  return api;
 }
 
 export const app = createApp();
+
+/**
+ * The API's type, for Hono's RPC client: request bodies, params, query and every answer
+ * (problem documents included) of each /api/v1 route, derived from the same zod schemas that
+ * validate requests. Consumers use it through client/ (`createFoyerClient`).
+ *
+ * @example
+ * const client = hc<AppType>('https://foyer.example.com', { headers: { Authorization: `Bearer ${token}` } });
+ * const res = await client.api.v1.tasks.$post({ json: { title: 'Water the plants' } });
+ */
+export type AppType = typeof app;

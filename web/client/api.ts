@@ -1,5 +1,7 @@
-import type { IntroPage } from '../../worker/sections';
-import type { ActivityEvent, Personalization } from '../page-data';
+import { type ClientResponse, hc } from 'hono/client';
+import type { SuccessStatusCode } from 'hono/utils/http-status';
+import type { AppType } from '../../worker/app';
+import type { Personalization } from '../page-data';
 
 /** A failed call, with the problem document's `detail` (RFC 9457) as the message when there is one. */
 export class ApiError extends Error {
@@ -11,19 +13,21 @@ export class ApiError extends Error {
   }
 }
 
-async function call<T>(method: string, path: string, body?: unknown, extraHeaders: Record<string, string> = {}): Promise<T> {
-  let res: Response;
+/** The body of a route's 2xx answers, as the route's zod schemas declare it. */
+type SuccessBody<R> =
+  R extends ClientResponse<infer Body, infer Status, 'json'> ? (Status extends SuccessStatusCode ? Body : never) : never;
+
+/** Same-origin calls with the session cookie (fetch's default), typed by the worker's routes. */
+let client: ReturnType<typeof hc<AppType>> | undefined;
+function v1() {
+  client ??= hc<AppType>(location.origin, { headers: { Accept: 'application/json' } });
+  return client.api.v1;
+}
+
+async function send<R extends ClientResponse<unknown, number, string>>(request: () => Promise<R>): Promise<SuccessBody<R>> {
+  let res: R;
   try {
-    res = await fetch(path, {
-      method,
-      credentials: 'same-origin',
-      headers: {
-        Accept: 'application/json',
-        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-        ...extraHeaders,
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+    res = await request();
   } catch {
     throw new ApiError(0, 'You seem to be offline. Check your connection and try again.');
   }
@@ -35,33 +39,24 @@ async function call<T>(method: string, path: string, body?: unknown, extraHeader
     } catch {}
     throw new ApiError(res.status, detail);
   }
-  return (await res.json()) as T;
-}
-
-export interface TaskChange {
-  task: { id: string; title: string; status: string };
-  event: ActivityEvent;
+  return (await res.json()) as SuccessBody<R>;
 }
 
 export const api = {
   patchTask: (id: string, patch: { status: 'done' } | { snoozedUntil: string }) =>
-    call<TaskChange>('PATCH', `/api/v1/tasks/${encodeURIComponent(id)}`, patch),
+    send(() => v1().tasks[':id'].$patch({ param: { id }, json: patch })),
   patchPreferences: (userId: string, patch: Partial<Personalization>) =>
-    call<{ personalization: Personalization; event: ActivityEvent }>(
-      'PATCH',
-      `/api/v1/users/${encodeURIComponent(userId)}/preferences`,
-      patch,
-    ),
+    send(() => v1().users[':userId'].preferences.$patch({ param: { userId }, json: patch })),
   /**
    * `minVersion`: the newest event id the page has seen. A user's version is their newest event
    * id, so this asks the fragment cache for data at least that fresh (read-your-writes), also
    * for changes made elsewhere that reached this page only through the feed.
    */
   introPage: (userId: string, minVersion = 0) =>
-    call<IntroPage>(
-      'GET',
-      `/api/v1/intro-page/${encodeURIComponent(userId)}`,
-      undefined,
-      minVersion > 0 ? { 'Foyer-Version': String(minVersion) } : {},
+    send(() =>
+      v1()['intro-page'][':userId'].$get({
+        param: { userId },
+        header: minVersion > 0 ? { 'foyer-version': String(minVersion) } : {},
+      }),
     ),
 };

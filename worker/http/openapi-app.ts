@@ -1,5 +1,4 @@
-import { OpenAPIHono } from '@hono/zod-openapi';
-import type { z } from 'zod';
+import { OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../app-env';
 import { type FieldError, ValidationError } from '../errors';
 
@@ -23,35 +22,48 @@ export function createApi() {
   });
 }
 
-export const problemContent = {
-  'application/problem+json': {
-    schema: {
-      type: 'object',
-      required: ['type', 'title', 'status', 'detail', 'instance'],
-      properties: {
-        type: { type: 'string' },
-        title: { type: 'string' },
-        status: { type: 'integer' },
-        detail: { type: 'string' },
-        instance: { type: 'string' },
-      },
-    },
-  },
+/**
+ * RFC 9457 problem document, as every error answers (worker/http/problem.ts). Typed here so the
+ * `hc` client sees each route's error answers too; extension members (`errors` on 400,
+ * `violated-policies` on 429) pass through.
+ */
+export const problemSchema = z
+  .looseObject({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    instance: z.string().openapi({ description: 'The request id, also in X-Request-Id.' }),
+    errors: z
+      .array(z.object({ path: z.string(), message: z.string() }))
+      .optional()
+      .openapi({ description: '400 only: each invalid field, its path starting with the part of the request (json., param., query.).' }),
+  })
+  .openapi('Problem');
+
+const PROBLEM_DESCRIPTIONS = {
+  400: 'Invalid input; `errors` lists each field',
+  401: 'Missing or invalid token',
+  403: 'Not allowed for this principal',
+  404: 'Unknown resource',
+  413: 'Body too large',
+  415: 'Body is not application/json',
+  426: 'Not a WebSocket upgrade',
+  429: 'Rate limited; see Retry-After',
+  503: 'A dependency is down and there is nothing to serve',
 } as const;
 
-/** The error responses most routes share, for the OpenAPI document. */
-export function problems(...statuses: number[]) {
-  const descriptions: Record<number, string> = {
-    400: 'Invalid input; `errors` lists each field',
-    401: 'Missing or invalid token',
-    403: 'Not allowed for this principal',
-    404: 'Unknown resource',
-    413: 'Body too large',
-    415: 'Body is not application/json',
-    429: 'Rate limited; see Retry-After',
-    503: 'A dependency is down and there is nothing to serve',
-  };
-  return Object.fromEntries(statuses.map((s) => [s, { description: descriptions[s] ?? 'Error', content: problemContent }]));
+export type ProblemStatus = keyof typeof PROBLEM_DESCRIPTIONS;
+
+type ProblemResponses<S extends ProblemStatus> = {
+  [K in S]: { description: string; content: { 'application/problem+json': { schema: typeof problemSchema } } };
+};
+
+/** The error responses a route can give, for the OpenAPI document and the typed client alike. */
+export function problems<const S extends ProblemStatus[]>(...statuses: S): ProblemResponses<S[number]> {
+  return Object.fromEntries(
+    statuses.map((s) => [s, { description: PROBLEM_DESCRIPTIONS[s], content: { 'application/problem+json': { schema: problemSchema } } }]),
+  ) as ProblemResponses<S[number]>;
 }
 
 /** Either credential works: a bearer token (programs) or the session cookie (the browser page). */

@@ -50,6 +50,11 @@ export const CATALOG = {
     help: 'Live feed WebSocket messages, by direction (in = from clients, out = to clients).',
     labels: ['direction'],
   },
+  foyer_intro_page_sections_total: {
+    type: 'counter',
+    help: 'Sections of assembled intro pages (JSON and HTML), by section and state (fresh; stale = last good copy; missing = null).',
+    labels: ['section', 'state'],
+  },
   foyer_d1_query_duration_seconds: {
     type: 'histogram',
     help: 'D1 round trips from the worker, by kind (query = one statement, batch = one db.batch).',
@@ -72,11 +77,22 @@ export interface MetricDefinition {
 
 /**
  * Derived at read time, never recorded: open connections are opened minus closed, summed
- * over every feed object and isolate (a gauge cannot be added up across isolates).
+ * over every feed object and isolate (a gauge cannot be added up across isolates); health is
+ * checked when Prometheus scrapes, the way an exporter's `up` is, so an alert can read it
+ * without a separate prober.
  */
 export const DERIVED_GAUGES = {
   foyer_websocket_connections: {
     help: 'Live feed WebSocket connections open now (opened minus closed since the store started).',
+  },
+  foyer_health_status: {
+    help: 'Overall health at scrape time, as GET /api/v1/health reports it: 1 for the current status (ok, degraded, down), 0 for the others.',
+  },
+  foyer_health_check_status: {
+    help: 'Each dependency check at scrape time: 1 for its current status (ok, slow, down), 0 for the others.',
+  },
+  foyer_health_check_latency_seconds: {
+    help: 'Round-trip time of each dependency check at scrape time.',
   },
 } as const;
 

@@ -90,6 +90,10 @@ export const metrics = {
   websocketMessages(direction: 'in' | 'out', count = 1): void {
     increment('foyer_websocket_messages_total', { direction }, count);
   },
+  /** foyer_intro_page_sections_total: one section of one assembled page, and whether it was served fresh. */
+  sectionServed(section: string, state: 'fresh' | 'stale' | 'missing'): void {
+    increment('foyer_intro_page_sections_total', { section, state });
+  },
   /** foyer_d1_query_duration_seconds (+ foyer_d1_query_errors_total when it failed). */
   d1Query(kind: 'query' | 'batch', seconds: number, failed = false): void {
     observe('foyer_d1_query_duration_seconds', { kind }, seconds);

@@ -1,3 +1,4 @@
+import type { HealthReport } from '../services/dependency-checks';
 import { CATALOG, DERIVED_GAUGES, type MetricDefinition } from './catalog';
 import type { SeriesPoint } from './series';
 
@@ -29,7 +30,7 @@ function num(value: number): string {
  * `_bucket` lines ending in `le="+Inf"`, then `_sum` and `_count`.
  * https://prometheus.io/docs/instrumenting/exposition_formats/
  */
-export function renderPrometheus(totals: readonly SeriesPoint[]): string {
+export function renderPrometheus(totals: readonly SeriesPoint[], health?: HealthReport): string {
   const byName = new Map<string, SeriesPoint[]>();
   for (const point of totals) {
     const list = byName.get(point.name) ?? [];
@@ -64,7 +65,33 @@ export function renderPrometheus(totals: readonly SeriesPoint[]): string {
     '# TYPE foyer_websocket_connections gauge',
     `foyer_websocket_connections ${num(open)}`,
   );
+  if (health) lines.push(...healthLines(health));
   return `${lines.join('\n')}\n`;
+}
+
+const OVERALL_STATUSES = ['ok', 'degraded', 'down'] as const;
+const CHECK_STATUSES = ['ok', 'slow', 'down'] as const;
+
+/** One series per possible status (1 = current) so an alert can match `{status="degraded"} == 1`. */
+function healthLines(health: HealthReport): string[] {
+  const gauge = (name: keyof typeof DERIVED_GAUGES) => [`# HELP ${name} ${escapeHelp(DERIVED_GAUGES[name].help)}`, `# TYPE ${name} gauge`];
+  const checks = Object.entries(health.checks);
+  return [
+    ...gauge('foyer_health_status'),
+    ...OVERALL_STATUSES.map((s) => `foyer_health_status${labelSet([['status', s]])} ${health.status === s ? 1 : 0}`),
+    ...gauge('foyer_health_check_status'),
+    ...checks.flatMap(([check, result]) =>
+      CHECK_STATUSES.map(
+        (s) =>
+          `foyer_health_check_status${labelSet([
+            ['check', check],
+            ['status', s],
+          ])} ${result.status === s ? 1 : 0}`,
+      ),
+    ),
+    ...gauge('foyer_health_check_latency_seconds'),
+    ...checks.map(([check, result]) => `foyer_health_check_latency_seconds${labelSet([['check', check]])} ${num(result.latencyMs / 1000)}`),
+  ];
 }
 
 function pairsOf(def: MetricDefinition, point: SeriesPoint): [string, string][] {

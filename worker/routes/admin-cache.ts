@@ -16,8 +16,8 @@ import { errorMessage, log } from '../observability/log';
 import { sectionNameSchema } from '../sections/personalization';
 import { recordAudit } from '../services/audit';
 
-export const adminCacheApi = createApi();
-adminCacheApi.use('*', authenticate, requireAdmin);
+const api = createApi();
+api.use('*', authenticate, requireAdmin);
 
 /** Warming is one D1 batch and two KV writes per user; this keeps a warm inside one request's subrequest limit. */
 const MAX_WARM = 100;
@@ -87,122 +87,124 @@ const warmResultSchema = z
   })
   .openapi('CacheWarmResult');
 
-adminCacheApi.openapi(
-  createRoute({
-    method: 'get',
-    path: '/',
-    summary: 'Cache status: generation, hits and misses per layer, hit rate, keys (admin)',
-    description: 'Counters are summed over every isolate (each reports about once a second while it serves).',
-    security: authenticated,
-    responses: { 200: { description: 'Cache status', ...jsonContent(cacheStatusSchema) }, ...problems(401, 403, 429, 503) },
-  }),
-  async (c) => {
-    const stub = coordinatorOf(c.env);
-    const [stats, keys] = await Promise.all([
-      stub.stats().catch(() => {
-        throw new ServiceUnavailableError('The cache coordinator is unreachable; retry in a moment.');
-      }),
-      countKeys(c.env.CACHE),
-    ]);
-    // Add what this isolate has counted but not yet reported.
-    const counters = emptyCounters();
-    addCounters(counters, stats.counters);
-    addCounters(counters, fragmentCache.unreported);
-    const rates = hitRates(counters);
-    c.header('Cache-Control', 'no-store');
-    return c.json(
-      {
-        generation: {
-          seq: stats.state.seq,
-          all: stats.state.all,
-          sections: stats.state.sections as Record<string, number>,
-          purgedUsers: Object.keys(stats.state.users).length,
-        },
-        hitRate: rates.overall,
-        layers: {
-          isolate: { hits: counters.isolate.hit, stale: counters.isolate.stale, misses: counters.isolate.miss, hitRate: rates.isolate },
-          kv: { hits: counters.kv.hit, stale: counters.kv.stale, misses: counters.kv.miss, hitRate: rates.kv },
-        },
-        d1: counters.d1,
-        coalesced: counters.coalesced,
-        degraded: counters.degraded,
-        countersSince: new Date(stats.countersSince).toISOString(),
-        keys: { kv: keys, isolate: { entries: fragmentCache.isolateEntries, capacity: fragmentCache.config.isolateEntries } },
-      },
-      200,
-    );
-  },
-);
-
-adminCacheApi.openapi(
-  createRoute({
-    method: 'post',
-    path: '/purge',
-    summary: 'Purge everything, one user, or one section (admin)',
-    description:
-      'Answers once no isolate can serve a purged fragment any more (about a second). Purging bumps a generation held by one Durable Object; ' +
-      'KV is not written, so a burst of purges cannot hit its one-write-per-second-per-key limit. Old keys expire on their own.',
-    security: authenticated,
-    request: { body: { required: true, ...jsonContent(purgeSchema) } },
-    responses: {
-      200: { description: 'What was purged', ...jsonContent(purgeResultSchema) },
-      ...problems(400, 401, 403, 413, 415, 429, 503),
-    },
-  }),
-  async (c) => {
-    const scope = c.req.valid('json');
-    const result = await fragmentCache.purge(c.env, scope).catch((err: unknown) => {
-      throw new ServiceUnavailableError('The cache coordinator is unreachable, so nothing was purged; retry in a moment.', { cause: err });
-    });
-    const audited = await audit(c, 'cache.purge', { ...scope, generation: result.seq, covers: result.covers });
-    return c.json(
-      { purged: scope, covers: result.covers, generation: result.seq, effectiveAt: new Date(result.effectiveAt).toISOString(), audited },
-      200,
-    );
-  },
-);
-
-adminCacheApi.openapi(
-  createRoute({
-    method: 'post',
-    path: '/warm',
-    summary: 'Compute and store the fragments of some users now (admin)',
-    description: `\`{userIds:[…]}\` or \`{top:N}\` (the N users with the most activity in the last 7 days); at most ${MAX_WARM}.`,
-    security: authenticated,
-    request: { body: { required: true, ...jsonContent(warmSchema) } },
-    responses: { 200: { description: 'What was warmed', ...jsonContent(warmResultSchema) }, ...problems(400, 401, 403, 413, 415, 429) },
-  }),
-  async (c) => {
-    const body = c.req.valid('json');
-    const userIds = 'userIds' in body ? [...new Set(body.userIds)] : await mostActiveUsers(c.env, body.top);
-    const req = { env: c.env, waitUntil: (p: Promise<unknown>) => c.executionCtx.waitUntil(p) };
-    const warmed: { userId: string; version: number }[] = [];
-    const failed: { userId: string; reason: string }[] = [];
-    const shared = await fragmentCache
-      .refreshShared(req)
-      .then(() => true)
-      .catch(() => false);
-    // A few at a time: a Worker may keep only six connections open at once.
-    for (let i = 0; i < userIds.length; i += 6) {
-      await Promise.all(
-        userIds.slice(i, i + 6).map(async (userId) => {
-          try {
-            const fragment = await fragmentCache.refreshPersonal(req, userId);
-            warmed.push({ userId, version: fragment.v });
-          } catch (err) {
-            failed.push({ userId, reason: err instanceof NotFoundError ? 'no such user' : 'source failed' });
-          }
+/** Chained, so the app's type carries every route for the `hc` client (AppType in worker/app.ts). */
+export const adminCacheApi = api
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/',
+      summary: 'Cache status: generation, hits and misses per layer, hit rate, keys (admin)',
+      description: 'Counters are summed over every isolate (each reports about once a second while it serves).',
+      security: authenticated,
+      responses: { 200: { description: 'Cache status', ...jsonContent(cacheStatusSchema) }, ...problems(401, 403, 429, 503) },
+    }),
+    async (c) => {
+      const stub = coordinatorOf(c.env);
+      const [stats, keys] = await Promise.all([
+        stub.stats().catch(() => {
+          throw new ServiceUnavailableError('The cache coordinator is unreachable; retry in a moment.');
         }),
+        countKeys(c.env.CACHE),
+      ]);
+      // Add what this isolate has counted but not yet reported.
+      const counters = emptyCounters();
+      addCounters(counters, stats.counters);
+      addCounters(counters, fragmentCache.unreported);
+      const rates = hitRates(counters);
+      c.header('Cache-Control', 'no-store');
+      return c.json(
+        {
+          generation: {
+            seq: stats.state.seq,
+            all: stats.state.all,
+            sections: stats.state.sections as Record<string, number>,
+            purgedUsers: Object.keys(stats.state.users).length,
+          },
+          hitRate: rates.overall,
+          layers: {
+            isolate: { hits: counters.isolate.hit, stale: counters.isolate.stale, misses: counters.isolate.miss, hitRate: rates.isolate },
+            kv: { hits: counters.kv.hit, stale: counters.kv.stale, misses: counters.kv.miss, hitRate: rates.kv },
+          },
+          d1: counters.d1,
+          coalesced: counters.coalesced,
+          degraded: counters.degraded,
+          countersSince: new Date(stats.countersSince).toISOString(),
+          keys: { kv: keys, isolate: { entries: fragmentCache.isolateEntries, capacity: fragmentCache.config.isolateEntries } },
+        },
+        200,
       );
-    }
-    const audited = await audit(c, 'cache.warm', {
-      requested: body,
-      warmed: warmed.map((w) => w.userId),
-      failed: failed.map((f) => f.userId),
-    });
-    return c.json({ warmed, failed, shared, audited }, 200);
-  },
-);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'post',
+      path: '/purge',
+      summary: 'Purge everything, one user, or one section (admin)',
+      description:
+        'Answers once no isolate can serve a purged fragment any more (about a second). Purging bumps a generation held by one Durable Object; ' +
+        'KV is not written, so a burst of purges cannot hit its one-write-per-second-per-key limit. Old keys expire on their own.',
+      security: authenticated,
+      request: { body: { required: true, ...jsonContent(purgeSchema) } },
+      responses: {
+        200: { description: 'What was purged', ...jsonContent(purgeResultSchema) },
+        ...problems(400, 401, 403, 413, 415, 429, 503),
+      },
+    }),
+    async (c) => {
+      const scope = c.req.valid('json');
+      const result = await fragmentCache.purge(c.env, scope).catch((err: unknown) => {
+        throw new ServiceUnavailableError('The cache coordinator is unreachable, so nothing was purged; retry in a moment.', {
+          cause: err,
+        });
+      });
+      const audited = await audit(c, 'cache.purge', { ...scope, generation: result.seq, covers: result.covers });
+      return c.json(
+        { purged: scope, covers: result.covers, generation: result.seq, effectiveAt: new Date(result.effectiveAt).toISOString(), audited },
+        200,
+      );
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'post',
+      path: '/warm',
+      summary: 'Compute and store the fragments of some users now (admin)',
+      description: `\`{userIds:[…]}\` or \`{top:N}\` (the N users with the most activity in the last 7 days); at most ${MAX_WARM}.`,
+      security: authenticated,
+      request: { body: { required: true, ...jsonContent(warmSchema) } },
+      responses: { 200: { description: 'What was warmed', ...jsonContent(warmResultSchema) }, ...problems(400, 401, 403, 413, 415, 429) },
+    }),
+    async (c) => {
+      const body = c.req.valid('json');
+      const userIds = 'userIds' in body ? [...new Set(body.userIds)] : await mostActiveUsers(c.env, body.top);
+      const req = { env: c.env, waitUntil: (p: Promise<unknown>) => c.executionCtx.waitUntil(p) };
+      const warmed: { userId: string; version: number }[] = [];
+      const failed: { userId: string; reason: string }[] = [];
+      const shared = await fragmentCache
+        .refreshShared(req)
+        .then(() => true)
+        .catch(() => false);
+      // A few at a time: a Worker may keep only six connections open at once.
+      for (let i = 0; i < userIds.length; i += 6) {
+        await Promise.all(
+          userIds.slice(i, i + 6).map(async (userId) => {
+            try {
+              const fragment = await fragmentCache.refreshPersonal(req, userId);
+              warmed.push({ userId, version: fragment.v });
+            } catch (err) {
+              failed.push({ userId, reason: err instanceof NotFoundError ? 'no such user' : 'source failed' });
+            }
+          }),
+        );
+      }
+      const audited = await audit(c, 'cache.warm', {
+        requested: body,
+        warmed: warmed.map((w) => w.userId),
+        failed: failed.map((f) => f.userId),
+      });
+      return c.json({ warmed, failed, shared, audited }, 200);
+    },
+  );
 
 async function audit(c: Context<AppEnv>, action: string, detail: Record<string, unknown>): Promise<boolean> {
   try {

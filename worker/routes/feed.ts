@@ -43,10 +43,11 @@ const sameOriginOnly = createMiddleware<AppEnv>(async function sameOriginOnly(c,
   await next();
 });
 
-export const feedApi = createApi();
-feedApi.use('*', requireUpgrade, sameOriginOnly, authenticate);
+const api = createApi();
+api.use('*', requireUpgrade, sameOriginOnly, authenticate);
 
-feedApi.openapi(
+/** Chained, so the app's type carries every route for the `hc` client (AppType in worker/app.ts). */
+export const feedApi = api.openapi(
   createRoute({
     method: 'get',
     path: '/',

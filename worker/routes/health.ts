@@ -3,9 +3,10 @@ import { createApi } from '../http/openapi-app';
 import { healthSchema } from '../schemas/operations';
 import { checkHealth } from '../services/dependency-checks';
 
-export const healthApi = createApi();
+const api = createApi();
 
-healthApi.openapi(
+/** Chained, so the app's type carries every route for the `hc` client (AppType in worker/app.ts). */
+export const healthApi = api.openapi(
   createRoute({
     method: 'get',
     path: '/',

@@ -10,8 +10,8 @@ import { authenticate } from '../middleware/authenticate';
 import { introPageSchema } from '../sections';
 import { type AssembledPage, assembleFromIsolate, assembleIntroPage, introPageInput } from '../services/intro-page';
 
-export const introPageApi = createApi();
-introPageApi.use('*', authenticate);
+const api = createApi();
+api.use('*', authenticate);
 
 const params = z.object({ userId: userIdSchema });
 
@@ -33,63 +33,64 @@ export function setPageHeaders(c: Context<AppEnv>, assembled: AssembledPage): vo
   c.header('Vary', 'Authorization, Cookie');
 }
 
-introPageApi.openapi(
-  createRoute({
-    method: 'get',
-    path: '/{userId}',
-    summary: "A user's assembled intro page (self or admin)",
-    description:
-      'Sections whose source fails are served from the last good copy or as null and listed in `degraded`; the page still answers 200. ' +
-      'Strong `ETag`, `If-None-Match` → 304. `Cache-Status` (RFC 9211) names the layer that answered; `Server-Timing` has each layer and section. ' +
-      'Send the `Foyer-Version` value a write returned (the browser sends the `foyer_v` cookie) to be sure to see that write.',
-    security: authenticated,
-    request: {
-      params,
-      headers: z.object({
-        'foyer-version': z
-          .string()
-          .optional()
-          .openapi({ description: 'The version a task or preference write returned (read-your-writes).' }),
-      }),
+/** Chained, so the app's type carries every route for the `hc` client (AppType in worker/app.ts). */
+export const introPageApi = api
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/{userId}',
+      summary: "A user's assembled intro page (self or admin)",
+      description:
+        'Sections whose source fails are served from the last good copy or as null and listed in `degraded`; the page still answers 200. ' +
+        'Strong `ETag`, `If-None-Match` → 304. `Cache-Status` (RFC 9211) names the layer that answered; `Server-Timing` has each layer and section. ' +
+        'Send the `Foyer-Version` value a write returned (the browser sends the `foyer_v` cookie) to be sure to see that write.',
+      security: authenticated,
+      request: {
+        params,
+        headers: z.object({
+          'foyer-version': z
+            .string()
+            .optional()
+            .openapi({ description: 'The version a task or preference write returned (read-your-writes).' }),
+        }),
+      },
+      responses: {
+        200: { description: 'The intro page', content: { 'application/json': { schema: introPageSchema } } },
+        304: { description: 'Not modified (matching If-None-Match)' },
+        ...problems(400, 401, 403, 404, 429),
+      },
+    }),
+    async (c) => {
+      const { userId } = c.req.valid('param');
+      if (!canAccessUser(c.get('principal'), userId)) {
+        throw new ForbiddenError("You may read only your own intro page; admins may read anyone's.");
+      }
+      const input = introPageInput(c, userId);
+      const assembled = assembleFromIsolate(input) ?? (await assembleIntroPage(input));
+      setPageHeaders(c, assembled);
+      if (matchesIfNoneMatch(c.req.header('If-None-Match'), assembled.etag)) return c.body(null, 304);
+      return c.body(assembled.jsonBytes(), 200, { 'Content-Type': 'application/json' });
     },
-    responses: {
-      200: { description: 'The intro page', content: { 'application/json': { schema: introPageSchema } } },
-      304: { description: 'Not modified (matching If-None-Match)' },
-      ...problems(400, 401, 403, 404, 429),
+  )
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/{userId}/health',
+      summary: "Each section's source, freshness and last error for one user's page (self or admin)",
+      description: 'Reads only the cache (this isolate, then KV); it never computes a section.',
+      security: authenticated,
+      request: { params },
+      responses: {
+        200: { description: 'Per-section health', content: { 'application/json': { schema: introPageHealthSchema } } },
+        ...problems(400, 401, 403, 429),
+      },
+    }),
+    async (c) => {
+      const { userId } = c.req.valid('param');
+      if (!canAccessUser(c.get('principal'), userId)) {
+        throw new ForbiddenError("You may read only your own page's health; admins may read anyone's.");
+      }
+      c.header('Cache-Control', 'no-store');
+      return c.json(await introPageHealth(c.env, userId, introPageInput(c, userId).minVersion ?? 0), 200);
     },
-  }),
-  async (c) => {
-    const { userId } = c.req.valid('param');
-    if (!canAccessUser(c.get('principal'), userId)) {
-      throw new ForbiddenError("You may read only your own intro page; admins may read anyone's.");
-    }
-    const input = introPageInput(c, userId);
-    const assembled = assembleFromIsolate(input) ?? (await assembleIntroPage(input));
-    setPageHeaders(c, assembled);
-    if (matchesIfNoneMatch(c.req.header('If-None-Match'), assembled.etag)) return c.body(null, 304);
-    return c.body(assembled.jsonBytes(), 200, { 'Content-Type': 'application/json' });
-  },
-);
-
-introPageApi.openapi(
-  createRoute({
-    method: 'get',
-    path: '/{userId}/health',
-    summary: "Each section's source, freshness and last error for one user's page (self or admin)",
-    description: 'Reads only the cache (this isolate, then KV); it never computes a section.',
-    security: authenticated,
-    request: { params },
-    responses: {
-      200: { description: 'Per-section health', content: { 'application/json': { schema: introPageHealthSchema } } },
-      ...problems(400, 401, 403, 429),
-    },
-  }),
-  async (c) => {
-    const { userId } = c.req.valid('param');
-    if (!canAccessUser(c.get('principal'), userId)) {
-      throw new ForbiddenError("You may read only your own page's health; admins may read anyone's.");
-    }
-    c.header('Cache-Control', 'no-store');
-    return c.json(await introPageHealth(c.env, userId, introPageInput(c, userId).minVersion ?? 0), 200);
-  },
-);
+  );

@@ -7,11 +7,13 @@ import { PROMETHEUS_CONTENT_TYPE, renderPrometheus } from '../observability/prom
 import type { StoreSnapshot } from '../observability/series';
 import { summarize } from '../observability/summary';
 import { metricsQuerySchema, metricsSummarySchema } from '../schemas/operations';
+import { checkHealth } from '../services/dependency-checks';
 
-export const metricsApi = createApi();
-metricsApi.use('*', authenticate, requireAdmin);
+const api = createApi();
+api.use('*', authenticate, requireAdmin);
 
-metricsApi.openapi(
+/** Chained, so the app's type carries every route for the `hc` client (AppType in worker/app.ts). */
+export const metricsApi = api.openapi(
   createRoute({
     method: 'get',
     path: '/',
@@ -37,6 +39,8 @@ metricsApi.openapi(
     // This isolate's own unsent points first, so a reader sees at least its own traffic.
     await flushMetrics(c.env);
     let snapshot: StoreSnapshot;
+    // A scrape also runs the health checks (a few ms, in parallel) so alerts need no prober.
+    const health = prometheus ? checkHealth(c.env, c.get('requestId')) : undefined;
     try {
       snapshot = await metricsStore(c.env).snapshot(minutes);
     } catch (err) {
@@ -45,7 +49,7 @@ metricsApi.openapi(
       });
     }
     c.header('Cache-Control', 'no-store');
-    if (prometheus) return c.text(renderPrometheus(snapshot.totals), 200, { 'Content-Type': PROMETHEUS_CONTENT_TYPE });
+    if (health) return c.text(renderPrometheus(snapshot.totals, await health), 200, { 'Content-Type': PROMETHEUS_CONTENT_TYPE });
     return c.json(summarize(snapshot), 200);
   },
 );

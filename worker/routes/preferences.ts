@@ -10,10 +10,11 @@ import { personalizationSchema } from '../sections/personalization';
 import { afterUserWrite } from '../services/after-write';
 import { updatePreferences } from '../services/preferences';
 
-export const preferencesApi = createApi();
-preferencesApi.use('*', authenticate);
+const api = createApi();
+api.use('*', authenticate);
 
-preferencesApi.openapi(
+/** Chained, so the app's type carries every route for the `hc` client (AppType in worker/app.ts). */
+export const preferencesApi = api.openapi(
   createRoute({
     method: 'patch',
     path: '/{userId}/preferences',

@@ -9,71 +9,70 @@ import { createTask, deleteTask, listTasks, updateTask } from '../services/tasks
 
 const changeSchema = z.object({ task: taskSchema, event: activityEventSchema }).openapi('TaskChange');
 
-export const tasksApi = createApi();
-tasksApi.use('*', authenticate);
+const api = createApi();
+api.use('*', authenticate);
 
-tasksApi.openapi(
-  createRoute({
-    method: 'get',
-    path: '/',
-    summary: "List the caller's tasks",
-    security: authenticated,
-    request: { query: listTasksQuerySchema },
-    responses: { 200: { description: 'Tasks', ...jsonContent(z.object({ tasks: z.array(taskSchema) })) }, ...problems(400, 401, 429) },
-  }),
-  async (c) => {
-    const rows = await listTasks(createDb(c.env.DB), c.get('principal').userId, c.req.valid('query'));
-    return c.json({ tasks: rows.map(toTask) }, 200);
-  },
-);
-
-tasksApi.openapi(
-  createRoute({
-    method: 'post',
-    path: '/',
-    summary: 'Create a task (records task.created)',
-    security: authenticated,
-    request: { body: { required: true, ...jsonContent(createTaskSchema) } },
-    responses: { 201: { description: 'Created', ...jsonContent(changeSchema) }, ...problems(400, 401, 413, 415, 429) },
-  }),
-  async (c) => {
-    const { userId } = c.get('principal');
-    const change = await createTask(createDb(c.env.DB), userId, c.req.valid('json'));
-    afterUserWrite(c, userId, change.event);
-    return c.json({ task: toTask(change.value), event: change.event }, 201, { Location: `/api/v1/tasks/${change.value.id}` });
-  },
-);
-
-tasksApi.openapi(
-  createRoute({
-    method: 'patch',
-    path: '/{id}',
-    summary: 'Change a task: title, status (done completes it), priority, due date, snooze',
-    security: authenticated,
-    request: { params: taskIdParamSchema, body: { required: true, ...jsonContent(updateTaskSchema) } },
-    responses: { 200: { description: 'Updated', ...jsonContent(changeSchema) }, ...problems(400, 401, 404, 413, 415, 429) },
-  }),
-  async (c) => {
-    const { userId } = c.get('principal');
-    const change = await updateTask(createDb(c.env.DB), userId, c.req.valid('param').id, c.req.valid('json'));
-    afterUserWrite(c, userId, change.event);
-    return c.json({ task: toTask(change.value), event: change.event }, 200);
-  },
-);
-
-tasksApi.openapi(
-  createRoute({
-    method: 'delete',
-    path: '/{id}',
-    summary: 'Delete a task (records task.deleted)',
-    security: authenticated,
-    request: { params: taskIdParamSchema },
-    responses: { 200: { description: 'Deleted', ...jsonContent(changeSchema) }, ...problems(400, 401, 404, 429) },
-  }),
-  async (c) => {
-    const { userId } = c.get('principal');
-    const change = await deleteTask(createDb(c.env.DB), userId, c.req.valid('param').id);
-    afterUserWrite(c, userId, change.event);
-    return c.json({ task: toTask(change.value), event: change.event }, 200);
-  },
-);
+/** Chained, so the app's type carries every route for the `hc` client (AppType in worker/app.ts). */
+export const tasksApi = api
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/',
+      summary: "List the caller's tasks",
+      security: authenticated,
+      request: { query: listTasksQuerySchema },
+      responses: { 200: { description: 'Tasks', ...jsonContent(z.object({ tasks: z.array(taskSchema) })) }, ...problems(400, 401, 429) },
+    }),
+    async (c) => {
+      const rows = await listTasks(createDb(c.env.DB), c.get('principal').userId, c.req.valid('query'));
+      return c.json({ tasks: rows.map(toTask) }, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'post',
+      path: '/',
+      summary: 'Create a task (records task.created)',
+      security: authenticated,
+      request: { body: { required: true, ...jsonContent(createTaskSchema) } },
+      responses: { 201: { description: 'Created', ...jsonContent(changeSchema) }, ...problems(400, 401, 413, 415, 429) },
+    }),
+    async (c) => {
+      const { userId } = c.get('principal');
+      const change = await createTask(createDb(c.env.DB), userId, c.req.valid('json'));
+      afterUserWrite(c, userId, change.event);
+      return c.json({ task: toTask(change.value), event: change.event }, 201, { Location: `/api/v1/tasks/${change.value.id}` });
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'patch',
+      path: '/{id}',
+      summary: 'Change a task: title, status (done completes it), priority, due date, snooze',
+      security: authenticated,
+      request: { params: taskIdParamSchema, body: { required: true, ...jsonContent(updateTaskSchema) } },
+      responses: { 200: { description: 'Updated', ...jsonContent(changeSchema) }, ...problems(400, 401, 404, 413, 415, 429) },
+    }),
+    async (c) => {
+      const { userId } = c.get('principal');
+      const change = await updateTask(createDb(c.env.DB), userId, c.req.valid('param').id, c.req.valid('json'));
+      afterUserWrite(c, userId, change.event);
+      return c.json({ task: toTask(change.value), event: change.event }, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'delete',
+      path: '/{id}',
+      summary: 'Delete a task (records task.deleted)',
+      security: authenticated,
+      request: { params: taskIdParamSchema },
+      responses: { 200: { description: 'Deleted', ...jsonContent(changeSchema) }, ...problems(400, 401, 404, 429) },
+    }),
+    async (c) => {
+      const { userId } = c.get('principal');
+      const change = await deleteTask(createDb(c.env.DB), userId, c.req.valid('param').id);
+      afterUserWrite(c, userId, change.event);
+      return c.json({ task: toTask(change.value), event: change.event }, 200);
+    },
+  );

@@ -1,6 +1,7 @@
 import type { Fragment, FragmentOutcome, WaitUntil } from '../cache/fragment';
 import { type FragmentCache, fragmentCache } from '../cache/fragment-cache';
 import { type RequestHeaders, versionHint } from '../cache/read-your-writes';
+import { metrics } from '../observability/metrics';
 import { type IntroPage, SECTION_NAMES, type SectionData, type SectionName } from '../sections';
 
 export interface PageTiming {
@@ -83,6 +84,9 @@ function finish(input: IntroPageInput, coordMs: number, personal: FragmentOutcom
   const degradedList = SECTION_NAMES.filter((n) => degraded.has(n));
   const etag = `"${personal.fragment?.h ?? '0'}-${shared.fragment?.h ?? '0'}-${degradedList.map((n) => SECTION_NAMES.indexOf(n)).join('')}"`;
   const view = renderedView(input, personal.fragment, shared.fragment, degradedList, etag);
+  for (const name of SECTION_NAMES) {
+    metrics.sectionServed(name, !degraded.has(name) ? 'fresh' : view.page.sections[name] === null ? 'missing' : 'stale');
+  }
   return {
     page: view.page,
     json: () => jsonOf(view),
