@@ -4,6 +4,9 @@ import { buildWeb } from './scripts/build-web.ts';
 
 export const TEST_JWT_SECRET = 'test-secret-for-workerd-tests-only-0123456789';
 
+/** Where CI keeps what a run produced; .ci/summarize.mjs reads the JSON reports in it. */
+const RESULTS = '.ci/results';
+
 export default defineConfig(async () => {
   // The worker reads dist/asset-manifest.json through the ASSETS binding; a fresh clone has no dist/.
   await buildWeb({ ifStale: true, quiet: true });
@@ -29,9 +32,23 @@ export default defineConfig(async () => {
     test: {
       include: ['test/**/*.test.{ts,tsx}', 'worker/**/*.test.ts', 'durable-objects/**/*.test.ts'],
       exclude: ['test/e2e/**', 'node_modules/**'],
-      setupFiles: ['./test/setup/apply-migrations.ts'],
+      setupFiles: ['./test/setup/apply-migrations.ts', './test/setup/record-api-answers.ts'],
+      // The matrix reporter checks the answers the suite produced against /api/v1/openapi.json.
+      // `--reporter` on the command line replaces this list: .ci/run names the matrix again.
+      reporters: ['default', './test/reporters/api-matrix.ts'],
       // Every request prints its JSON log line; show them only for the tests that fail.
       silent: 'passed-only' as const,
+      coverage: {
+        // Istanbul instruments the source, so it counts inside workerd; V8 coverage reads the
+        // Node inspector, which the workerd pool does not have.
+        provider: 'istanbul' as const,
+        reportsDirectory: `${RESULTS}/coverage`,
+        reporter: ['text-summary', 'text', 'html', 'json-summary'],
+        // Every file that can run in workerd counts, loaded by a test or not. Left out: what only
+        // runs under Node (scripts/, load/, the seed CLI, configs) and the tests themselves.
+        include: ['worker/**/*.{ts,tsx}', 'durable-objects/**/*.ts', 'web/**/*.{ts,tsx}', 'drizzle/**/*.ts'],
+        exclude: ['**/*.test.{ts,tsx}', '**/*.d.ts', 'drizzle/seed/run.ts'],
+      },
     },
   };
 });
