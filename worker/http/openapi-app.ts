@@ -49,6 +49,7 @@ export function problems(...statuses: number[]) {
     413: 'Body too large',
     415: 'Body is not application/json',
     429: 'Rate limited; see Retry-After',
+    500: 'Unexpected failure; a write that fails changes nothing. `instance` finds the request in the logs',
     503: 'A dependency is down and there is nothing to serve',
   };
   return Object.fromEntries(statuses.map((s) => [s, { description: descriptions[s] ?? 'Error', content: problemContent }]));

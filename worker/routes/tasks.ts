@@ -20,7 +20,7 @@ tasksApi.openapi(
     summary: "List the caller's tasks",
     security: authenticated,
     request: { query: listTasksQuerySchema },
-    responses: { 200: { description: 'Tasks', ...json(z.object({ tasks: z.array(taskSchema) })) }, ...problems(400, 401, 429) },
+    responses: { 200: { description: 'Tasks', ...json(z.object({ tasks: z.array(taskSchema) })) }, ...problems(400, 401, 429, 500) },
   }),
   async (c) => {
     const rows = await listTasks(createDb(c.env.DB), c.get('principal').userId, c.req.valid('query'));
@@ -35,7 +35,7 @@ tasksApi.openapi(
     summary: 'Create a task (records task.created)',
     security: authenticated,
     request: { body: { required: true, ...json(createTaskSchema) } },
-    responses: { 201: { description: 'Created', ...json(changeSchema) }, ...problems(400, 401, 413, 415, 429) },
+    responses: { 201: { description: 'Created', ...json(changeSchema) }, ...problems(400, 401, 413, 415, 429, 500) },
   }),
   async (c) => {
     const { userId } = c.get('principal');
@@ -52,7 +52,7 @@ tasksApi.openapi(
     summary: 'Change a task: title, status (done completes it), priority, due date, snooze',
     security: authenticated,
     request: { params: taskIdParamSchema, body: { required: true, ...json(updateTaskSchema) } },
-    responses: { 200: { description: 'Updated', ...json(changeSchema) }, ...problems(400, 401, 404, 413, 415, 429) },
+    responses: { 200: { description: 'Updated', ...json(changeSchema) }, ...problems(400, 401, 404, 413, 415, 429, 500) },
   }),
   async (c) => {
     const { userId } = c.get('principal');
