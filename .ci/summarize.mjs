@@ -31,5 +31,15 @@ for (const expected of process.argv.slice(3)) {
     failed++;
   }
 }
+// A command that failed with every test green failed on something else (a coverage threshold,
+// a teardown): `<report>.exit` holds its exit code, and it counts once so the line is not green.
+for (const file of existsSync(dir) ? readdirSync(dir) : []) {
+  if (!file.endsWith('.exit')) continue;
+  const code = Number(readFileSync(join(dir, file), 'utf8').trim());
+  if (code !== 0 && failed === 0) {
+    console.error(`${file.replace(/\.exit$/, '')}: the command exited ${code} with no failing test (a coverage threshold?); see its log`);
+    failed++;
+  }
+}
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
 process.exit(failed > 0 ? 1 : 0);

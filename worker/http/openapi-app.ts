@@ -50,6 +50,7 @@ const PROBLEM_DESCRIPTIONS = {
   415: 'Body is not application/json',
   426: 'Not a WebSocket upgrade',
   429: 'Rate limited; see Retry-After',
+  500: 'Unexpected failure; a write that fails changes nothing. `instance` finds the request in the logs',
   503: 'A dependency is down and there is nothing to serve',
 } as const;
 

@@ -21,7 +21,7 @@ export const tasksApi = api
       summary: "List the caller's tasks",
       security: authenticated,
       request: { query: listTasksQuerySchema },
-      responses: { 200: { description: 'Tasks', ...jsonContent(z.object({ tasks: z.array(taskSchema) })) }, ...problems(400, 401, 429) },
+      responses: { 200: { description: 'Tasks', ...jsonContent(z.object({ tasks: z.array(taskSchema) })) }, ...problems(400, 401, 429, 500) },
     }),
     async (c) => {
       const rows = await listTasks(createDb(c.env.DB), c.get('principal').userId, c.req.valid('query'));
@@ -35,7 +35,7 @@ export const tasksApi = api
       summary: 'Create a task (records task.created)',
       security: authenticated,
       request: { body: { required: true, ...jsonContent(createTaskSchema) } },
-      responses: { 201: { description: 'Created', ...jsonContent(changeSchema) }, ...problems(400, 401, 413, 415, 429) },
+      responses: { 201: { description: 'Created', ...jsonContent(changeSchema) }, ...problems(400, 401, 413, 415, 429, 500) },
     }),
     async (c) => {
       const { userId } = c.get('principal');
@@ -51,7 +51,7 @@ export const tasksApi = api
       summary: 'Change a task: title, status (done completes it), priority, due date, snooze',
       security: authenticated,
       request: { params: taskIdParamSchema, body: { required: true, ...jsonContent(updateTaskSchema) } },
-      responses: { 200: { description: 'Updated', ...jsonContent(changeSchema) }, ...problems(400, 401, 404, 413, 415, 429) },
+      responses: { 200: { description: 'Updated', ...jsonContent(changeSchema) }, ...problems(400, 401, 404, 413, 415, 429, 500) },
     }),
     async (c) => {
       const { userId } = c.get('principal');
