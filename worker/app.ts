@@ -5,6 +5,7 @@ import { requestId } from 'hono/request-id';
 import type { AppEnv } from './app-env';
 import { MethodNotAllowedError, NotFoundError, PayloadTooLargeError } from './errors';
 import { onError, problemResponse } from './http/problem';
+import { apiHeaders } from './middleware/api-headers';
 import { identify } from './middleware/authenticate';
 import { observe } from './middleware/observe';
 import { rateLimit } from './middleware/rate-limit';
@@ -38,6 +39,7 @@ export function createApp() {
     }),
   );
   // Who is calling, resolved once; then every API request is counted for that principal.
+  app.use(`${API_PREFIX}/*`, apiHeaders);
   app.use(`${API_PREFIX}/*`, identify, rateLimit(API_PREFIX));
   app.use(
     `${API_PREFIX}/*`,

@@ -29,7 +29,13 @@ export function problemResponse(c: Context<AppEnv>, error: ProblemError): Respon
   // A fresh Response (not c.json) because onError's answer replaces c.res, headers and all.
   return new Response(JSON.stringify(body), {
     status: error.status,
-    headers: { ...error.headers, 'Content-Type': PROBLEM_CONTENT_TYPE, 'Cache-Control': 'no-store', 'X-Request-Id': body.instance },
+    headers: {
+      ...error.headers,
+      'Content-Type': PROBLEM_CONTENT_TYPE,
+      'Cache-Control': 'no-store',
+      'X-Content-Type-Options': 'nosniff',
+      'X-Request-Id': body.instance,
+    },
   });
 }
 
