@@ -9,6 +9,7 @@ import { apiHeaders } from './middleware/api-headers';
 import { identify } from './middleware/authenticate';
 import { observe } from './middleware/observe';
 import { rateLimit } from './middleware/rate-limit';
+import { refuseUnsafeConfig } from './middleware/refuse-unsafe-config';
 import { requireJson } from './middleware/require-json';
 import { adminCacheApi } from './routes/admin-cache';
 import { adminPage } from './routes/admin-page';
@@ -32,6 +33,7 @@ export function createApp() {
   // A caller's id is kept when it is sane (hono checks charset and length), else one is made.
   app.use(requestId({ headerName: 'X-Request-Id', limitLength: 128 }));
   app.use(observe);
+  app.use(refuseUnsafeConfig);
   app.use(
     methodNotAllowed({
       app,

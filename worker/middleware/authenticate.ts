@@ -8,6 +8,10 @@ export const SESSION_COOKIE = 'foyer_session';
 
 /** Reads the bearer token, else the session cookie the browser page carries. */
 export function tokenFrom(authorization: string | undefined, cookie: string | undefined): string | undefined {
+  // RFC 6750 §2: a client uses one method per request; two credentials make the principal ambiguous.
+  if (authorization && cookie) {
+    throw new UnauthorizedError('Send one credential: either `Authorization: Bearer <jwt>` or the session cookie, not both.');
+  }
   if (authorization) {
     const match = /^Bearer\s+([A-Za-z0-9._~+/-]+=*)$/i.exec(authorization.trim());
     if (!match) throw new UnauthorizedError('Send the token as `Authorization: Bearer <jwt>`.');
