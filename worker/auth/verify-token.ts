@@ -1,6 +1,7 @@
 import { createRemoteJWKSet, errors, type JWTVerifyGetKey, jwtVerify } from 'jose';
 import { UnauthorizedError } from '../errors';
 import { claimsSchema, type Principal } from './principal';
+import { isRevoked } from './revocation';
 
 /** RFC 8725 §3.1: accept only the algorithms we issue; never let the token choose. */
 export const HMAC_ALGORITHMS = ['HS256'];
@@ -17,7 +18,8 @@ export const MAX_TOKEN_LIFETIME_SECONDS = 24 * 3600;
 /** `typ` values a JWT access token may carry (RFC 7519 §5.1, RFC 9068 §2.1), compared without `application/`. */
 const ACCEPTED_TYPES = new Set(['jwt', 'at+jwt']);
 
-type TokenConfig = Pick<Env, 'JWT_ISSUER' | 'JWT_AUDIENCE' | 'JWT_JWKS_URL'> & { JWT_SECRET?: string };
+/** `CACHE`, when given, is where logged-out tokens are listed (auth/revocation.ts). */
+type TokenConfig = Pick<Env, 'JWT_ISSUER' | 'JWT_AUDIENCE' | 'JWT_JWKS_URL'> & { JWT_SECRET?: string; CACHE?: KVNamespace };
 
 // One remote key set per URL and isolate: jose caches the fetched keys and rate-limits refetches.
 const remoteKeySets = new Map<string, JWTVerifyGetKey>();
@@ -64,6 +66,11 @@ export function forgetVerifiedTokens(): void {
   verified.clear();
 }
 
+/** Forgets one token (it was logged out here: the next use verifies afresh, and is refused). */
+export function forgetVerifiedToken(token: string): void {
+  verified.delete(token);
+}
+
 /**
  * Verifies a compact JWT and returns the principal it names, from memory when this isolate
  * has verified the very same token text before. A token's text includes its signature, so the
@@ -83,6 +90,7 @@ export async function verifyToken(token: string, config: TokenConfig, now = Date
     return known.principal;
   }
   const { principal, exp } = await verifySignedToken(token, config);
+  if (await isRevoked(config.CACHE, token)) throw new UnauthorizedError('This session was signed out; sign in again.');
   verified.delete(token);
   verified.set(token, {
     principal,

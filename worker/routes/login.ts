@@ -4,7 +4,7 @@ import { csrf } from 'hono/csrf';
 import { users } from '../../drizzle/schema';
 import { DEMO_USERS } from '../../drizzle/seed/demo-data';
 import { USER_ID_PATTERN } from '../auth/principal';
-import { endSession, loginEnabled, startSession } from '../auth/session';
+import { loginEnabled, signOut, startSession } from '../auth/session';
 import { createDb } from '../db/client';
 import { NotFoundError } from '../errors';
 import { loadAssetManifest } from '../html/assets';
@@ -14,13 +14,14 @@ import type { PageEnv } from './page';
 
 /**
  * `GET /login` lists the demo users, `POST /login` (form field `user`) signs one in by setting
- * the `foyer_session` cookie; local and dev environments only. Staging and production answer
- * 404: people there arrive with a token from the identity provider (docs/web.md).
- * `POST /logout` clears the cookie everywhere.
+ * the session cookie; local and dev environments with `DEMO_LOGIN = "on"` only. Elsewhere it
+ * answers 404: people there arrive with a token from the identity provider (docs/web.md).
+ * `POST /logout` clears the cookie and revokes its token everywhere (auth/revocation.ts).
  */
 export const loginApp = new Hono<PageEnv>();
 
-const DISABLED = 'Sign-in through /login exists only in the local and dev environments; elsewhere sign in with your identity provider.';
+const DISABLED =
+  'Sign-in through /login exists only in the local and dev environments with DEMO_LOGIN = "on"; elsewhere sign in with your identity provider.';
 
 loginApp.get('/login', htmlSecurityHeaders(), async (c) => {
   if (!loginEnabled(c.env)) throw new NotFoundError(DISABLED);
@@ -46,7 +47,7 @@ loginApp.post('/login', csrf(), async (c) => {
   return c.redirect('/', 303);
 });
 
-loginApp.post('/logout', csrf(), (c) => {
-  endSession(c);
+loginApp.post('/logout', csrf(), async (c) => {
+  await signOut(c);
   return c.redirect(loginEnabled(c.env) ? '/login' : '/', 303);
 });
