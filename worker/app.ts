@@ -8,7 +8,7 @@ import { onError, problemResponse } from './http/problem';
 import { apiHeaders } from './middleware/api-headers';
 import { identify } from './middleware/authenticate';
 import { observe } from './middleware/observe';
-import { rateLimit } from './middleware/rate-limit';
+import { rateLimit, rateLimitPages } from './middleware/rate-limit';
 import { refuseUnsafeConfig } from './middleware/refuse-unsafe-config';
 import { requireJson } from './middleware/require-json';
 import { adminCacheApi } from './routes/admin-cache';
@@ -43,6 +43,9 @@ export function createApp() {
   // Who is calling, resolved once; then every API request is counted for that principal.
   app.use(`${API_PREFIX}/*`, apiHeaders);
   app.use(`${API_PREFIX}/*`, identify, rateLimit(API_PREFIX));
+  // The HTML routes are limited too (per signed-in user, else per address). Hono's `/admin/*`
+  // also matches `/admin`; listing both would count a request twice.
+  for (const page of ['/', '/login', '/logout', '/admin/*']) app.use(page, identify, rateLimitPages);
   app.use(
     `${API_PREFIX}/*`,
     bodyLimit({

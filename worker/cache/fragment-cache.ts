@@ -447,12 +447,15 @@ export class FragmentCache {
     }
 
     const d1Started = performance.now();
-    const { promise, joined } = this.#coalesce(spec.computeKey, spec.compute);
+    const { promise, joined, startedAt } = this.#coalesce(spec.computeKey, spec.compute);
     out.coalesced = joined;
     if (joined) this.#count((c) => c.coalesced++);
     try {
       let computed = await withBudget(promise, this.config.budgetMs, req.waitUntil);
-      if (!spec.accept(computed.fragment)) {
+      // Only a joined computation that started before this request may predate the write it
+      // must see; one started since read D1 as it is now, so a version still missing from it
+      // was never written (a forged or stale hint) and computing again would change nothing.
+      if (joined && startedAt < now && !spec.accept(computed.fragment)) {
         // Joined a computation that started before the write this request must see.
         computed = await withBudget(spec.compute(), this.config.budgetMs, req.waitUntil);
       }
@@ -488,16 +491,17 @@ export class FragmentCache {
     }
   }
 
-  #coalesce(key: string, compute: () => Promise<Computed>): { promise: Promise<Computed>; joined: boolean } {
+  #coalesce(key: string, compute: () => Promise<Computed>): { promise: Promise<Computed>; joined: boolean; startedAt: number } {
     const running = this.#inflight.get(key);
     // A computation older than its budget may belong to a cancelled request whose promise will
     // never settle (see purgeState): start afresh instead of joining it forever.
-    if (running && Date.now() - running.startedAt <= this.config.budgetMs) return { promise: running.promise, joined: true };
+    if (running && Date.now() - running.startedAt <= this.config.budgetMs) return { ...running, joined: true };
     const promise = compute().finally(() => {
       if (this.#inflight.get(key)?.promise === promise) this.#inflight.delete(key);
     });
-    this.#inflight.set(key, { promise, startedAt: Date.now() });
-    return { promise, joined: false };
+    const startedAt = Date.now();
+    this.#inflight.set(key, { promise, startedAt });
+    return { promise, joined: false, startedAt };
   }
 
   async #computePersonal(req: CacheRequest, userId: string, epoch: number | undefined): Promise<Computed> {

@@ -1,4 +1,5 @@
 import { type Fragment, type FragmentCache, type FragmentOutcome, fragmentCache, type WaitUntil } from '../cache/fragment-cache';
+import { capVersionHint, noteServedVersion } from '../cache/version-ceiling';
 import { type RequestHeaders, versionHint } from '../cache/version-token';
 import { type IntroPage, SECTION_NAMES, type SectionData, type SectionName } from '../sections';
 
@@ -37,7 +38,7 @@ export function introPageInput(
   c: RequestHeaders & { env: Env; executionCtx: { waitUntil(promise: Promise<unknown>): void } },
   userId: string,
 ): IntroPageInput {
-  return { env: c.env, waitUntil: (p) => c.executionCtx.waitUntil(p), userId, minVersion: versionHint(c, userId) };
+  return { env: c.env, waitUntil: (p) => c.executionCtx.waitUntil(p), userId, minVersion: capVersionHint(userId, versionHint(c, userId)) };
 }
 
 /**
@@ -56,7 +57,7 @@ export async function assembleIntroPage(input: IntroPageInput, cache: FragmentCa
   const state = await cache.purgeState(input.env);
   const coordMs = performance.now() - syncStarted;
   const [personal, shared] = await Promise.all([cache.personal(req, state, input.userId, input.minVersion ?? 0), cache.shared(req, state)]);
-
+  noteServedVersion(input.userId, input.minVersion ?? 0, personal);
   return finish(input, coordMs, personal, shared);
 }
 
