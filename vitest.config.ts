@@ -32,6 +32,16 @@ export default defineConfig(async () => {
       setupFiles: ['./test/setup/apply-migrations.ts'],
       // Every request prints its JSON log line; show them only for the tests that fail.
       silent: 'passed-only' as const,
+      // Suites that must print a figure (the fuzz request count and status spread) annotate it;
+      // this prints annotations, which silencing passed tests' console would otherwise hide.
+      reporters: [
+        'default',
+        {
+          onTestCaseAnnotate(_test: unknown, annotation: { message: string }) {
+            process.stdout.write(`${annotation.message}\n`);
+          },
+        },
+      ],
     },
   };
 });
