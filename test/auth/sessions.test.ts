@@ -92,4 +92,14 @@ describe('finding 4: sessions', () => {
     }
     expect((await send({ ENVIRONMENT: 'production', DEMO_LOGIN: 'on' }, '/login')).status).toBe(404);
   });
+
+  it('a malformed sign-in form is a 400 problem, not a 500 (found by the fuzz suite)', async () => {
+    const res = await send({}, '/login', {
+      method: 'POST',
+      headers: { 'Content-Type': 'multipart/form-data; boundary=x', Origin: ORIGIN },
+      body: 'not multipart at all',
+    });
+    expect(res.status).toBe(400);
+    expect(res.headers.get('Content-Type')).toMatch(/problem\+json/);
+  });
 });

@@ -6,7 +6,7 @@ import { DEMO_USERS } from '../../drizzle/seed/demo-data';
 import { USER_ID_PATTERN } from '../auth/principal';
 import { loginEnabled, signOut, startSession } from '../auth/session';
 import { createDb } from '../db/client';
-import { NotFoundError } from '../errors';
+import { NotFoundError, ValidationError } from '../errors';
 import { loadAssetManifest } from '../html/assets';
 import { renderLoginDocument } from '../html/document';
 import { htmlSecurityHeaders } from '../middleware/security-headers';
@@ -37,7 +37,13 @@ loginApp.get('/login', htmlSecurityHeaders(), async (c) => {
 // csrf(): a form POST from another origin is refused (403), so no site can sign you in or out.
 loginApp.post('/login', csrf(), async (c) => {
   if (!loginEnabled(c.env)) throw new NotFoundError(DISABLED);
-  const body = await c.req.parseBody();
+  // A malformed form (e.g. multipart without a boundary) makes the parser throw: a 400, not a 500.
+  const body = await c.req.parseBody().catch(() => {
+    throw new ValidationError(
+      [{ path: 'body', message: 'not a valid form' }],
+      'Send the form as application/x-www-form-urlencoded with a `user` field.',
+    );
+  });
   const userId = typeof body.user === 'string' ? body.user : '';
   const [user] = USER_ID_PATTERN.test(userId)
     ? await createDb(c.env.DB).select({ id: users.id, role: users.role }).from(users).where(eq(users.id, userId)).limit(1)
