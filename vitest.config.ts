@@ -36,7 +36,17 @@ export default defineConfig(async () => {
       setupFiles: ['./test/setup/apply-migrations.ts', './test/setup/record-api-answers.ts'],
       // The matrix reporter checks the answers the suite produced against /api/v1/openapi.json.
       // `--reporter` on the command line replaces this list: .ci/run names the matrix again.
-      reporters: ['default', './test/reporters/api-matrix.ts'],
+      // Suites that must print a figure (the fuzz request count and status spread) annotate it;
+      // the inline reporter prints annotations, which silencing passed tests' console would hide.
+      reporters: [
+        'default',
+        './test/reporters/api-matrix.ts',
+        {
+          onTestCaseAnnotate(_test: unknown, annotation: { message: string }) {
+            process.stdout.write(`${annotation.message}\n`);
+          },
+        },
+      ],
       // Every request prints its JSON log line; show them only for the tests that fail.
       silent: 'passed-only' as const,
       coverage: {

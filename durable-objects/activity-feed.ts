@@ -14,6 +14,7 @@ import {
   parseClientMessage,
 } from '../worker/schemas/feed-messages';
 import { eventsAfter, newestEventId } from '../worker/services/activity';
+import { FRAME_BURST, FRAMES_PER_SECOND, FrameBudget, nextExpiry } from './feed-limits';
 
 /** Events kept in the object's own log; older ones are replayed from D1. */
 export const FEED_LOG_LIMIT = 500;
@@ -35,6 +36,8 @@ interface SocketState {
   /** The id of the last event this socket was sent; it is sent exactly the ids after it, in order. */
   cursor: number;
   expiresAt: number;
+  /** Names the socket for its frame budget (feed-limits.ts). */
+  id?: string;
 }
 
 function stateOf(ws: WebSocket): SocketState | undefined {
@@ -67,6 +70,8 @@ export class ActivityFeed extends DurableObject<Env> {
   #reconciling: Promise<void> | undefined;
   #catchingUp: Promise<void> | undefined;
   #lastSyncAt = 0;
+  /** Frames each socket may still send (feed-limits.ts). */
+  readonly #frames = new FrameBudget();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -147,7 +152,13 @@ export class ActivityFeed extends DurableObject<Env> {
     }
     const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
     this.ctx.acceptWebSocket(server);
-    server.serializeAttachment({ userId: connection.userId, cursor: after, expiresAt: connection.expiresAt } satisfies SocketState);
+    server.serializeAttachment({
+      userId: connection.userId,
+      cursor: after,
+      expiresAt: connection.expiresAt,
+      id: crypto.randomUUID(),
+    } satisfies SocketState);
+    await this.#wakeAtExpiry(connection.expiresAt);
     server.send(encodeFeedMessage({ type: 'ready', lastEventId: this.#head }));
     metrics.websocketOpened();
     metrics.websocketMessages('out');
@@ -158,6 +169,9 @@ export class ActivityFeed extends DurableObject<Env> {
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
     metrics.websocketMessages('in');
+    if (!this.#frames.take(stateOf(ws)?.id ?? '')) {
+      return close(ws, FEED_CLOSE.policy, `Too many messages: at most ${FRAME_BURST} at once and ${FRAMES_PER_SECOND} a second.`);
+    }
     if (typeof message !== 'string') return close(ws, FEED_CLOSE.policy, 'Send JSON text frames: {"type":"ping"} or {"type":"sync"}.');
     if (message.length > MAX_CLIENT_MESSAGE_BYTES || new TextEncoder().encode(message).byteLength > MAX_CLIENT_MESSAGE_BYTES) {
       return close(ws, FEED_CLOSE.policy, `Messages are limited to ${MAX_CLIENT_MESSAGE_BYTES} bytes.`);
@@ -184,6 +198,7 @@ export class ActivityFeed extends DurableObject<Env> {
   override async webSocketClose(ws: WebSocket): Promise<void> {
     // Since compatibility date 2026-04-07 the runtime answers the peer's Close frame itself.
     this.#replaying.delete(ws);
+    this.#frames.forget(stateOf(ws)?.id ?? '');
     // Counted only: I/O here would run as sockets close at shutdown; the next flush carries it.
     metrics.websocketClosed();
   }
@@ -371,6 +386,24 @@ export class ActivityFeed extends DurableObject<Env> {
       this.#pump(ws);
     };
     this.ctx.waitUntil(run());
+  }
+
+  /** Closes the sockets whose token has expired, then sleeps until the next one does. */
+  override async alarm(): Promise<void> {
+    const now = Date.now();
+    const expiries: number[] = [];
+    for (const ws of this.ctx.getWebSockets()) {
+      const state = stateOf(ws);
+      if (state && !this.#expired(ws, state)) expiries.push(state.expiresAt);
+    }
+    const next = nextExpiry(expiries, now);
+    if (next !== undefined) await this.ctx.storage.setAlarm(next);
+  }
+
+  /** Makes sure the object wakes by `expiresAt` (one alarm per object: the earliest wins). */
+  async #wakeAtExpiry(expiresAt: number): Promise<void> {
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > expiresAt) await this.ctx.storage.setAlarm(expiresAt);
   }
 
   #expired(ws: WebSocket, state: SocketState): boolean {

@@ -1,5 +1,14 @@
 import { DurableObject } from 'cloudflare:workers';
-import { type BucketPolicy, type BucketState, emptyState, type Grant, msUntilFull, refill, takeLease } from '../worker/rate-limit/bucket';
+import {
+  type BucketPolicy,
+  type BucketState,
+  emptyState,
+  type Grant,
+  msUntilFull,
+  refill,
+  rescale,
+  takeLease,
+} from '../worker/rate-limit/bucket';
 import type { LeaseRequest } from '../worker/rate-limit/protocol';
 
 interface BucketRow extends Record<string, SqlStorageValue> {
@@ -34,6 +43,8 @@ export class RateLimiter extends DurableObject<Env> {
   #alarmSet = false;
   /** The rows as stored (this object is their only writer), so a grant reads no SQL. */
   readonly #rows = new Map<string, BucketState>();
+  /** The quota each held row was last granted under, to notice a change without reading SQL. */
+  readonly #policies = new Map<string, number>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -86,6 +97,7 @@ export class RateLimiter extends DurableObject<Env> {
     for (const name of full) {
       this.ctx.storage.sql.exec('DELETE FROM buckets WHERE name = ?', name);
       this.#rows.delete(name);
+      this.#policies.delete(name);
     }
     if (wait === 0) {
       this.#alarmSet = false;
@@ -103,9 +115,11 @@ export class RateLimiter extends DurableObject<Env> {
 
   #load(bucket: string, policy: BucketPolicy, now: number): BucketState {
     const held = this.#rows.get(bucket);
-    if (held) return held;
+    if (held && this.#policies.get(bucket) === policy.quota) return held;
     const row = this.ctx.storage.sql.exec<BucketRow>('SELECT * FROM buckets WHERE name = ?', bucket).toArray()[0];
-    return row ? stateOf(row) : emptyState(policy, now);
+    this.#policies.set(bucket, policy.quota);
+    // A changed quota: carry over the share used, not the count (bucket.ts, rescale).
+    return row ? rescale(stateOf(row), { quota: row.quota, windowSeconds: row.window_seconds }, policy) : emptyState(policy, now);
   }
 }
 

@@ -5,9 +5,11 @@ import { requestId } from 'hono/request-id';
 import type { AppEnv } from './app-env';
 import { MethodNotAllowedError, NotFoundError, PayloadTooLargeError } from './errors';
 import { onError, problemResponse } from './http/problem';
+import { apiHeaders } from './middleware/api-headers';
 import { identify } from './middleware/authenticate';
 import { observe } from './middleware/observe';
-import { rateLimit } from './middleware/rate-limit';
+import { rateLimit, rateLimitPages } from './middleware/rate-limit';
+import { refuseUnsafeConfig } from './middleware/refuse-unsafe-config';
 import { requireJson } from './middleware/require-json';
 import { adminCacheApi } from './routes/admin-cache';
 import { adminPage } from './routes/admin-page';
@@ -31,6 +33,7 @@ export function createApp() {
   // A caller's id is kept when it is sane (hono checks charset and length), else one is made.
   app.use(requestId({ headerName: 'X-Request-Id', limitLength: 128 }));
   app.use(observe);
+  app.use(refuseUnsafeConfig);
   app.use(
     methodNotAllowed({
       app,
@@ -38,7 +41,11 @@ export function createApp() {
     }),
   );
   // Who is calling, resolved once; then every API request is counted for that principal.
+  app.use(`${API_PREFIX}/*`, apiHeaders);
   app.use(`${API_PREFIX}/*`, identify, rateLimit(API_PREFIX));
+  // The HTML routes are limited too (per signed-in user, else per address). Hono's `/admin/*`
+  // also matches `/admin`; listing both would count a request twice.
+  for (const page of ['/', '/login', '/logout', '/admin/*']) app.use(page, identify, rateLimitPages);
   app.use(
     `${API_PREFIX}/*`,
     bodyLimit({

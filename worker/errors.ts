@@ -94,3 +94,14 @@ export class ServiceUnavailableError extends ProblemError {
   readonly status = 503;
   readonly title = 'Service unavailable';
 }
+
+/** A dependency the request needs could not answer; nothing was changed, so retrying is safe. */
+export class DependencyUnavailableError extends ServiceUnavailableError {
+  constructor(dependency: string, retryAfterSeconds: number) {
+    super(
+      `The ${dependency} is unavailable and nothing was changed. Retry after ${retryAfterSeconds} s; if it persists, check /api/v1/health.`,
+    );
+    this.headers = { 'Retry-After': String(retryAfterSeconds) };
+    this.extensions = { retryAfter: retryAfterSeconds };
+  }
+}

@@ -38,10 +38,11 @@ describe('request logs', () => {
   it('prints one JSON line per request with the required fields, and never the token or cookie', async () => {
     const token = await tokenFor('alice');
     const cookieToken = await tokenFor('alice', 'user', 7200);
-    const res = await call('/api/v1/intro-page/alice?debug=1', {
-      headers: { Authorization: `Bearer ${token}`, Cookie: `foyer_session=${cookieToken}; other=1` },
-    });
+    // One credential per request (RFC 6750 §2): the bearer here, the cookie on the next request.
+    const res = await call('/api/v1/intro-page/alice?debug=1', { headers: { Authorization: `Bearer ${token}`, Cookie: 'other=1' } });
     expect(res.status).toBe(200);
+    const byCookie = await call('/api/v1/intro-page/alice', { headers: { Cookie: `foyer_session=${cookieToken}; other=1` } });
+    expect(byCookie.status).toBe(200);
     const requestId = res.headers.get('X-Request-Id');
     const line = requestLine(requestId);
     expect(printed.filter((p) => p.includes('"msg":"request"') && p.includes(requestId ?? '?'))).toHaveLength(1);

@@ -1,10 +1,13 @@
 import type { Context } from 'hono';
-import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { deleteCookie, setCookie } from 'hono/cookie';
+import { decodeJwt } from 'jose';
 import { cookieOptions } from '../http/cookies';
-import { SESSION_COOKIE } from '../middleware/authenticate';
+import { errorMessage, log } from '../observability/log';
 import type { Principal } from './principal';
+import { revokeToken } from './revocation';
+import { sessionCookieName, sessionCookieToken } from './session-cookie';
 import { signToken } from './sign-token';
-import { verifyToken } from './verify-token';
+import { forgetVerifiedToken, verifyToken } from './verify-token';
 
 type SessionEnv = { Bindings: Env };
 
@@ -14,13 +17,17 @@ export const SESSION_TTL_SECONDS = 8 * 3600;
 /** Environments where /login may mint sessions; elsewhere the identity provider issues tokens. */
 export const LOGIN_ENVIRONMENTS: readonly string[] = ['local', 'dev'];
 
-export function loginEnabled(env: Pick<Env, 'ENVIRONMENT'>): boolean {
-  return LOGIN_ENVIRONMENTS.includes(env.ENVIRONMENT);
+/**
+ * Demo sign-in needs both a local or dev ENVIRONMENT and the explicit `DEMO_LOGIN = "on"`
+ * opt-in, so a mislabelled environment alone cannot open a door that mints sessions.
+ */
+export function loginEnabled(env: Pick<Env, 'ENVIRONMENT' | 'DEMO_LOGIN'>): boolean {
+  return LOGIN_ENVIRONMENTS.includes(env.ENVIRONMENT) && env.DEMO_LOGIN?.trim().toLowerCase() === 'on';
 }
 
 /** The principal of a valid session cookie, or undefined (no cookie, expired, forged). */
 export async function readSession<E extends SessionEnv>(c: Context<E>): Promise<Principal | undefined> {
-  const token = getCookie(c, SESSION_COOKIE);
+  const token = sessionCookieToken(c);
   if (!token) return undefined;
   try {
     return await verifyToken(token, c.env);
@@ -36,9 +43,31 @@ export async function startSession<E extends SessionEnv>(c: Context<E>, principa
     audience: c.env.JWT_AUDIENCE,
     ttlSeconds: SESSION_TTL_SECONDS,
   });
-  setCookie(c, SESSION_COOKIE, token, { ...cookieOptions(c.env), maxAge: SESSION_TTL_SECONDS });
+  setCookie(c, sessionCookieName(c.env), token, { ...cookieOptions(c.env), maxAge: SESSION_TTL_SECONDS });
 }
 
 export function endSession<E extends SessionEnv>(c: Context<E>): void {
-  deleteCookie(c, SESSION_COOKIE, cookieOptions(c.env));
+  deleteCookie(c, sessionCookieName(c.env), cookieOptions(c.env));
+}
+
+/**
+ * Signs out: the cookie is cleared and its token revoked, so a copy of the cookie replayed
+ * later gets 401. A token that does not verify needs no revoking; a KV failure is logged and
+ * the cookie still cleared (this isolate refuses the token regardless).
+ */
+export async function signOut<E extends SessionEnv>(c: Context<E>): Promise<void> {
+  const token = sessionCookieToken(c);
+  endSession(c);
+  if (!token) return;
+  try {
+    await verifyToken(token, c.env);
+  } catch {
+    return;
+  }
+  forgetVerifiedToken(token);
+  try {
+    await revokeToken(c.env.CACHE, token, decodeJwt(token).exp ?? 0);
+  } catch (err) {
+    log.error('logout could not record the revocation in KV', { error: errorMessage(err) });
+  }
 }

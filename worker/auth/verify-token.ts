@@ -2,13 +2,25 @@ import { createRemoteJWKSet, errors, type JWTVerifyGetKey, jwtVerify } from 'jos
 import { Lru } from '../cache/lru';
 import { UnauthorizedError } from '../errors';
 import { claimsSchema, type Principal } from './principal';
+import { isRevoked } from './revocation';
 
 /** RFC 8725 §3.1: accept only the algorithms we issue; never let the token choose. */
 export const HMAC_ALGORITHMS = ['HS256'];
 export const ASYMMETRIC_ALGORITHMS = ['RS256', 'ES256', 'EdDSA'];
 export const CLOCK_TOLERANCE_SECONDS = 30;
+/** RFC 8725 §3.10: bound what is parsed at all. A Foyer token is about 300 bytes; a big IdP token under 2 KB. */
+export const MAX_TOKEN_BYTES = 8 * 1024;
+/**
+ * The longest a token may live (from `iat`), and the furthest its `exp` may be: a /login session
+ * lasts 8 h and load-test tokens 4 h, so a day leaves room and still refuses a token "valid for
+ * 100 years" (a leaked one would otherwise never die).
+ */
+export const MAX_TOKEN_LIFETIME_SECONDS = 24 * 3600;
+/** `typ` values a JWT access token may carry (RFC 7519 §5.1, RFC 9068 §2.1), compared without `application/`. */
+const ACCEPTED_TYPES = new Set(['jwt', 'at+jwt']);
 
-type TokenConfig = Pick<Env, 'JWT_ISSUER' | 'JWT_AUDIENCE' | 'JWT_JWKS_URL'> & { JWT_SECRET?: string };
+/** `CACHE`, when given, is where logged-out tokens are listed (auth/revocation.ts). */
+type TokenConfig = Pick<Env, 'JWT_ISSUER' | 'JWT_AUDIENCE' | 'JWT_JWKS_URL'> & { JWT_SECRET?: string; CACHE?: KVNamespace };
 
 // One remote key set per URL and isolate: jose caches the fetched keys and rate-limits refetches.
 const remoteKeySets = new Map<string, JWTVerifyGetKey>();
@@ -56,6 +68,11 @@ export function resetTokenMemory(): void {
   remoteKeySets.clear();
 }
 
+/** Forgets one token (it was logged out here: the next use verifies afresh, and is refused). */
+export function forgetVerifiedToken(token: string): void {
+  verified.delete(token);
+}
+
 /**
  * Verifies a compact JWT and returns the principal it names, from memory when this isolate
  * has verified the very same token text before. A token's text includes its signature, so the
@@ -65,6 +82,7 @@ export function resetTokenMemory(): void {
  * of a warm page's CPU. Failures are never remembered: they verify again each time.
  */
 export async function verifyToken(token: string, config: TokenConfig, now = Date.now()): Promise<Principal> {
+  if (token.length > MAX_TOKEN_BYTES) throw new UnauthorizedError(`Tokens are limited to ${MAX_TOKEN_BYTES} bytes; this one is longer.`);
   const id = configId(config);
   const known = verified.peek(token);
   if (known && known.config === id && now < known.expiresAt && now < known.recheckAt) {
@@ -72,6 +90,8 @@ export async function verifyToken(token: string, config: TokenConfig, now = Date
     return known.principal;
   }
   const { principal, exp } = await verifySignedToken(token, config);
+  if (await isRevoked(config.CACHE, token)) throw new UnauthorizedError('This session was signed out; sign in again.');
+  verified.delete(token);
   verified.set(token, {
     principal,
     config: id,
@@ -95,14 +115,31 @@ async function verifySignedToken(token: string, config: TokenConfig): Promise<{ 
       audience: config.JWT_AUDIENCE,
       requiredClaims: ['exp', 'sub'],
       clockTolerance: CLOCK_TOLERANCE_SECONDS,
+      // Requires `iat`, refuses one in the future (beyond the tolerance) or older than this.
+      maxTokenAge: MAX_TOKEN_LIFETIME_SECONDS,
     });
     if ('jku' in protectedHeader || 'x5u' in protectedHeader || 'jwk' in protectedHeader) {
       throw new UnauthorizedError('Tokens may not name their own key (jku, x5u or jwk header).');
     }
+    // RFC 8725 §3.11: where the issuer sets `typ`, it must say this is a JWT access token.
+    if (
+      protectedHeader.typ !== undefined &&
+      !ACCEPTED_TYPES.has(
+        String(protectedHeader.typ)
+          .toLowerCase()
+          .replace(/^application\//, ''),
+      )
+    ) {
+      throw new UnauthorizedError(`Tokens of type "${String(protectedHeader.typ).slice(0, 32)}" are not access tokens.`);
+    }
+    const exp = payload.exp as number;
+    if (exp - (payload.iat as number) > MAX_TOKEN_LIFETIME_SECONDS) {
+      throw new UnauthorizedError(`Tokens may live at most ${MAX_TOKEN_LIFETIME_SECONDS / 3600} h; request a new one.`);
+    }
     const claims = claimsSchema.safeParse(payload);
     if (!claims.success) throw new UnauthorizedError('The token is missing a valid `sub` or `role` claim.');
     // requiredClaims made jose check that exp is present and a number.
-    return { principal: { userId: claims.data.sub, role: claims.data.role }, exp: payload.exp as number };
+    return { principal: { userId: claims.data.sub, role: claims.data.role }, exp };
   } catch (err) {
     if (err instanceof UnauthorizedError) throw err;
     if (err instanceof errors.JWTExpired) throw new UnauthorizedError('The token has expired; sign in again.');

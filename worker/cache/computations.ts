@@ -31,17 +31,18 @@ export class Computations {
     kind: 'personal' | 'shared',
     userId: string,
     slot: Slot | undefined,
-  ): { promise: Promise<Computed>; joined: boolean } {
+  ): { promise: Promise<Computed>; joined: boolean; startedAt: number } {
     const key = kind === 'personal' ? `p|${slot?.epoch}|${userId}` : `s|${slot?.epoch}`;
     const running = this.#inflight.get(key);
     // A computation older than its budget may belong to a cancelled request whose promise will
     // never settle (see PurgeSync.state): start afresh instead of joining it forever.
-    if (running && Date.now() - running.startedAt <= this.deps.maxJoinMs) return { promise: running.promise, joined: true };
+    if (running && Date.now() - running.startedAt <= this.deps.maxJoinMs) return { ...running, joined: true };
     const promise = this.compute(req, kind, userId, slot).finally(() => {
       if (this.#inflight.get(key)?.promise === promise) this.#inflight.delete(key);
     });
-    this.#inflight.set(key, { promise, startedAt: Date.now() });
-    return { promise, joined: false };
+    const startedAt = Date.now();
+    this.#inflight.set(key, { promise, startedAt });
+    return { promise, joined: false, startedAt };
   }
 
   /** A computation of its own (not joined, not joinable): for a request that needs a newer version than the one running. */

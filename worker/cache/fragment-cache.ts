@@ -218,13 +218,16 @@ export class FragmentCache {
     }
 
     const d1Started = performance.now();
-    const { promise, joined } = this.#computing.run(req, kind, userId, slot);
+    const { promise, joined, startedAt } = this.#computing.run(req, kind, userId, slot);
     out.coalesced = joined;
     if (joined) this.#counts.count((c) => c.coalesced++);
     const sections = sectionsOf(kind);
     try {
       let computed = await withBudget(promise, this.config.budgetMs, req.waitUntil);
-      if (computed.fragment.v < min) {
+      // Only a joined computation that started before this request may predate the write it
+      // must see; one started since read D1 as it is now, so a version still missing from it
+      // was never written (a forged or stale hint) and computing again would change nothing.
+      if (joined && startedAt < now && computed.fragment.v < min) {
         // Joined a computation that started before the write this request must see.
         computed = await withBudget(this.#computing.compute(req, kind, userId, slot), this.config.budgetMs, req.waitUntil);
       }

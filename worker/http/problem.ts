@@ -1,7 +1,8 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { AppEnv } from '../app-env';
-import { ProblemError } from '../errors';
+import { classifyD1Failure, D1_RETRY_AFTER_SECONDS } from '../db/d1-failure';
+import { DependencyUnavailableError, ForbiddenError, ProblemError } from '../errors';
 import { log } from '../observability/log';
 import { summarizeError } from '../observability/request-log';
 
@@ -29,7 +30,13 @@ export function problemResponse(c: Context<AppEnv>, error: ProblemError): Respon
   // A fresh Response (not c.json) because onError's answer replaces c.res, headers and all.
   return new Response(JSON.stringify(body), {
     status: error.status,
-    headers: { ...error.headers, 'Content-Type': PROBLEM_CONTENT_TYPE, 'Cache-Control': 'no-store', 'X-Request-Id': body.instance },
+    headers: {
+      ...error.headers,
+      'Content-Type': PROBLEM_CONTENT_TYPE,
+      'Cache-Control': 'no-store',
+      'X-Content-Type-Options': 'nosniff',
+      'X-Request-Id': body.instance,
+    },
   });
 }
 
@@ -42,8 +49,25 @@ export function onError(err: Error, c: Context<AppEnv>): Response {
   if (err instanceof HTTPException && err.status < 500) {
     return problemResponse(c, new HttpProblem(err.status, err.message || 'The request could not be processed.'));
   }
+  const d1 = classifyD1Failure(err);
+  if (d1 === 'unknown-owner') {
+    // The token is valid but names a user D1 does not know; the batch was refused whole.
+    const userId = c.get('principal')?.userId ?? 'unknown';
+    return problemResponse(
+      c,
+      new ForbiddenError(
+        `Your token names user "${userId}", who is not registered here; nothing was written. Ask an operator to create the account.`,
+      ),
+    );
+  }
   // Messages can quote what failed (a statement, a header); summarizeError redacts credentials.
-  log.error('unhandled error', { requestId: c.get('requestId'), route: c.req.routePath, ...summarizeError(err) });
+  const summary = summarizeError(err);
+  if (d1 === 'unavailable') {
+    // A dependency outage, not a bug: still level error (operators act on it), answered 503.
+    log.error('database unavailable', { requestId: c.get('requestId'), route: c.req.routePath, ...summary });
+    return problemResponse(c, new DependencyUnavailableError('database', D1_RETRY_AFTER_SECONDS));
+  }
+  log.error('unhandled error', { requestId: c.get('requestId'), route: c.req.routePath, ...summary });
   return problemResponse(c, new InternalError());
 }
 
@@ -63,6 +87,24 @@ class HttpProblem extends ProblemError {
     detail: string,
   ) {
     super(detail);
-    this.title = status === 413 ? 'Payload too large' : 'Bad request';
+    this.title = STATUS_TITLES[status] ?? 'Bad request';
   }
 }
+
+/** RFC 9110 reason phrases, so a problem's title always matches its status. */
+const STATUS_TITLES: Record<number, string> = {
+  400: 'Bad request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not found',
+  405: 'Method not allowed',
+  408: 'Request timeout',
+  409: 'Conflict',
+  411: 'Length required',
+  413: 'Payload too large',
+  414: 'URI too long',
+  415: 'Unsupported media type',
+  422: 'Unprocessable content',
+  429: 'Too many requests',
+  431: 'Request header fields too large',
+};

@@ -1,13 +1,17 @@
-import { getCookie } from 'hono/cookie';
 import { createMiddleware } from 'hono/factory';
 import type { AppEnv } from '../app-env';
+import { sessionCookieToken } from '../auth/session-cookie';
 import { verifyToken } from '../auth/verify-token';
 import { ForbiddenError, UnauthorizedError } from '../errors';
 
-export const SESSION_COOKIE = 'foyer_session';
+export { SESSION_COOKIE } from '../auth/session-cookie';
 
 /** Reads the bearer token, else the session cookie the browser page carries. */
 export function tokenFrom(authorization: string | undefined, cookie: string | undefined): string | undefined {
+  // RFC 6750 §2: a client uses one method per request; two credentials make the principal ambiguous.
+  if (authorization && cookie) {
+    throw new UnauthorizedError('Send one credential: either `Authorization: Bearer <jwt>` or the session cookie, not both.');
+  }
   if (authorization) {
     const match = /^Bearer\s+([A-Za-z0-9._~+/-]+=*)$/i.exec(authorization.trim());
     if (!match) throw new UnauthorizedError('Send the token as `Authorization: Bearer <jwt>`.');
@@ -28,7 +32,7 @@ export function tokenFrom(authorization: string | undefined, cookie: string | un
  */
 export const identify = createMiddleware<AppEnv>(async function identify(c, next) {
   try {
-    const token = tokenFrom(c.req.header('Authorization'), getCookie(c, SESSION_COOKIE));
+    const token = tokenFrom(c.req.header('Authorization'), sessionCookieToken(c));
     if (token) c.set('principal', await verifyToken(token, c.env));
   } catch (err) {
     c.set('authFailure', err instanceof Error ? err : new Error(String(err)));
@@ -41,7 +45,7 @@ export const authenticate = createMiddleware<AppEnv>(async function authenticate
   if (!c.var.principal) {
     const failure = c.var.authFailure;
     if (failure) throw failure;
-    const token = tokenFrom(c.req.header('Authorization'), getCookie(c, SESSION_COOKIE));
+    const token = tokenFrom(c.req.header('Authorization'), sessionCookieToken(c));
     if (!token) {
       throw new UnauthorizedError('Sign in: send `Authorization: Bearer <jwt>` (see `npm run token`) or open /login.');
     }

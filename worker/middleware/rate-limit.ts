@@ -6,7 +6,7 @@ import { recordTiming } from '../http/server-timing';
 import { type Acquire, allowances } from '../rate-limit/allowance';
 import { limitField, policyField } from '../rate-limit/headers';
 import { addressKey, limiterShard, partitionKey } from '../rate-limit/partition';
-import { classify, limitingEnabled, policiesFrom } from '../rate-limit/policy';
+import { classify, limitingEnabled, type PolicyName, policiesFrom } from '../rate-limit/policy';
 
 /**
  * Limits every request under `apiPrefix` per principal and class (worker/rate-limit/policy.ts).
@@ -18,10 +18,13 @@ import { classify, limitingEnabled, policiesFrom } from '../rate-limit/policy';
  * app.use('/api/v1/*', identify);
  * app.use('/api/v1/*', rateLimit('/api/v1'));
  */
-export function rateLimit(apiPrefix: string) {
+export function rateLimit(
+  apiPrefix: string,
+  classOf: (c: Context<AppEnv>) => PolicyName = (c) => classify(c.req.method, c.req.path, apiPrefix),
+) {
   return createMiddleware<AppEnv>(async function rateLimit(c, next) {
     if (!limitingEnabled(c.env)) return next();
-    const policy = policiesFrom(c.env)[classify(c.req.method, c.req.path, apiPrefix)];
+    const policy = policiesFrom(c.env)[classOf(c)];
     const ip = c.req.header('CF-Connecting-IP');
     const key = policy.keyBy === 'ip' ? addressKey(ip) : partitionKey(c.var.principal, ip);
     const acquire: Acquire = (request) => c.env.RATE_LIMITER.get(c.env.RATE_LIMITER.idFromName(limiterShard(key))).acquire(request);
@@ -54,6 +57,16 @@ export function rateLimit(apiPrefix: string) {
     setFields(c.res, fields, c);
   });
 }
+
+/**
+ * The HTML routes (`/`, `/admin`, `/login`, `/logout`) under the same classes as the API: a
+ * page read is a `read`, a sign-in or sign-out form POST a `write`. A loop of page requests
+ * costs D1 and CPU like API calls do, so it is refused the same way.
+ *
+ * @example
+ * app.use('/login', identify, rateLimitPages);
+ */
+export const rateLimitPages = rateLimit('', (c) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? 'read' : 'write'));
 
 function defer(c: Context<AppEnv>, work: Promise<unknown>): void {
   try {

@@ -197,3 +197,17 @@ export function msUntilFull(state: BucketState, policy: BucketPolicy, now: numbe
   const missing = Math.max(0, policy.quota - state.tokens);
   return Math.max(lastLease - now, 0) + ceilMs(missing / refillPerMs(policy));
 }
+
+/**
+ * The same bucket under a changed quota (an operator edited `RATE_LIMIT_REQUESTS`). What a
+ * principal has used is kept as a share of the quota, not as a count: someone who had used
+ * half the old quota has used half the new one. Kept as a count, leases and spending under a
+ * larger old quota would exceed the new one and refuse the principal until they lapse, for
+ * debt they built when it was allowed.
+ */
+export function rescale(state: BucketState, from: BucketPolicy, to: BucketPolicy): BucketState {
+  if (from.quota === to.quota || from.quota <= 0) return state;
+  const ratio = to.quota / from.quota;
+  const leases = state.leases.map((lease) => ({ ...lease, tokens: Math.floor(lease.tokens * ratio) })).filter((lease) => lease.tokens > 0);
+  return { ...state, tokens: Math.min(to.quota, state.tokens * ratio), leases };
+}

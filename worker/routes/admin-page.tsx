@@ -1,12 +1,12 @@
 import { Hono } from 'hono';
-import { getCookie } from 'hono/cookie';
 import { renderToString } from 'preact-render-to-string';
 import { Dashboard, Forbidden } from '../../web/admin/dashboard';
 import type { AppEnv } from '../app-env';
 import type { Principal } from '../auth/principal';
+import { sessionCookieToken } from '../auth/session-cookie';
 import { verifyToken } from '../auth/verify-token';
 import { ForbiddenError, UnauthorizedError } from '../errors';
-import { SESSION_COOKIE, tokenFrom } from '../middleware/authenticate';
+import { tokenFrom } from '../middleware/authenticate';
 import { htmlSecurityHeaders } from '../middleware/security-headers';
 import { flushMetrics, metricsStore } from '../observability/flush';
 import { errorMessage, log } from '../observability/log';
@@ -47,7 +47,7 @@ adminPage.use('*', htmlSecurityHeaders({ styleNonce: true }));
 
 adminPage.get('/', async (c) => {
   c.header('Cache-Control', 'no-store');
-  const principal = await sessionOf(c.req.header('Authorization'), getCookie(c, SESSION_COOKIE), c.env);
+  const principal = await sessionOf(c.req.header('Authorization'), sessionCookieToken(c), c.env);
   if (!principal) return c.redirect('/login', 302);
   c.set('principal', principal);
   const nonce = c.get('secureHeadersNonce') ?? '';

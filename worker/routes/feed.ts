@@ -1,13 +1,13 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { getCookie } from 'hono/cookie';
 import { createMiddleware } from 'hono/factory';
 import { decodeJwt } from 'jose';
 import type { AppEnv } from '../app-env';
 import { userIdSchema } from '../auth/principal';
+import { sessionCookieToken } from '../auth/session-cookie';
 import { ForbiddenError, ServiceUnavailableError, UpgradeRequiredError, ValidationError } from '../errors';
 import { feedConnectRequest, feedOf } from '../feed/protocol';
 import { authenticated, createApi, problems } from '../http/openapi-app';
-import { authenticate, SESSION_COOKIE, tokenFrom } from '../middleware/authenticate';
+import { authenticate, tokenFrom } from '../middleware/authenticate';
 
 export const feedQuerySchema = z.object({
   after: z.coerce
@@ -67,7 +67,7 @@ export const feedApi = api.openapi(
     if (userId !== undefined && userId !== principal.userId) {
       throw new ForbiddenError('A feed can be opened only by its owner; connect without userId to open your own.');
     }
-    const token = tokenFrom(c.req.header('Authorization'), getCookie(c, SESSION_COOKIE))!;
+    const token = tokenFrom(c.req.header('Authorization'), sessionCookieToken(c))!;
     const expiresAt = (decodeJwt(token).exp ?? 0) * 1000;
     let res: Response;
     try {

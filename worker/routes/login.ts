@@ -4,9 +4,9 @@ import { csrf } from 'hono/csrf';
 import { users } from '../../drizzle/schema';
 import { DEMO_USERS } from '../../drizzle/seed/demo-data';
 import { USER_ID_PATTERN } from '../auth/principal';
-import { endSession, loginEnabled, startSession } from '../auth/session';
+import { loginEnabled, signOut, startSession } from '../auth/session';
 import { createDb } from '../db/client';
-import { NotFoundError } from '../errors';
+import { NotFoundError, ValidationError } from '../errors';
 import { loadAssetManifest } from '../html/assets';
 import { renderLoginDocument } from '../html/document';
 import { htmlSecurityHeaders } from '../middleware/security-headers';
@@ -14,13 +14,14 @@ import type { PageEnv } from './page';
 
 /**
  * `GET /login` lists the demo users, `POST /login` (form field `user`) signs one in by setting
- * the `foyer_session` cookie; local and dev environments only. Staging and production answer
- * 404: people there arrive with a token from the identity provider (docs/web.md).
- * `POST /logout` clears the cookie everywhere.
+ * the session cookie; local and dev environments with `DEMO_LOGIN = "on"` only. Elsewhere it
+ * answers 404: people there arrive with a token from the identity provider (docs/web.md).
+ * `POST /logout` clears the cookie and revokes its token everywhere (auth/revocation.ts).
  */
 export const loginApp = new Hono<PageEnv>();
 
-const DISABLED = 'Sign-in through /login exists only in the local and dev environments; elsewhere sign in with your identity provider.';
+const DISABLED =
+  'Sign-in through /login exists only in the local and dev environments with DEMO_LOGIN = "on"; elsewhere sign in with your identity provider.';
 
 loginApp.get('/login', htmlSecurityHeaders(), async (c) => {
   if (!loginEnabled(c.env)) throw new NotFoundError(DISABLED);
@@ -36,7 +37,13 @@ loginApp.get('/login', htmlSecurityHeaders(), async (c) => {
 // csrf(): a form POST from another origin is refused (403), so no site can sign you in or out.
 loginApp.post('/login', csrf(), async (c) => {
   if (!loginEnabled(c.env)) throw new NotFoundError(DISABLED);
-  const body = await c.req.parseBody();
+  // A malformed form (e.g. multipart without a boundary) makes the parser throw: a 400, not a 500.
+  const body = await c.req.parseBody().catch(() => {
+    throw new ValidationError(
+      [{ path: 'body', message: 'not a valid form' }],
+      'Send the form as application/x-www-form-urlencoded with a `user` field.',
+    );
+  });
   const userId = typeof body.user === 'string' ? body.user : '';
   const [user] = USER_ID_PATTERN.test(userId)
     ? await createDb(c.env.DB).select({ id: users.id, role: users.role }).from(users).where(eq(users.id, userId)).limit(1)
@@ -46,7 +53,7 @@ loginApp.post('/login', csrf(), async (c) => {
   return c.redirect('/', 303);
 });
 
-loginApp.post('/logout', csrf(), (c) => {
-  endSession(c);
+loginApp.post('/logout', csrf(), async (c) => {
+  await signOut(c);
   return c.redirect(loginEnabled(c.env) ? '/login' : '/', 303);
 });

@@ -2,10 +2,10 @@ import { Hono } from 'hono';
 import { getCookie } from 'hono/cookie';
 import type { AppEnv } from '../app-env';
 import { endSession, readSession } from '../auth/session';
+import { sessionCookieToken } from '../auth/session-cookie';
 import { ProblemError } from '../errors';
 import { loadAssetManifest } from '../html/assets';
 import { parseTheme, renderPageFailure, renderPageMain, renderPageShell, renderWholePage, THEME_COOKIE } from '../html/document';
-import { SESSION_COOKIE } from '../middleware/authenticate';
 import { htmlSecurityHeaders, type NonceVariables } from '../middleware/security-headers';
 import { errorMessage, log } from '../observability/log';
 import { assembleFromIsolate, assembleIntroPage, introPageInput } from '../services/intro-page';
@@ -23,7 +23,7 @@ export const pageApp = new Hono<PageEnv>();
 pageApp.get('/', htmlSecurityHeaders(), async (c) => {
   const viewer = await readSession(c);
   if (!viewer) {
-    if (getCookie(c, SESSION_COOKIE)) endSession(c);
+    if (sessionCookieToken(c)) endSession(c);
     return c.redirect('/login', 302);
   }
   const assets = await loadAssetManifest(c.env);

@@ -21,7 +21,10 @@ export const tasksApi = api
       summary: "List the caller's tasks",
       security: authenticated,
       request: { query: listTasksQuerySchema },
-      responses: { 200: { description: 'Tasks', ...jsonContent(z.object({ tasks: z.array(taskSchema) })) }, ...problems(400, 401, 429, 500) },
+      responses: {
+        200: { description: 'Tasks', ...jsonContent(z.object({ tasks: z.array(taskSchema) })) },
+        ...problems(400, 401, 429, 500),
+      },
     }),
     async (c) => {
       const rows = await listTasks(createDb(c.env.DB), c.get('principal').userId, c.req.valid('query'));

@@ -5,15 +5,25 @@ import { log } from '../observability/log';
  * past CHECK_TIMEOUT_MS is `down`. How those roll up into the overall status is
  * `overallStatus` below (and docs/operations.md).
  */
-export const CHECK_NAMES = ['d1', 'kv', 'feed', 'rateLimiter'] as const;
+export const CHECK_NAMES = ['d1', 'kv', 'feed', 'rateLimiter', 'cacheCoordinator', 'metrics'] as const;
 export type CheckName = (typeof CHECK_NAMES)[number];
 
 /** Latency budgets, ms: generous for the edge, tight enough that a sick dependency shows. */
-export const CHECK_BUDGETS_MS: Record<CheckName, number> = { d1: 300, kv: 300, feed: 300, rateLimiter: 300 };
+export const CHECK_BUDGETS_MS: Record<CheckName, number> = {
+  d1: 300,
+  kv: 300,
+  feed: 300,
+  rateLimiter: 300,
+  cacheCoordinator: 300,
+  metrics: 300,
+};
 /** A check that has not answered by then counts as down, so /health itself answers in time. */
 export const CHECK_TIMEOUT_MS = 2000;
 /** Durable Object name of the probe instances; not a valid user id, so no user's feed is woken. */
 const PROBE_NAME = '_health';
+/** The one CacheCoordinator (worker/cache/fragment-cache.ts) and MetricsStore (worker/observability/flush.ts). */
+const CACHE_COORDINATOR_NAME = 'global';
+const METRICS_STORE_NAME = 'global';
 
 export type CheckStatus = 'ok' | 'slow' | 'down';
 export type OverallStatus = 'ok' | 'degraded' | 'down';
@@ -31,7 +41,7 @@ export interface HealthReport {
   checks: Record<CheckName, CheckResult>;
 }
 
-export type HealthEnv = Pick<Env, 'DB' | 'CACHE' | 'ACTIVITY_FEED' | 'RATE_LIMITER'>;
+export type HealthEnv = Pick<Env, 'DB' | 'CACHE' | 'ACTIVITY_FEED' | 'RATE_LIMITER' | 'CACHE_COORDINATOR' | 'METRICS'>;
 
 const PROBES: Record<CheckName, (env: HealthEnv) => Promise<unknown>> = {
   // A real table, so a database without migrations is not "healthy".
@@ -39,6 +49,9 @@ const PROBES: Record<CheckName, (env: HealthEnv) => Promise<unknown>> = {
   kv: (env) => env.CACHE.get('health:probe'),
   feed: (env) => env.ACTIVITY_FEED.get(env.ACTIVITY_FEED.idFromName(PROBE_NAME)).ping(),
   rateLimiter: (env) => env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(PROBE_NAME)).ping(),
+  // The real instances (there is one of each): a probe object would prove little about them.
+  cacheCoordinator: (env) => env.CACHE_COORDINATOR.get(env.CACHE_COORDINATOR.idFromName(CACHE_COORDINATOR_NAME)).ping(),
+  metrics: (env) => env.METRICS.get(env.METRICS.idFromName(METRICS_STORE_NAME)).ping(),
 };
 
 class CheckTimeout extends Error {}

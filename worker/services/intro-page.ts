@@ -1,6 +1,7 @@
 import type { Fragment, FragmentOutcome, WaitUntil } from '../cache/fragment';
 import { type FragmentCache, fragmentCache } from '../cache/fragment-cache';
 import { type RequestHeaders, versionHint } from '../cache/read-your-writes';
+import { capVersionHint, noteServedVersion } from '../cache/version-ceiling';
 import { metrics } from '../observability/metrics';
 import { type IntroPage, SECTION_NAMES, type SectionData, type SectionName } from '../sections';
 
@@ -39,7 +40,7 @@ export function introPageInput(
   c: RequestHeaders & { env: Env; executionCtx: { waitUntil(promise: Promise<unknown>): void } },
   userId: string,
 ): IntroPageInput {
-  return { env: c.env, waitUntil: (p) => c.executionCtx.waitUntil(p), userId, minVersion: versionHint(c, userId) };
+  return { env: c.env, waitUntil: (p) => c.executionCtx.waitUntil(p), userId, minVersion: capVersionHint(userId, versionHint(c, userId)) };
 }
 
 /**
@@ -58,7 +59,7 @@ export async function assembleIntroPage(input: IntroPageInput, cache: FragmentCa
   const state = await cache.purgeState(input.env);
   const coordMs = performance.now() - syncStarted;
   const [personal, shared] = await Promise.all([cache.personal(req, state, input.userId, input.minVersion ?? 0), cache.shared(req, state)]);
-
+  noteServedVersion(input.userId, input.minVersion ?? 0, personal);
   return finish(input, coordMs, personal, shared);
 }
 
