@@ -7,6 +7,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
+import { type BackupRecord, LAST_GOOD_BACKUP_KEY } from '../../worker/observability/backup-status';
 import { ROOT } from '../local-config';
 import { localDatabaseFile } from '../migrate/database';
 import type { Plan } from '../migrate/plan';
@@ -35,9 +36,6 @@ export interface BackupResult {
   pruned: string[];
   uploaded: string[];
 }
-
-/** The key the worker's admin health reads (worker/observability/backup-status.ts). */
-export const LAST_GOOD_BACKUP_KEY = 'status/last-good-backup.json';
 
 const stampOf = (d: Date) => d.toISOString().replace(/[:.]/g, '-');
 const timeOfStamp = (s: string) => Date.parse(s.replace(/T(\d\d)-(\d\d)-(\d\d)-(\d+)Z$/, 'T$1:$2:$3.$4Z'));
