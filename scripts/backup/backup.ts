@@ -154,7 +154,7 @@ function upload(plan: Plan, r2: R2Target, manifest: Manifest, archiveFile: strin
       environment: manifest.environment,
       manifest: `${r2.bucket}/${hourly}`,
       sha256: manifest.archive.sha256,
-    }),
+    } satisfies BackupRecord),
   );
   try {
     put(LAST_GOOD_BACKUP_KEY, statusFile, 'application/json');
