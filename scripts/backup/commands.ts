@@ -25,6 +25,11 @@ export function createDatabaseCommand(name: string): string[] {
   return ['d1', 'create', name];
 }
 
+/** `wrangler d1 create` prints the new database's id in the config snippet it suggests (TOML or JSON). */
+export function databaseIdFrom(output: string): string | undefined {
+  return /"?database_id"?\s*[:=]\s*"([0-9a-f-]{36})"/.exec(output)?.[1];
+}
+
 /** Loads a dump into a database by name (one not in wrangler.toml is looked up through the API). */
 export function importCommand(database: string, file: string, env: Remote): string[] {
   return ['d1', 'execute', database, '--env', env, '--remote', '--file', file, '--yes'];

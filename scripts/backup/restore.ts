@@ -14,7 +14,14 @@ import { type Plan, planFor, type WranglerConfig } from '../migrate/plan';
 import { wranglerInteractive, wranglerJson } from '../migrate/wrangler';
 import { readArchive, sha256 } from './archive';
 import { backup } from './backup';
-import { createDatabaseCommand, exportByNameCommand, importCommand, queryCommand, timeTravelRestoreCommand } from './commands';
+import {
+  createDatabaseCommand,
+  databaseIdFrom,
+  exportByNameCommand,
+  importCommand,
+  queryCommand,
+  timeTravelRestoreCommand,
+} from './commands';
 import { checkHealth, loadDump, measureDump, type Progress } from './load';
 import { openLocalD1 } from './local-d1';
 import { compare, MANIFEST_FORMAT, type Manifest, measure, newerThanCode } from './manifest';
@@ -144,11 +151,6 @@ export interface RemoteRestoreOptions {
   files: BackupFiles;
   into?: string;
   progress: Progress;
-}
-
-/** wrangler prints the new database's id in the config snippet it suggests. */
-export function databaseIdFrom(output: string): string | undefined {
-  return /"?database_id"?\s*[:=]\s*"([0-9a-f-]{36})"/.exec(output)?.[1];
 }
 
 export async function restoreRemote(options: RemoteRestoreOptions): Promise<RestoreResult> {

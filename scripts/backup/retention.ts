@@ -1,7 +1,9 @@
 /**
  * Which backups to keep: every backup of the last 24 hours (the hourly RPO), the newest of each
- * of the last 7 days, and the newest of each of the last 4 ISO weeks. Pure, so the rule is tested
- * and the same for a local --out directory and (through prefixes and R2 lifecycle rules) R2.
+ * of the 7 most recent days that have one, and the newest of each of the 4 most recent ISO weeks
+ * that have one (restic's --keep-daily/--keep-weekly rule: a gap in the schedule never deletes the
+ * only backups left). Pure, so the rule is tested; R2 gets the same shape from prefixes and
+ * lifecycle rules (r2Tiers).
  */
 
 export interface RetentionPolicy {
@@ -23,18 +25,18 @@ function weekStart(t: number): number {
 }
 
 /**
- * @example keep([now - 2 * DAY, now - 2 * DAY + HOUR], now) // the later of the two
+ * @example backupsToKeep([now - 2 * DAY, now - 2 * DAY + HOUR], now) // the later of the two
  */
 export function backupsToKeep(times: number[], now: number, policy: RetentionPolicy = DEFAULT_RETENTION): Set<number> {
   const keep = new Set<number>();
   const newestPer = (bucket: (t: number) => number, limit: number) => {
-    const seen = new Map<number, number>();
+    const newest = new Map<number, number>();
     for (const t of times) {
       const b = bucket(t);
-      if (b < bucket(now) - limit + 1) continue;
-      if ((seen.get(b) ?? -Infinity) < t) seen.set(b, t);
+      if ((newest.get(b) ?? -Infinity) < t) newest.set(b, t);
     }
-    for (const t of seen.values()) keep.add(t);
+    const recent = [...newest.keys()].sort((a, b) => b - a).slice(0, limit);
+    for (const b of recent) keep.add(newest.get(b) ?? 0);
   };
   for (const t of times) if (now - t < policy.hours * HOUR) keep.add(t);
   newestPer((t) => Math.floor(t / DAY), policy.days);

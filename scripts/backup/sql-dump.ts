@@ -98,3 +98,35 @@ export function loadOrder(tables: string[], parents: Record<string, string[]>): 
   }
   return order;
 }
+
+/**
+ * D1 refuses statements over 100 KB (https://developers.cloudflare.com/d1/platform/limits/);
+ * rows are merged into multi-row INSERTs below that.
+ */
+const STATEMENT_BYTES = 90_000;
+
+/**
+ * The dump's one-row INSERTs for a table, merged into as few multi-row INSERTs as the statement
+ * limit allows: one prepared statement per row costs far more than the row itself.
+ *
+ * @example mergeInserts('t', ['INSERT INTO "t" VALUES(1)', 'INSERT INTO "t" VALUES(2)']) // ['INSERT INTO "t" VALUES(1),(2)']
+ */
+export function mergeInserts(table: string, rows: string[], limit = STATEMENT_BYTES): string[] {
+  const prefix = `INSERT INTO "${table.replaceAll('"', '""')}" VALUES`;
+  const out: string[] = [];
+  let current = '';
+  for (const row of rows) {
+    if (!row.startsWith(prefix)) {
+      out.push(row);
+      continue;
+    }
+    const tuple = row.slice(prefix.length);
+    if (current && current.length + tuple.length + 1 > limit) {
+      out.push(current);
+      current = '';
+    }
+    current = current ? `${current},${tuple}` : `${prefix}${tuple}`;
+  }
+  if (current) out.push(current);
+  return out;
+}
