@@ -38,6 +38,17 @@ export interface RestoreResult {
   checks: string[];
 }
 
+/**
+ * A backup older than the code restores fine (expand/contract keeps old schemas readable), but
+ * the code's newer migrations must be applied before it serves: the first step then says so.
+ */
+function withPendingMigrations(plan: Plan, manifest: Manifest, migrateArgs: string, steps: string[], at = 0): string[] {
+  const pending = codeMigrations(plan).filter((m) => !manifest.migrations.includes(m));
+  if (!pending.length) return steps;
+  const step = `The backup predates ${pending.length} migration(s) of this checkout (${pending.join(', ')}); apply them before the code serves it: npm run migrate -- ${migrateArgs}`;
+  return [...steps.slice(0, at), step, ...steps.slice(at)];
+}
+
 function codeMigrations(plan: Plan): string[] {
   return readdirSync(resolve(ROOT, plan.migrationsDir))
     .filter((f) => f.endsWith('.sql'))
@@ -132,7 +143,14 @@ export async function restoreLocal(options: LocalRestoreOptions): Promise<Restor
   refuseIfDifferent(problems, `The restored database under ${into}`);
 
   const live = localDatabaseFile(plan);
-  if (!options.force) return { manifest, target: into, checks, steps: localSwitchOver(plan, into, file, live) };
+  if (!options.force) {
+    return {
+      manifest,
+      target: into,
+      checks,
+      steps: withPendingMigrations(plan, manifest, `--env local --persist-to ${into}`, localSwitchOver(plan, into, file, live)),
+    };
+  }
 
   if (existsSync(live)) {
     progress('--force: backing up the live database before overwriting it');
@@ -143,7 +161,12 @@ export async function restoreLocal(options: LocalRestoreOptions): Promise<Restor
   for (const suffix of ['-wal', '-shm']) rmSync(`${live}${suffix}`, { force: true });
   copyFileSync(file, live);
   rmSync(resolve(ROOT, into), { recursive: true, force: true });
-  return { manifest, target: plan.persistTo, checks, steps: localSwitchOver(plan, null, file, live) };
+  return {
+    manifest,
+    target: plan.persistTo,
+    checks,
+    steps: withPendingMigrations(plan, manifest, `--env local --persist-to ${plan.persistTo}`, localSwitchOver(plan, null, file, live)),
+  };
 }
 
 export interface RemoteRestoreOptions {
@@ -199,7 +222,8 @@ export async function restoreRemote(options: RemoteRestoreOptions): Promise<Rest
         `migration level ${measured.migrations.at(-1) ?? 'none'} equals the manifest`,
         `quick_check: ok · foreign_key_check: 0 violation(s)`,
       ],
-      steps: remoteSwitchOver(plan, name, id),
+      // `npm run migrate` acts on the binding in wrangler.toml: after it points at the new database, before the deploy.
+      steps: withPendingMigrations(plan, manifest, `--env ${plan.env}`, remoteSwitchOver(plan, name, id), 1),
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
