@@ -28,7 +28,8 @@ export default defineConfig(async () => {
     ],
     test: {
       include: ['test/**/*.test.{ts,tsx}', 'worker/**/*.test.ts', 'durable-objects/**/*.test.ts'],
-      exclude: ['test/e2e/**', 'node_modules/**'],
+      // The browser suite and the disaster-recovery drill run in Node with their own configs.
+      exclude: ['test/e2e/**', 'test/drill/**', 'node_modules/**'],
       setupFiles: ['./test/setup/apply-migrations.ts'],
       // Every request prints its JSON log line; show them only for the tests that fail.
       silent: 'passed-only' as const,
