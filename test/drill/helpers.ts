@@ -8,8 +8,9 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { parse as parseToml } from 'smol-toml';
 import { generateSeed } from '../../drizzle/seed/demo-data';
-import { seedStatements } from '../../drizzle/seed/statements';
+import { seedStatements, toSqlScript } from '../../drizzle/seed/statements';
 import { openLocalD1 } from '../../scripts/backup/local-d1';
+import { splitStatements } from '../../scripts/backup/sql-dump';
 import { ROOT } from '../../scripts/local-config';
 import { type Plan, planFor, type WranglerConfig } from '../../scripts/migrate/plan';
 
@@ -42,10 +43,11 @@ export async function seedDatabase(persistTo: string, users: number, extraMigrat
   const { db, dispose } = await openLocalD1(persistTo, plan.databaseId);
   try {
     await migrate(db, extraMigrations);
-    // Local D1 is SQLite without D1's 100-parameter cap: wider statements make seeding 10 000 users affordable.
-    const statements = seedStatements(generateSeed({ now: Date.now(), seedUsers: users }), 1000);
-    for (let i = 0; i < statements.length; i += 50) {
-      await db.batch(statements.slice(i, i + 50).map((s) => db.prepare(s.sql).bind(...s.params)));
+    // Literal SQL as `npm run seed` writes it: D1 caps bound parameters at 100 per statement, but
+    // not literals, and wide statements make seeding 10 000 users affordable.
+    const statements = splitStatements(toSqlScript(seedStatements(generateSeed({ now: Date.now(), seedUsers: users }), 1000)));
+    for (let i = 0; i < statements.length; i += 20) {
+      await db.batch(statements.slice(i, i + 20).map((s) => db.prepare(s)));
     }
   } finally {
     await dispose();
