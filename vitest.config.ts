@@ -31,8 +31,9 @@ export default defineConfig(async () => {
     ],
     test: {
       include: ['test/**/*.test.{ts,tsx}'],
-      // test/e2e: browser suite (vitest.e2e.config.ts); test/node: Node tooling (vitest.node.config.ts).
-      exclude: ['test/e2e/**', 'test/node/**', 'node_modules/**'],
+      // Node-side suites with their own configs: the browser suite (vitest.e2e.config.ts), the
+      // operator tooling (vitest.node.config.ts) and the disaster-recovery drill (vitest.drill.config.ts).
+      exclude: ['test/e2e/**', 'test/node/**', 'test/drill/**', 'node_modules/**'],
       setupFiles: ['./test/setup/apply-migrations.ts', './test/setup/record-api-answers.ts'],
       // The matrix reporter checks the answers the suite produced against /api/v1/openapi.json.
       // `--reporter` on the command line replaces this list: .ci/run names the matrix again.

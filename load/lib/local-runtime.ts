@@ -51,6 +51,11 @@ export interface LocalRuntimeOptions {
    * binding is served by a small worker holding dist/ (see `assetServer`).
    */
   assetRouter?: boolean;
+  /**
+   * false: serve the D1 state in stateDir as it is, with no migrations and no seed (the
+   * disaster-recovery drill starts the worker on a restored database). Default true.
+   */
+  prepareD1?: boolean;
 }
 
 /**
@@ -254,7 +259,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     log(
       `workerd ${workerd.version} ready at ${url.origin} in ${((performance.now() - started) / 1000).toFixed(1)} s (state in ${options.stateDir})`,
     );
-    if (withFoyer) {
+    if (withFoyer && options.prepareD1 !== false) {
       // Miniflare reaches D1 from Node over a local socket that, right after start-up on a busy
       // machine, is sometimes reset (undici: "fetch failed: read ECONNRESET"); both steps are
       // idempotent, so they are simply tried again.

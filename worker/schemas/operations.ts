@@ -17,6 +17,18 @@ export const healthSchema = z
       .object(Object.fromEntries(CHECK_NAMES.map((n) => [n, checkSchema])) as Record<(typeof CHECK_NAMES)[number], typeof checkSchema>)
       .optional()
       .openapi({ description: 'Only for a caller with role admin' }),
+    backup: z
+      .object({
+        lastGoodAt: z.iso.datetime().nullable(),
+        ageSeconds: z.number().int().nullable(),
+        manifest: z.string().nullable().openapi({ description: 'R2 key of its manifest, for `npm run restore -- --from`' }),
+        error: z.string().optional(),
+      })
+            .optional()
+      .openapi('BackupStatus', {
+        description:
+          'The last verified D1 backup (`npm run backup -- --to-r2`); null fields when none was recorded. Informational: it never changes `status`. Only for a caller with role admin.',
+      }),
   })
   .openapi('Health');
 

@@ -5,6 +5,8 @@ import { log } from '../observability/log';
  * past CHECK_TIMEOUT_MS is `down`. How those roll up into the overall status is
  * `overallStatus` below (and docs/operations.md).
  */
+import { type BackupStatus, readBackupStatus } from '../observability/backup-status';
+
 export const CHECK_NAMES = ['d1', 'kv', 'feed', 'rateLimiter', 'cacheCoordinator', 'metrics'] as const;
 export type CheckName = (typeof CHECK_NAMES)[number];
 
@@ -39,9 +41,11 @@ export interface CheckResult {
 export interface HealthReport {
   status: OverallStatus;
   checks: Record<CheckName, CheckResult>;
+  /** Informational: it never changes `status` (see worker/observability/backup-status.ts). */
+  backup: BackupStatus;
 }
 
-export type HealthEnv = Pick<Env, 'DB' | 'CACHE' | 'ACTIVITY_FEED' | 'RATE_LIMITER' | 'CACHE_COORDINATOR' | 'METRICS'>;
+export type HealthEnv = Pick<Env, 'DB' | 'CACHE' | 'ACTIVITY_FEED' | 'RATE_LIMITER' | 'CACHE_COORDINATOR' | 'METRICS'> & Partial<Pick<Env, 'BACKUPS'>>;
 
 const PROBES: Record<CheckName, (env: HealthEnv) => Promise<unknown>> = {
   // A real table, so a database without migrations is not "healthy".
@@ -99,9 +103,12 @@ export function overallStatus(checks: Record<CheckName, CheckResult>): OverallSt
 
 /** Runs every check at once; the slowest bounds the answer at about CHECK_TIMEOUT_MS. */
 export async function checkHealth(env: HealthEnv, requestId?: string): Promise<HealthReport> {
-  const results = await Promise.all(CHECK_NAMES.map((name) => runCheck(name, env, requestId)));
+  const [backup, ...results] = await Promise.all([
+    readBackupStatus(env.BACKUPS, Date.now(), requestId),
+    ...CHECK_NAMES.map((name) => runCheck(name, env, requestId)),
+  ]);
   const checks = Object.fromEntries(CHECK_NAMES.map((name, i) => [name, results[i]])) as Record<CheckName, CheckResult>;
-  return { status: overallStatus(checks), checks };
+  return { status: overallStatus(checks), checks, backup };
 }
 
 function round(ms: number): number {
