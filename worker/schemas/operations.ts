@@ -24,7 +24,7 @@ export const healthSchema = z
         manifest: z.string().nullable().openapi({ description: 'R2 key of its manifest, for `npm run restore -- --from`' }),
         error: z.string().optional(),
       })
-            .optional()
+      .optional()
       .openapi('BackupStatus', {
         description:
           'The last verified D1 backup (`npm run backup -- --to-r2`); null fields when none was recorded. Informational: it never changes `status`. Only for a caller with role admin.',

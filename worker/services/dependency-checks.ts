@@ -1,4 +1,3 @@
-import { log } from '../observability/log';
 /**
  * The dependency checks behind GET /api/v1/health. Each one is a real round trip with a
  * latency budget: answered within it is `ok`, answered late is `slow`, failed or silent
@@ -6,6 +5,7 @@ import { log } from '../observability/log';
  * `overallStatus` below (and docs/operations.md).
  */
 import { type BackupStatus, readBackupStatus } from '../observability/backup-status';
+import { log } from '../observability/log';
 
 export const CHECK_NAMES = ['d1', 'kv', 'feed', 'rateLimiter', 'cacheCoordinator', 'metrics'] as const;
 export type CheckName = (typeof CHECK_NAMES)[number];
@@ -45,7 +45,8 @@ export interface HealthReport {
   backup: BackupStatus;
 }
 
-export type HealthEnv = Pick<Env, 'DB' | 'CACHE' | 'ACTIVITY_FEED' | 'RATE_LIMITER' | 'CACHE_COORDINATOR' | 'METRICS'> & Partial<Pick<Env, 'BACKUPS'>>;
+export type HealthEnv = Pick<Env, 'DB' | 'CACHE' | 'ACTIVITY_FEED' | 'RATE_LIMITER' | 'CACHE_COORDINATOR' | 'METRICS'> &
+  Partial<Pick<Env, 'BACKUPS'>>;
 
 const PROBES: Record<CheckName, (env: HealthEnv) => Promise<unknown>> = {
   // A real table, so a database without migrations is not "healthy".
