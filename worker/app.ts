@@ -10,6 +10,7 @@ import { observe } from './middleware/observe';
 import { rateLimit } from './middleware/rate-limit';
 import { requireJson } from './middleware/require-json';
 import { adminCacheApi } from './routes/admin-cache';
+import { adminFlagsApi } from './routes/admin-flags';
 import { adminPage } from './routes/admin-page';
 import { docsApp } from './routes/docs';
 import { feedApi } from './routes/feed';
@@ -55,6 +56,7 @@ export function createApp() {
   app.route(`${API_PREFIX}/health`, healthApi);
   app.route(`${API_PREFIX}/metrics`, metricsApi);
   app.route(`${API_PREFIX}/admin/cache`, adminCacheApi);
+  app.route(`${API_PREFIX}/admin/flags`, adminFlagsApi);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
   app.openAPIRegistry.registerComponent('securitySchemes', 'sessionCookie', { type: 'apiKey', in: 'cookie', name: 'foyer_session' });

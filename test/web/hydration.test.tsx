@@ -24,6 +24,7 @@ const data: PageData = {
       },
       personalization: null,
     },
+    flags: {},
     degraded: ['personalization', 'userStatistics'],
   },
 };
