@@ -1,5 +1,3 @@
-import { createDb } from '../db/client';
-import { readSnapshot } from './repository';
 import { EMPTY_SNAPSHOT, type FlagSnapshot, flagSnapshotSchema } from './schema';
 
 /** The one KV key every isolate reads the flag set from. */
@@ -22,21 +20,23 @@ export type WaitUntil = (promise: Promise<unknown>) => void;
 
 interface Held {
   snapshot: FlagSnapshot;
-  /** When this isolate last asked KV (or D1), successfully or not. */
+  /** When this isolate last asked KV, successfully or not. */
   checkedAt: number;
 }
 
 /**
  * The flag set as this isolate sees it: D1 is the source of truth, KV carries one snapshot with
- * a version to every location, and each isolate keeps a copy for FLAG_SNAPSHOT_TTL_MS. A warm
+ * a version to every location, and each isolate keeps a copy for `ttlMs` (FLAG_SNAPSHOT_TTL_MS). A warm
  * request evaluates from the copy with no I/O; an older copy is still used while one background
- * read refreshes it. If KV or D1 fail, the last copy stays (or no flags at all, so every flag
+ * read refreshes it. If KV fails, the last copy stays (or no flags at all, so every flag
  * answers its default): flags never make a page fail.
  */
 export class FlagSnapshotStore {
   #held: Held | undefined;
   #refreshing: Promise<FlagSnapshot> | undefined;
   #lastPutAt = 0;
+  /** How long the copy is used before a background refresh; tests that count round trips raise it. */
+  ttlMs = FLAG_SNAPSHOT_TTL_MS;
 
   /**
    * This isolate's copy, with no I/O; undefined until the first load. A copy older than the TTL
@@ -44,16 +44,16 @@ export class FlagSnapshotStore {
    */
   peek(env: Env, waitUntil: WaitUntil, now = Date.now()): FlagSnapshot | undefined {
     const held = this.#held;
-    if (held && now - held.checkedAt >= FLAG_SNAPSHOT_TTL_MS && !this.#refreshing) waitUntil(this.refresh(env, now));
+    if (held && now - held.checkedAt >= this.ttlMs && !this.#refreshing) waitUntil(this.refresh(env, now));
     return held?.snapshot;
   }
 
-  /** The copy if there is one (see `peek`), else the first load: KV, then D1. Never rejects. */
+  /** The copy if there is one (see `peek`), else the first read of KV. Never rejects. */
   async get(env: Env, waitUntil: WaitUntil, now = Date.now()): Promise<FlagSnapshot> {
     return this.peek(env, waitUntil, now) ?? this.refresh(env, now);
   }
 
-  /** Reads KV now (D1 when KV has no snapshot yet) and keeps the newer of that and the copy. */
+  /** Reads KV now and keeps the newer of that and the copy. */
   refresh(env: Env, now = Date.now()): Promise<FlagSnapshot> {
     // One read per isolate at a time: concurrent requests join it.
     this.#refreshing ??= this.#load(env, now).finally(() => {
@@ -91,22 +91,19 @@ export class FlagSnapshotStore {
   /** Forgets the copy: tests start each case from a cold isolate. */
   reset(): void {
     this.#held = undefined;
+    this.ttlMs = FLAG_SNAPSHOT_TTL_MS;
     this.#refreshing = undefined;
     this.#lastPutAt = 0;
   }
 
   async #load(env: Env, now: number): Promise<FlagSnapshot> {
     try {
-      const stored = await readKv(env);
-      if (stored) return this.#adopt(stored, now);
-      // Nothing in KV yet (a new namespace, or the key was deleted): build it from D1 once.
-      const fromD1 = await readSnapshot(createDb(env.DB));
-      this.#adopt(fromD1, now);
-      await this.publish(env, fromD1, now);
-      return fromD1;
+      // No key in KV means nothing was ever published there (a new namespace): no flags, every
+      // default holds, and pages never wait on D1 for flags. GET /admin/flags publishes D1's set.
+      return this.#adopt((await readKv(env)) ?? EMPTY_SNAPSHOT, now);
     } catch (err) {
       logWarning('flag snapshot refresh failed; keeping the last copy', err, this.#held?.snapshot.version);
-      // Retry after the TTL rather than on every request while the dependency is down.
+      // Retry after the TTL rather than on every request while KV is down.
       const snapshot = this.#held?.snapshot ?? EMPTY_SNAPSHOT;
       this.#held = { snapshot, checkedAt: now };
       return snapshot;
