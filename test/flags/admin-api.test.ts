@@ -58,7 +58,7 @@ describe('admin flags API', () => {
     const replaced = await asAdmin(`${FLAGS}/audit-me`, { body: { ...body, rollout: 50 } });
     expect(replaced.status).toBe(200);
     const second = await replaced.json<{ flag: Flag; version: number }>();
-    expect(second.version).toBe(saved.version + 1);
+    expect(second.version).toBeGreaterThan(saved.version);
 
     const list = await (await asAdmin(FLAGS)).json<{ flags: Flag[] }>();
     const listed = list.flags.find((f) => f.key === 'audit-me');

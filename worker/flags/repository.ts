@@ -138,9 +138,14 @@ function revisionRow(db: Database) {
   return db.select({ version: featureFlagRevision.version }).from(featureFlagRevision).where(eq(featureFlagRevision.id, REVISION_ID));
 }
 
+/**
+ * version = max(version + 1, now in ms): always up, and still ahead of every earlier snapshot
+ * after D1 is restored to an older point (isolates ignore a snapshot older than their own).
+ */
 function bumpRevision(db: Database) {
+  const nowMs = sql`CAST(unixepoch('subsec') * 1000 AS INTEGER)`;
   return db
     .insert(featureFlagRevision)
-    .values({ id: REVISION_ID, version: 1 })
-    .onConflictDoUpdate({ target: featureFlagRevision.id, set: { version: sql`${featureFlagRevision.version} + 1` } });
+    .values({ id: REVISION_ID, version: nowMs })
+    .onConflictDoUpdate({ target: featureFlagRevision.id, set: { version: sql`max(${featureFlagRevision.version} + 1, ${nowMs})` } });
 }
