@@ -121,15 +121,21 @@ describe('flags on the intro page', () => {
     await publishElsewhere(snapshot(21, 0, ['alice']));
     const started = Date.now();
     let seenAfter = Number.NaN;
+    let slowestRequestMs = 0;
+    const POLL_MS = 100;
     while (Date.now() - started < FLAG_SNAPSHOT_TTL_MS * 3) {
+      const requestStarted = Date.now();
       const { body } = await page('alice');
+      slowestRequestMs = Math.max(slowestRequestMs, Date.now() - requestStarted);
       if (body.flags['focus-card']) {
         seenAfter = Date.now() - started;
         break;
       }
-      await scheduler.wait(100);
+      await scheduler.wait(POLL_MS);
     }
-    console.log(JSON.stringify({ flagPropagationMs: seenAfter, isolateTtlMs: FLAG_SNAPSHOT_TTL_MS }));
-    expect(seenAfter).toBeLessThanOrEqual(FLAG_SNAPSHOT_TTL_MS + 1_000);
+    console.log(JSON.stringify({ flagPropagationMs: seenAfter, isolateTtlMs: FLAG_SNAPSHOT_TTL_MS, slowestRequestMs }));
+    // The bound: the TTL, then the request that starts the refresh, then the one that sees it
+    // (on a loaded machine one request can take a second, so the slack is measured, not assumed).
+    expect(seenAfter).toBeLessThanOrEqual(FLAG_SNAPSHOT_TTL_MS + 2 * slowestRequestMs + POLL_MS);
   }, 30_000);
 });
