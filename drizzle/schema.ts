@@ -111,6 +111,31 @@ export const auditLog = sqliteTable(
   (t) => [index('audit_log_created_idx').on(t.createdAt)],
 );
 
+/**
+ * Feature flags: the source of truth (worker/flags/). Isolates never read this per request; they
+ * evaluate from the snapshot published to KV after every change (docs/architecture.md#feature-flags).
+ */
+export const featureFlags = sqliteTable('feature_flags', {
+  key: text('key').primaryKey(),
+  description: text('description').notNull().default(''),
+  enabled: integer('enabled', { mode: 'boolean' }).notNull().default(false),
+  /** Percentage of users on, 0–100, by a stable hash of (key, user id). */
+  rollout: integer('rollout').notNull().default(0),
+  allow: text('allow', { mode: 'json' }).$type<string[]>().notNull().default(sql`'[]'`),
+  deny: text('deny', { mode: 'json' }).$type<string[]>().notNull().default(sql`'[]'`),
+  updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull().default(sql`(unixepoch('subsec') * 1000)`),
+  updatedBy: text('updated_by').notNull(),
+});
+
+/**
+ * One row (id 1): the version of the flag set, raised in the same batch as every flag change,
+ * so a snapshot's version orders it against every other snapshot whichever isolate wrote it.
+ */
+export const featureFlagRevision = sqliteTable('feature_flag_revision', {
+  id: integer('id').primaryKey(),
+  version: integer('version').notNull(),
+});
+
 /** One row per migration run of `npm run migrate`, written after verification. */
 export const migrationAudit = sqliteTable('migration_audit', {
   id: integer('id').primaryKey({ autoIncrement: true }),
@@ -126,3 +151,6 @@ export const migrationAudit = sqliteTable('migration_audit', {
 export type TaskRow = typeof tasks.$inferSelect;
 export type ActivityEventRow = typeof activityEvents.$inferSelect;
 export type SectionName = (typeof SECTION_NAMES)[number];
+
+/** A flag as D1 stores it (worker/flags/repository.ts maps it to the API shape). */
+export type FeatureFlagRow = typeof featureFlags.$inferSelect;

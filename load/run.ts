@@ -44,6 +44,7 @@ const { values, positionals } = parseArgs({
     admin: { type: 'boolean' },
     users: { type: 'string' },
     sockets: { type: 'string' },
+    flags: { type: 'string' },
     var: { type: 'string', multiple: true, default: [] },
     port: { type: 'string', default: '8770' },
     profile: { type: 'boolean' },
@@ -58,6 +59,7 @@ const { values, positionals } = parseArgs({
 const usage = `usage: npm run load -- <scenario> [--url http://127.0.0.1:PORT] [--duration seconds] [--compare load/reports/x.json]
                      [--connections n] [--path /api/v1/...] [--var NAME=value]... [--port 8770] [--seed-users n] [--max-minutes 30]
                      [--profile]  (CPU profile of the worker during each measured phase, next to the report)
+                     [--flags n]  (normal/peak: define n feature flags through the admin API before warming)
                      [--asset-router]  (keep the local static-assets router emulation in front of Foyer; diagnostic)
 scenarios:
 ${Object.values(scenarios)
@@ -265,7 +267,13 @@ async function main(): Promise<void> {
     users,
     admin: admin!,
     durationSec,
-    options: { connections: values.connections, path: values.path, admin: values.admin ? 'true' : undefined, sockets: values.sockets },
+    options: {
+      connections: values.connections,
+      path: values.path,
+      admin: values.admin ? 'true' : undefined,
+      sockets: values.sockets,
+      flags: values.flags,
+    },
     log,
     note: (text) => notes.push(text),
     extra,

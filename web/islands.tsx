@@ -3,6 +3,7 @@
  * `<div data-island=name>` and hydrated alone by web/client/main.tsx; everything else on the
  * page (the shell, the system overview) ships no JavaScript.
  */
+import { flagValue } from '../worker/flags/known';
 import { ActionableItems } from './components/actionable-items';
 import { ActivityFeed } from './components/activity-feed';
 import { PersonalizationPanel } from './components/personalization-panel';
@@ -27,6 +28,7 @@ function ActionsIsland() {
       onSnooze={actions?.snoozeTask}
       pending={store.pendingTasks.value}
       message={store.taskMessage.value}
+      focus={flagValue(store.flags, 'focus-card')}
     />
   );
 }

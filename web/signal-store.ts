@@ -18,6 +18,8 @@ export function createStore(data: PageData) {
     viewer: data.viewer,
     generatedAt: data.page.generatedAt,
     degraded: signal<readonly SectionName[]>(data.page.degraded),
+    /** Feature flags as the server evaluated them: fixed for the life of the page, so no variant flashes. */
+    flags: data.page.flags,
     userStatistics: signal(stateOf(sections.userStatistics)),
     systemOverview: signal(stateOf(sections.systemOverview)),
     actionableItems: signal(stateOf(sections.actionableItems)),

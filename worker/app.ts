@@ -12,6 +12,7 @@ import { rateLimit, rateLimitPages } from './middleware/rate-limit';
 import { refuseUnsafeConfig } from './middleware/refuse-unsafe-config';
 import { requireJson } from './middleware/require-json';
 import { adminCacheApi } from './routes/admin-cache';
+import { adminFlagsApi } from './routes/admin-flags';
 import { adminPage } from './routes/admin-page';
 import { docsApp } from './routes/docs';
 import { feedApi } from './routes/feed';
@@ -63,7 +64,8 @@ export function createApp() {
     .route(`${API_PREFIX}/feed`, feedApi)
     .route(`${API_PREFIX}/health`, healthApi)
     .route(`${API_PREFIX}/metrics`, metricsApi)
-    .route(`${API_PREFIX}/admin/cache`, adminCacheApi);
+    .route(`${API_PREFIX}/admin/cache`, adminCacheApi)
+    .route(`${API_PREFIX}/admin/flags`, adminFlagsApi);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
   app.openAPIRegistry.registerComponent('securitySchemes', 'sessionCookie', { type: 'apiKey', in: 'cookie', name: 'foyer_session' });

@@ -62,12 +62,34 @@ export async function warmIntroPages(ctx: ScenarioContext): Promise<void> {
   if (failed > 0) ctx.note(`warm-up: ${failed} of ${ok + failed} intro pages failed before measuring`);
 }
 
+/**
+ * `--flags n`: n feature flags, each enabled at a different rollout with short allow/deny lists,
+ * so every page evaluates n flags (what evaluation costs: docs/performance.md).
+ */
+async function defineFlags(ctx: ScenarioContext): Promise<void> {
+  const count = Number(ctx.options.flags ?? 0);
+  for (let i = 0; i < count; i++) {
+    const body = { description: `load flag ${i}`, enabled: true, rollout: (i * 23) % 101, allow: ['alice'], deny: ['bob'] };
+    const res = await fetch(`${ctx.url}/api/v1/admin/flags/load-flag-${i}`, {
+      method: 'PUT',
+      headers: { authorization: ctx.admin.auth, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    if (!res.ok) throw new Error(`defining load-flag-${i} answered ${res.status}: ${await res.text()}`);
+  }
+  if (count > 0) {
+    ctx.log(`defined ${count} feature flags`);
+    ctx.note(`${count} feature flags defined (each page evaluates them)`);
+  }
+}
+
 const introPagePhase = (name: string, defaultConnections: number, description: string): Scenario => ({
   name,
   description,
   defaultDurationSec: 20,
   users: 1000,
   async run(ctx) {
+    await defineFlags(ctx);
     await warmIntroPages(ctx);
     const connections = intNeeded(ctx, 'connections', defaultConnections);
     await ctx.measure(`intro-page warm @${connections}`, { connections, durationSec: ctx.durationSec, next: randomIntroPages(ctx) });

@@ -44,7 +44,7 @@ export type Contract = [
     >
   >,
   Expect<Equal<TaskChange['task']['status'], 'open' | 'done'>>,
-  Expect<Equal<keyof IntroPage, 'userId' | 'generatedAt' | 'sections' | 'degraded'>>,
+  Expect<Equal<keyof IntroPage, 'userId' | 'generatedAt' | 'sections' | 'flags' | 'degraded'>>,
   Expect<Equal<keyof IntroPage['sections'], 'userStatistics' | 'systemOverview' | 'actionableItems' | 'activityFeed' | 'personalization'>>,
   Expect<
     Equal<

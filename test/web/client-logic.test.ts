@@ -25,6 +25,7 @@ function store(events: ActivityEvent[] | null) {
         activityFeed: events ? { events, feedUrl: `/api/v1/feed?after=${events[0]?.id ?? 0}` } : null,
         personalization: null,
       },
+      flags: {},
       degraded: [],
     },
   };

@@ -24,6 +24,7 @@ const data: PageData = {
       },
       personalization: null,
     },
+    flags: {},
     degraded: ['personalization', 'userStatistics'],
   },
 };
@@ -42,5 +43,22 @@ describe('hydration', () => {
       expect(island.length, name).toBeGreaterThan(100);
       expect(server, `island ${name} matches the server's HTML`).toContain(`data-island="${name}">${island}</div>`);
     }
+  });
+
+  it('the focus-card flag: server and island render the same variant, from the page data, so nothing flashes', () => {
+    for (const on of [true, false]) {
+      const flagged: PageData = { ...data, page: { ...data.page, flags: { 'focus-card': on } } };
+      const server = renderToString(<IntroPage data={flagged} />);
+      const Island = ISLANDS.actionableItems;
+      const island = renderToString(
+        <StoreContext.Provider value={createStore(flagged)}>
+          <Island />
+        </StoreContext.Provider>,
+      );
+      expect(server).toContain(`data-island="actionableItems">${island}</div>`);
+      expect(island.includes('Focus for today'), `flag ${on}`).toBe(on);
+    }
+    // No flags in the page (none defined, or KV down on a cold isolate): the default, off.
+    expect(renderToString(<IntroPage data={data} />)).not.toContain('Focus for today');
   });
 });

@@ -232,6 +232,7 @@ describe('IntroPage', () => {
       userId: 'alice',
       generatedAt: '2026-11-22T10:00:00.000Z',
       sections: { userStatistics: stats, systemOverview: null, actionableItems: items, activityFeed: feed, personalization: prefs },
+      flags: {},
       degraded: ['systemOverview'],
     },
   };

@@ -1,6 +1,8 @@
 import type { MetricsSummary } from '../../worker/observability/summary';
 import type { HealthReport } from '../../worker/services/dependency-checks';
 import { LineChart } from './charts';
+import { FLAGS_STYLE, FlagsPanel, type FlagsPanelData } from './flags-panel';
+import { FLAGS_SCRIPT } from './flags-script';
 import { format } from './format';
 import { LIVE_SCRIPT } from './live';
 import { DASHBOARD_STYLE } from './style';
@@ -14,6 +16,8 @@ export interface DashboardProps {
   metrics: MetricsSummary | null;
   nonce: string;
   operator: string;
+  /** The flags panel's data; null when D1 did not answer, absent to leave the panel out. */
+  flags?: FlagsPanelData | null;
 }
 
 function Stat({ label, bind, value }: { label: string; bind: string; value: string }) {
@@ -26,7 +30,7 @@ function Stat({ label, bind, value }: { label: string; bind: string; value: stri
 }
 
 /** GET /admin: health, latency, cache and feed at a glance, refreshed live by LIVE_SCRIPT. */
-export function Dashboard({ health, metrics, nonce, operator }: DashboardProps) {
+export function Dashboard({ health, metrics, nonce, operator, flags }: DashboardProps) {
   const m = metrics;
   const timeline = m?.timeline ?? [];
   return (
@@ -36,7 +40,7 @@ export function Dashboard({ health, metrics, nonce, operator }: DashboardProps) 
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="robots" content="noindex" />
         <title>Foyer operations</title>
-        <style nonce={nonce} dangerouslySetInnerHTML={{ __html: DASHBOARD_STYLE }} />
+        <style nonce={nonce} dangerouslySetInnerHTML={{ __html: DASHBOARD_STYLE + FLAGS_STYLE }} />
       </head>
       <body>
         <header>
@@ -127,6 +131,8 @@ export function Dashboard({ health, metrics, nonce, operator }: DashboardProps) 
               </tbody>
             </table>
           </section>
+
+          {flags !== undefined ? <FlagsPanel data={flags} /> : null}
         </main>
         <footer>
           <p>
@@ -134,7 +140,7 @@ export function Dashboard({ health, metrics, nonce, operator }: DashboardProps) 
             <a href="/api/v1/health">/api/v1/health</a>. Thresholds and how to read this page: docs/operations.md.
           </p>
         </footer>
-        <script nonce={nonce} dangerouslySetInnerHTML={{ __html: LIVE_SCRIPT }} />
+        <script nonce={nonce} dangerouslySetInnerHTML={{ __html: flags ? `${LIVE_SCRIPT}\n${FLAGS_SCRIPT}` : LIVE_SCRIPT }} />
       </body>
     </html>
   );
@@ -148,7 +154,7 @@ export function Forbidden({ nonce, user }: { nonce: string; user: string }) {
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>Not allowed · Foyer operations</title>
-        <style nonce={nonce} dangerouslySetInnerHTML={{ __html: DASHBOARD_STYLE }} />
+        <style nonce={nonce} dangerouslySetInnerHTML={{ __html: DASHBOARD_STYLE + FLAGS_STYLE }} />
       </head>
       <body>
         <main>

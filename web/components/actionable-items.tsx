@@ -1,6 +1,7 @@
 import type { Formatter } from '../format';
 import type { ActionableItem } from '../page-data';
 import type { SectionState } from '../signal-store';
+import { FocusCard } from './focus-card';
 import { Section, SkeletonLines } from './section';
 
 export interface ActionableItemsProps {
@@ -13,6 +14,8 @@ export interface ActionableItemsProps {
   pending?: ReadonlySet<string>;
   /** The outcome of the last action that failed, announced to assistive technology. */
   message?: string | null;
+  /** The `focus-card` flag's answer for this viewer: show the "Focus for today" card above the list. */
+  focus?: boolean;
 }
 
 const REASON_TEXT: Record<ActionableItem['reason'], string> = {
@@ -21,7 +24,7 @@ const REASON_TEXT: Record<ActionableItem['reason'], string> = {
   high_priority: 'High priority',
 };
 
-export function ActionableItems({ state, degraded, format, onComplete, onSnooze, pending, message }: ActionableItemsProps) {
+export function ActionableItems({ state, degraded, format, onComplete, onSnooze, pending, message, focus }: ActionableItemsProps) {
   return (
     <Section
       name="actionableItems"
@@ -37,46 +40,49 @@ export function ActionableItems({ state, degraded, format, onComplete, onSnooze,
       }
     >
       {(items) => (
-        <ul class="items">
-          {items.map((item) => {
-            const busy = pending?.has(item.taskId) ?? false;
-            return (
-              <li key={item.taskId} class={`item reason-${item.reason}`} aria-busy={busy ? 'true' : undefined}>
-                <div class="item-text">
-                  <span class="item-title">{item.title}</span>
-                  <span class="item-meta">
-                    <span class={`badge badge-${item.reason}`}>{REASON_TEXT[item.reason]}</span>
-                    {item.dueAt && (
-                      <span>
-                        due <time dateTime={item.dueAt}>{format.dateTime(item.dueAt)}</time>
-                      </span>
-                    )}
-                  </span>
-                </div>
-                <div class="item-actions">
-                  <button
-                    type="button"
-                    class="btn btn-primary"
-                    aria-label={`Done: ${item.title}`}
-                    disabled={!onComplete || busy}
-                    onClick={() => onComplete?.(item)}
-                  >
-                    Done
-                  </button>
-                  <button
-                    type="button"
-                    class="btn"
-                    aria-label={`Snooze a day: ${item.title}`}
-                    disabled={!onSnooze || busy}
-                    onClick={() => onSnooze?.(item)}
-                  >
-                    Snooze a day
-                  </button>
-                </div>
-              </li>
-            );
-          })}
-        </ul>
+        <>
+          {focus && <FocusCard items={items} format={format} />}
+          <ul class="items">
+            {items.map((item) => {
+              const busy = pending?.has(item.taskId) ?? false;
+              return (
+                <li key={item.taskId} class={`item reason-${item.reason}`} aria-busy={busy ? 'true' : undefined}>
+                  <div class="item-text">
+                    <span class="item-title">{item.title}</span>
+                    <span class="item-meta">
+                      <span class={`badge badge-${item.reason}`}>{REASON_TEXT[item.reason]}</span>
+                      {item.dueAt && (
+                        <span>
+                          due <time dateTime={item.dueAt}>{format.dateTime(item.dueAt)}</time>
+                        </span>
+                      )}
+                    </span>
+                  </div>
+                  <div class="item-actions">
+                    <button
+                      type="button"
+                      class="btn btn-primary"
+                      aria-label={`Done: ${item.title}`}
+                      disabled={!onComplete || busy}
+                      onClick={() => onComplete?.(item)}
+                    >
+                      Done
+                    </button>
+                    <button
+                      type="button"
+                      class="btn"
+                      aria-label={`Snooze a day: ${item.title}`}
+                      disabled={!onSnooze || busy}
+                      onClick={() => onSnooze?.(item)}
+                    >
+                      Snooze a day
+                    </button>
+                  </div>
+                </li>
+              );
+            })}
+          </ul>
+        </>
       )}
     </Section>
   );

@@ -1,3 +1,4 @@
+import { flagValue } from '../../worker/flags/known';
 import { formatter } from '../format';
 import { type PageData, SECTION_TITLES, type SectionName } from '../page-data';
 import { isHidden, isIsland, preferencesOf, stateOf, taskTitlesFrom } from '../page-state';
@@ -34,6 +35,7 @@ export function IntroPage({ data }: { data: PageData }) {
         format={format}
         pending={new Set()}
         message={null}
+        focus={flagValue(data.page.flags, 'focus-card')}
       />
     ),
     activityFeed: () => (

@@ -1,11 +1,14 @@
 import { Hono } from 'hono';
 import { renderToString } from 'preact-render-to-string';
 import { Dashboard, Forbidden } from '../../web/admin/dashboard';
+import type { FlagsPanelData } from '../../web/admin/flags-panel';
 import type { AppEnv } from '../app-env';
 import type { Principal } from '../auth/principal';
 import { sessionCookieToken } from '../auth/session-cookie';
 import { verifyToken } from '../auth/verify-token';
+import { createDb } from '../db/client';
 import { ForbiddenError, UnauthorizedError } from '../errors';
+import { flagHistory, listFlags } from '../flags/repository';
 import { tokenFrom } from '../middleware/authenticate';
 import { htmlSecurityHeaders } from '../middleware/security-headers';
 import { flushMetrics, metricsStore } from '../observability/flush';
@@ -37,6 +40,17 @@ async function recentMetrics(env: Env): Promise<MetricsSummary | null> {
   }
 }
 
+async function flagsPanel(env: Env): Promise<FlagsPanelData | null> {
+  try {
+    const db = createDb(env.DB);
+    const [flags, history] = await Promise.all([listFlags(db), flagHistory(db)]);
+    return { flags, history };
+  } catch (err) {
+    console.error(JSON.stringify({ level: 'error', msg: 'dashboard could not read flags', error: String(err) }));
+    return null;
+  }
+}
+
 /**
  * GET /admin: the operators' dashboard, server-rendered with Preact. Without a session the
  * answer is a redirect to /login; a signed-in non-admin gets 403, as an HTML page when the
@@ -56,7 +70,7 @@ adminPage.get('/', async (c) => {
     if (!/\btext\/html\b/i.test(c.req.header('Accept') ?? '')) throw new ForbiddenError('The dashboard is for operators (role admin).');
     return c.html(`<!doctype html>${renderToString(<Forbidden nonce={nonce} user={principal.userId} />)}`, 403);
   }
-  const [health, metrics] = await Promise.all([checkHealth(c.env, c.get('requestId')), recentMetrics(c.env)]);
-  const page = renderToString(<Dashboard health={health} metrics={metrics} nonce={nonce} operator={principal.userId} />);
+  const [health, metrics, flags] = await Promise.all([checkHealth(c.env, c.get('requestId')), recentMetrics(c.env), flagsPanel(c.env)]);
+  const page = renderToString(<Dashboard health={health} metrics={metrics} nonce={nonce} operator={principal.userId} flags={flags} />);
   return c.html(`<!doctype html>${page}`, 200);
 });

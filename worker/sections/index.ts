@@ -29,6 +29,8 @@ export const introPageSchema = z
       activityFeed: SECTIONS.activityFeed.schema.nullable(),
       personalization: SECTIONS.personalization.schema.nullable(),
     }),
+    /** Every defined feature flag, evaluated for this user (worker/flags/); part of the ETag. */
+    flags: z.record(z.string(), z.boolean()).openapi({ example: { 'focus-card': true } }),
     /** Sections served from a stale copy or as null because their source failed. */
     degraded: z.array(sectionNameSchema),
   })

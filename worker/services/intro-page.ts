@@ -2,6 +2,8 @@ import type { Fragment, FragmentOutcome, WaitUntil } from '../cache/fragment';
 import { type FragmentCache, fragmentCache } from '../cache/fragment-cache';
 import { type RequestHeaders, versionHint } from '../cache/read-your-writes';
 import { capVersionHint, noteServedVersion } from '../cache/version-ceiling';
+import { type Evaluation, evaluateAll } from '../flags/evaluate';
+import { flagSnapshots } from '../flags/snapshot-store';
 import { metrics } from '../observability/metrics';
 import { type IntroPage, SECTION_NAMES, type SectionData, type SectionName } from '../sections';
 
@@ -58,9 +60,13 @@ export async function assembleIntroPage(input: IntroPageInput, cache: FragmentCa
   const syncStarted = performance.now();
   const state = await cache.purgeState(input.env);
   const coordMs = performance.now() - syncStarted;
-  const [personal, shared] = await Promise.all([cache.personal(req, state, input.userId, input.minVersion ?? 0), cache.shared(req, state)]);
+  const [personal, shared, flags] = await Promise.all([
+    cache.personal(req, state, input.userId, input.minVersion ?? 0),
+    cache.shared(req, state),
+    flagSnapshots.get(input.env, input.waitUntil, input.now),
+  ]);
   noteServedVersion(input.userId, input.minVersion ?? 0, personal);
-  return finish(input, coordMs, personal, shared);
+  return finish(input, coordMs, personal, shared, evaluateAll(flags, input.userId));
 }
 
 /**
@@ -73,18 +79,27 @@ export function assembleFromIsolate(input: IntroPageInput, cache: FragmentCache 
   const state = cache.currentPurgeState(input.now);
   if (!state) return undefined;
   const req = { env: input.env, waitUntil: input.waitUntil, now: input.now };
+  // The flag snapshot is an isolate copy too (worker/flags/snapshot-store.ts): no I/O here either.
+  const flags = flagSnapshots.peek(input.env, input.waitUntil, input.now);
+  if (!flags) return undefined;
   const found = cache.pageFromIsolate(req, state, input.userId, input.minVersion ?? 0);
-  return found ? finish(input, 0, found[0], found[1]) : undefined;
+  return found ? finish(input, 0, found[0], found[1], evaluateAll(flags, input.userId)) : undefined;
 }
 
-function finish(input: IntroPageInput, coordMs: number, personal: FragmentOutcome, shared: FragmentOutcome): AssembledPage {
+function finish(
+  input: IntroPageInput,
+  coordMs: number,
+  personal: FragmentOutcome,
+  shared: FragmentOutcome,
+  flags: Evaluation,
+): AssembledPage {
   const degraded = new Set<SectionName>([...shared.degraded, ...personal.degraded]);
   for (const name of SECTION_NAMES) {
     if ((personal.fragment?.s[name] ?? shared.fragment?.s[name]) === undefined) degraded.add(name);
   }
   const degradedList = SECTION_NAMES.filter((n) => degraded.has(n));
-  const etag = `"${personal.fragment?.h ?? '0'}-${shared.fragment?.h ?? '0'}-${degradedList.map((n) => SECTION_NAMES.indexOf(n)).join('')}"`;
-  const view = renderedView(input, personal.fragment, shared.fragment, degradedList, etag);
+  const etag = `"${personal.fragment?.h ?? '0'}-${shared.fragment?.h ?? '0'}-${degradedList.map((n) => SECTION_NAMES.indexOf(n)).join('')}${flags.tag ? `-${flags.tag}` : ''}"`;
+  const view = renderedView(input, personal.fragment, shared.fragment, degradedList, etag, flags);
   for (const name of SECTION_NAMES) {
     metrics.sectionServed(name, !degraded.has(name) ? 'fresh' : view.page.sections[name] === null ? 'missing' : 'stale');
   }
@@ -130,6 +145,7 @@ function renderedView(
   shared: Fragment | null,
   degradedList: SectionName[],
   etag: string,
+  flags: Evaluation,
 ): RenderedView {
   const known = personal ? views.get(personal) : undefined;
   if (known && known.userId === input.userId && known.shared === shared && known.etag === etag) return known;
@@ -145,7 +161,8 @@ function renderedView(
     userId: input.userId,
     shared,
     etag,
-    page: { userId: input.userId, generatedAt, sections, degraded: degradedList },
+    // The ETag carries the flags' fingerprint, so a view found by it has these answers.
+    page: { userId: input.userId, generatedAt, sections, flags: flags.values, degraded: degradedList },
   };
   // Without a personal fragment the page is made of what failed: not worth keeping.
   if (personal) views.set(personal, view);
