@@ -134,8 +134,9 @@ describe('flags on the intro page', () => {
       await scheduler.wait(POLL_MS);
     }
     console.log(JSON.stringify({ flagPropagationMs: seenAfter, isolateTtlMs: FLAG_SNAPSHOT_TTL_MS, slowestRequestMs }));
-    // The bound: the TTL, then the request that starts the refresh, then the one that sees it
-    // (on a loaded machine one request can take a second, so the slack is measured, not assumed).
-    expect(seenAfter).toBeLessThanOrEqual(FLAG_SNAPSHOT_TTL_MS + 2 * slowestRequestMs + POLL_MS);
+    // The bound: the TTL, then the poll and request that start the background refresh (one KV
+    // read, allowed 250 ms), then the poll and request that see it. On a loaded machine one
+    // request can take a second, so the slack is measured, not assumed.
+    expect(seenAfter).toBeLessThanOrEqual(FLAG_SNAPSHOT_TTL_MS + 2 * (slowestRequestMs + POLL_MS) + 250);
   }, 30_000);
 });
