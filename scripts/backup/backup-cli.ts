@@ -1,14 +1,6 @@
-/**
- * npm run backup -- --env <local|staging|production> [--out <dir>] [--to-r2 <bucket>/<prefix>] [--persist-to <dir> (local)]
- *
- * A consistent export of D1 with a manifest (docs/disaster-recovery.md). Exits non-zero on any
- * failure, so a scheduled run that cannot back up is a failed run.
- */
-import { readFileSync } from 'node:fs';
-import { relative, resolve } from 'node:path';
+import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import { parse as parseToml } from 'smol-toml';
-import { ROOT } from '../local-config';
+import { rawWranglerConfig } from '../local-config';
 import { isEnvironment } from '../migrate/database';
 import { planFor, type WranglerConfig } from '../migrate/plan';
 import { backup } from './backup';
@@ -36,7 +28,7 @@ if (!isEnvironment(values.env)) {
 }
 const env = values.env;
 try {
-  const config = parseToml(readFileSync(resolve(ROOT, 'wrangler.toml'), 'utf8')) as WranglerConfig;
+  const config = rawWranglerConfig() as WranglerConfig;
   const plan = planFor(env, config, values['persist-to'] ? { persistTo: values['persist-to'] } : {});
   const result = await backup({
     plan,

@@ -1,16 +1,6 @@
-/**
- * npm run restore -- --env <env> --from <file|r2 key> [--into <database>] [--force]
- * npm run restore -- --env <env> --bookmark <id> --force
- * npm run restore -- --env <env> --timestamp <ISO> [--force]
- *
- * Restores into a new database by default, verifies it against the manifest and prints the
- * switch-over steps (docs/disaster-recovery.md). Exits 1 when it refuses, 2 on bad usage.
- */
-import { readFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import { parse as parseToml } from 'smol-toml';
-import { ROOT } from '../local-config';
+import { rawWranglerConfig } from '../local-config';
 import { isEnvironment } from '../migrate/database';
 import { type Plan, planFor, type WranglerConfig } from '../migrate/plan';
 import { type RestoreResult, restoreLocal, restoreRemote, restoreTimeTravel } from './restore';
@@ -62,7 +52,7 @@ function print(result: RestoreResult & { undoBookmark?: string }): void {
 }
 
 try {
-  const config = parseToml(readFileSync(resolve(ROOT, 'wrangler.toml'), 'utf8')) as WranglerConfig;
+  const config = rawWranglerConfig() as WranglerConfig;
   const plan = planFor(env, config, values['persist-to'] ? { persistTo: values['persist-to'] } : {});
   const remote = plan as Plan & { env: 'staging' | 'production' };
   let from = values.from;

@@ -9,11 +9,8 @@
  * `npm run smoke` does. Exits 0 when promoted, 1 when rolled back or failed, 2 on bad usage.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { parse as parseToml } from 'smol-toml';
-import { ROOT } from '../local-config';
+import { ROOT, rawWranglerConfig } from '../local-config';
 import { DEFAULT_POLICY, parseSteps } from './decide';
 import { metricsReader } from './metrics';
 import { ReleaseError, release } from './release';
@@ -40,7 +37,7 @@ const { values } = parseArgs({
 });
 
 const env = values.env;
-const toml = parseToml(readFileSync(resolve(ROOT, 'wrangler.toml'), 'utf8')) as { env?: Record<string, { name?: string }> };
+const toml = rawWranglerConfig() as { env?: Record<string, { name?: string }> };
 const worker = env ? toml.env?.[env]?.name : undefined;
 if (!env || !worker) usage(`--env must name an [env.*] block of wrangler.toml with a name (${Object.keys(toml.env ?? {}).join(', ')})`);
 
