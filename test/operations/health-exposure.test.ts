@@ -19,7 +19,7 @@ beforeAll(async () => {
 });
 
 describe('finding 6: the public health route is cheap and says little', () => {
-  it('an anonymous caller gets only {status}; an admin gets every check', async () => {
+  it('an anonymous caller gets only {status}; an admin gets every check and the backup age', async () => {
     forgetHealthReport();
     const anonymous = await health(env);
     expect(anonymous.res.status).toBe(200);
@@ -27,7 +27,7 @@ describe('finding 6: the public health route is cheap and says little', () => {
     const user = await health(env, await authHeaders('alice'));
     expect(Object.keys(user.body)).toEqual(['status']);
     const admin = await health(env, await authHeaders('ops', 'admin'));
-    expect(Object.keys(admin.body).sort()).toEqual(['checks', 'status']);
+    expect(Object.keys(admin.body).sort()).toEqual(['backup', 'checks', 'status']);
   });
 
   it('a burst of health requests costs one round of checks per isolate and TTL', async () => {
