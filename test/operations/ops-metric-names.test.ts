@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import dashboard from '../../ops/grafana/foyer.json';
 import alertRules from '../../ops/prometheus/alerts.yml?raw';
 import { CATALOG, type MetricDefinition } from '../../worker/observability/catalog';
+import { CHECK_NAMES } from '../../worker/services/dependency-checks';
 import { authHeaders } from '../helpers/auth';
 import { call } from '../helpers/http';
 import { type Family, parsePrometheus } from '../helpers/prometheus';
@@ -92,13 +93,13 @@ describe('what the alerts read', () => {
     expect(overall?.type).toBe('gauge');
     expect(overall?.samples.filter((s) => s.value === 1)).toHaveLength(1);
     const checks = families.get('foyer_health_check_status')?.samples ?? [];
-    for (const check of ['d1', 'kv', 'feed', 'rateLimiter']) {
+    for (const check of CHECK_NAMES) {
       expect(
         checks.filter((s) => s.labels.check === check && s.value === 1),
         check,
       ).toHaveLength(1);
     }
-    expect(families.get('foyer_health_check_latency_seconds')?.samples).toHaveLength(4);
+    expect(families.get('foyer_health_check_latency_seconds')?.samples).toHaveLength(CHECK_NAMES.length);
   });
 
   it('an intro page counts each of its sections by state', async () => {
