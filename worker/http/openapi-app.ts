@@ -51,7 +51,7 @@ const PROBLEM_DESCRIPTIONS = {
   426: 'Not a WebSocket upgrade',
   429: 'Rate limited; see Retry-After',
   500: 'Unexpected failure; a write that fails changes nothing. `instance` finds the request in the logs',
-  503: 'A dependency is down and there is nothing to serve',
+  503: 'A dependency is down and there is nothing to serve; a write whose database is unavailable changed nothing (retry after `Retry-After`)',
 } as const;
 
 export type ProblemStatus = keyof typeof PROBLEM_DESCRIPTIONS;

@@ -33,7 +33,7 @@ export const preferencesApi = api.openapi(
           },
         },
       },
-      ...problems(400, 401, 403, 404, 413, 415, 429),
+      ...problems(400, 401, 403, 404, 413, 415, 429, 503),
     },
   }),
   async (c) => {

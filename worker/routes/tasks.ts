@@ -38,7 +38,7 @@ export const tasksApi = api
       summary: 'Create a task (records task.created)',
       security: authenticated,
       request: { body: { required: true, ...jsonContent(createTaskSchema) } },
-      responses: { 201: { description: 'Created', ...jsonContent(changeSchema) }, ...problems(400, 401, 413, 415, 429, 500) },
+      responses: { 201: { description: 'Created', ...jsonContent(changeSchema) }, ...problems(400, 401, 403, 413, 415, 429, 500, 503) },
     }),
     async (c) => {
       const { userId } = c.get('principal');
@@ -54,7 +54,7 @@ export const tasksApi = api
       summary: 'Change a task: title, status (done completes it), priority, due date, snooze',
       security: authenticated,
       request: { params: taskIdParamSchema, body: { required: true, ...jsonContent(updateTaskSchema) } },
-      responses: { 200: { description: 'Updated', ...jsonContent(changeSchema) }, ...problems(400, 401, 404, 413, 415, 429, 500) },
+      responses: { 200: { description: 'Updated', ...jsonContent(changeSchema) }, ...problems(400, 401, 404, 413, 415, 429, 500, 503) },
     }),
     async (c) => {
       const { userId } = c.get('principal');
@@ -70,7 +70,7 @@ export const tasksApi = api
       summary: 'Delete a task (records task.deleted)',
       security: authenticated,
       request: { params: taskIdParamSchema },
-      responses: { 200: { description: 'Deleted', ...jsonContent(changeSchema) }, ...problems(400, 401, 404, 429) },
+      responses: { 200: { description: 'Deleted', ...jsonContent(changeSchema) }, ...problems(400, 401, 404, 413, 429, 503) },
     }),
     async (c) => {
       const { userId } = c.get('principal');
