@@ -232,7 +232,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       log: new Log(LogLevel.WARN),
       liveReload: false,
       telemetry: { enabled: false },
-      defaultPersistRoot: options.stateDir,
+      // Miniflare 5's one persistence root (miniflare 4's defaultPersistRoot is no longer read).
+      resourcePersistencePath: options.stateDir,
       // Worker console output (one JSON line per request once logging lands) is drained, not printed.
       // The last lines are kept to explain a runtime that fails to start.
       handleRuntimeStdio(stdout: NodeJS.ReadableStream, stderr: NodeJS.ReadableStream) {

@@ -21,7 +21,8 @@ export async function openLocalD1(persistTo: string, databaseId: string): Promis
     convertV4MiniflareOptions({
       modules: true,
       script: 'export default {}',
-      d1Persist: resolve(ROOT, persistTo, 'v3/d1'),
+      // Miniflare 5 persists every resource under one root, as wrangler does (<persist-to>/v3).
+      resourcePersistencePath: resolve(ROOT, persistTo, 'v3'),
       d1Databases: { DB: databaseId },
       log: new Log(LogLevel.WARN),
       telemetry: { enabled: false },
