@@ -132,6 +132,17 @@ describe('admin flags API', () => {
     expect(await flagAudits('d1-down')).toEqual([]);
   });
 
+  it('answers 503 to a list or a delete while D1 is down, and the flag stays', async () => {
+    await asAdmin(`${FLAGS}/kept-through-outage`, { body });
+    const list = await asAdmin(FLAGS, {}, { env: { DB: failing.d1() } });
+    expect(list.status).toBe(503);
+    expect(list.headers.get('content-type')).toContain('application/problem+json');
+    const removal = await asAdmin(`${FLAGS}/kept-through-outage`, { method: 'DELETE' }, { env: { DB: failing.d1() } });
+    expect(removal.status).toBe(503);
+    expect(await env.DB.prepare("select count(*) as n from feature_flags where key = 'kept-through-outage'").first('n')).toBe(1);
+    expect((await flagAudits('kept-through-outage')).length).toBe(1);
+  });
+
   it('republishes D1’s flag set when KV has lost it, on the next admin list', async () => {
     await asAdmin(`${FLAGS}/lost-and-found`, { body });
     await env.CACHE.delete(FLAG_SNAPSHOT_KEY);
