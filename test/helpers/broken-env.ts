@@ -10,6 +10,10 @@ export const failing = {
       batch() {
         return Promise.reject(new Error(message));
       },
+      // A session of a database that is down is down too.
+      withSession() {
+        return this;
+      },
     }) as unknown as D1Database,
   kv: (message = 'simulated KV outage') =>
     ({

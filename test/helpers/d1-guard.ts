@@ -44,26 +44,29 @@ export function guardD1(db: D1Database, options: { fail?: () => boolean } = {}):
     rawOf.set(proxy, stmt);
     return proxy;
   };
-  const guarded = new Proxy(db, {
-    get(target, prop) {
-      if (prop === 'prepare') {
-        return (sql: string) => {
-          trace.statements.push(sql);
-          return wrapStatement(target.prepare(sql), sql);
-        };
-      }
-      if (prop === 'batch') {
-        return async (statements: D1PreparedStatement[]) => {
-          trace.roundTrips++;
-          down();
-          return target.batch(statements.map((s) => rawOf.get(s) ?? s));
-        };
-      }
-      const value = Reflect.get(target, prop);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
-  return { db: guarded, trace };
+  // A D1 session (worker/db/sessions.ts) is guarded like the binding it came from.
+  const guard = <T extends D1Database | D1DatabaseSession>(d1: T): T =>
+    new Proxy(d1, {
+      get(target, prop) {
+        if (prop === 'withSession') return (constraint?: string) => guard((target as D1Database).withSession(constraint));
+        if (prop === 'prepare') {
+          return (sql: string) => {
+            trace.statements.push(sql);
+            return wrapStatement(target.prepare(sql), sql);
+          };
+        }
+        if (prop === 'batch') {
+          return async (statements: D1PreparedStatement[]) => {
+            trace.roundTrips++;
+            down();
+            return target.batch(statements.map((s) => rawOf.get(s) ?? s));
+          };
+        }
+        const value = Reflect.get(target, prop);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+  return { db: guard(db), trace };
 }
 
 const rawOf = new WeakMap<object, D1PreparedStatement>();

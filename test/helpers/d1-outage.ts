@@ -46,30 +46,34 @@ export function switchableD1(real: D1Database): D1Switch {
         return typeof value === 'function' ? value.bind(target) : value;
       },
     });
-  control.db = new Proxy(real, {
-    get(target, prop) {
-      if (prop === 'prepare') {
-        return (sql: string) => {
-          return wrapStatement(target.prepare(sql));
-        };
-      }
-      if (prop === 'batch') {
-        return async (statements: D1PreparedStatement[]) => {
-          await gate();
-          // Bound statements were re-wrapped on bind; unwrap to what D1 accepts.
-          return target.batch(statements.map((s) => unwrap(s)));
-        };
-      }
-      if (prop === 'exec') {
-        return async (sql: string) => {
-          await gate();
-          return target.exec(sql);
-        };
-      }
-      const value = Reflect.get(target, prop);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
+  // A D1 session (worker/db/sessions.ts) fails and slows down with the binding it came from.
+  const switchable = <T extends D1Database | D1DatabaseSession>(d1: T): T =>
+    new Proxy(d1, {
+      get(target, prop) {
+        if (prop === 'withSession') return (constraint?: string) => switchable((target as D1Database).withSession(constraint));
+        if (prop === 'prepare') {
+          return (sql: string) => {
+            return wrapStatement(target.prepare(sql));
+          };
+        }
+        if (prop === 'batch') {
+          return async (statements: D1PreparedStatement[]) => {
+            await gate();
+            // Bound statements were re-wrapped on bind; unwrap to what D1 accepts.
+            return target.batch(statements.map((s) => unwrap(s)));
+          };
+        }
+        if (prop === 'exec') {
+          return async (sql: string) => {
+            await gate();
+            return (target as D1Database).exec(sql);
+          };
+        }
+        const value = Reflect.get(target, prop);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+  control.db = switchable(real);
   return control;
 }
 

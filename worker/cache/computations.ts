@@ -52,7 +52,7 @@ export class Computations {
     counts.count((c) => c.d1.computes++);
     let computed: Computed;
     try {
-      computed = await readFragment(req.env, kind, userId, now);
+      computed = await readFragment(req.env, kind, userId, now, kind === 'personal' ? req.bookmark : undefined);
     } catch (err) {
       if (err instanceof SourceFailed) errors.record(userId, err.errors, now);
       throw err;

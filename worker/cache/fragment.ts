@@ -49,6 +49,11 @@ export interface CacheRequest {
   env: Env;
   waitUntil: WaitUntil;
   now?: number;
+  /**
+   * Where a personal fragment's D1 read starts: the caller's bookmark or 'first-primary'
+   * (read-your-writes.ts `readPosition`); undefined: the nearest replica.
+   */
+  bookmark?: string;
 }
 
 export function kvKeys(epoch: number) {

@@ -1,4 +1,4 @@
-import { createDb } from '../db/client';
+import { replicaDb } from '../db/sessions';
 import type { SectionName } from '../sections';
 import { loadSectionsFromD1 } from '../sections/load';
 import { withTimeout } from '../time-limit';
@@ -31,13 +31,21 @@ export function sectionsOf(kind: 'personal' | 'shared'): readonly SectionName[] 
 /**
  * Reads one fragment from D1: its sections in one `db.batch` (worker/sections/load.ts). The
  * shared fragment reads no user's rows by id (`userId` '*', zone UTC); a personal one takes the
- * user's version from their newest activity event. Throws SourceFailed when every section failed,
- * NotFoundError when the user does not exist.
+ * user's version from their newest activity event. The batch runs in a D1 session that starts at
+ * `bookmark` (the user's own read after their write) or at the nearest replica
+ * (worker/db/sessions.ts). Throws SourceFailed when every section failed, NotFoundError when the
+ * user does not exist.
  */
-export async function readFragment(env: Env, kind: 'personal' | 'shared', userId: string, now: number): Promise<Computed> {
+export async function readFragment(
+  env: Env,
+  kind: 'personal' | 'shared',
+  userId: string,
+  now: number,
+  bookmark?: string,
+): Promise<Computed> {
   const sections = sectionsOf(kind);
   const input = kind === 'personal' ? { userId, now } : { userId: '*', now, timeZone: 'UTC' };
-  const loaded = await loadSectionsFromD1(createDb(env.DB), sections, input);
+  const loaded = await loadSectionsFromD1(replicaDb(env, bookmark), sections, input);
   const failed = sections.filter((n) => loaded.errors[n] || loaded.data[n] === undefined);
   if (failed.length === sections.length) throw new SourceFailed(loaded.errors);
   const version = kind === 'personal' ? (loaded.data.activityFeed?.events[0]?.id ?? 0) : 0;

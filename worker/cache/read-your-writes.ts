@@ -16,6 +16,15 @@ import { fragmentCache } from './fragment-cache';
  */
 export const VERSION_HEADER = 'Foyer-Version';
 export const VERSION_COOKIE = 'foyer_v';
+/**
+ * The D1 bookmark of the same write (worker/db/sessions.ts), beside the version rather than in
+ * it, so the version's header and cookie keep their format. A read that brings it back opens
+ * its D1 session at that bookmark: sequentially consistent with the write on any replica.
+ */
+export const BOOKMARK_HEADER = 'Foyer-Bookmark';
+export const BOOKMARK_COOKIE = 'foyer_b';
+/** D1 bookmarks are hex fields joined by hyphens; anything else is not passed on to D1. */
+const BOOKMARK = /^[0-9A-Za-z-]{1,128}$/;
 
 /** What reading the token needs from a request: any Hono context (JSON route, HTML page) fits. */
 export interface RequestHeaders {
@@ -38,15 +47,43 @@ export function versionHint(c: RequestHeaders, userId: string): number {
 }
 
 /**
- * After a committed write, before its response is built: hands the new version back to the
- * caller (header and cookie), records it in this isolate, and starts the write-through that
- * computes the writer's fresh bundle in `waitUntil` (their next page is then most likely a hit).
+ * Where `userId`'s next D1 read must start: the bookmark the caller brought back for this user
+ * (the header, else the cookie, which names the user it was written for); else the primary when
+ * the caller knows a version of theirs but not its bookmark (a client that keeps only
+ * `Foyer-Version`); else undefined: the nearest replica will do.
  */
-export function handBackVersion(c: Context<AppEnv>, userId: string, version: number): void {
+export function readPosition(c: RequestHeaders, userId: string, minVersion: number): string | undefined {
+  const header = c.req.header(BOOKMARK_HEADER)?.trim();
+  if (header && BOOKMARK.test(header)) return header;
+  const cookieHeader = c.req.header('Cookie');
+  const cookie = cookieHeader ? parse(cookieHeader, BOOKMARK_COOKIE)[BOOKMARK_COOKIE] : undefined;
+  if (cookie) {
+    const dot = cookie.lastIndexOf('.');
+    const value = cookie.slice(dot + 1);
+    if (dot > 0 && cookie.slice(0, dot) === userId && BOOKMARK.test(value)) return value;
+  }
+  return minVersion > 0 ? 'first-primary' : undefined;
+}
+
+/**
+ * After a committed write, before its response is built: hands the new version (and the write's
+ * D1 bookmark, when it has one) back to the caller (headers and cookies), records the version in
+ * this isolate, and starts the write-through that computes the writer's fresh bundle in
+ * `waitUntil` (their next page is then most likely a hit).
+ */
+export function handBackVersion(c: Context<AppEnv>, userId: string, version: number, bookmark?: string | null): void {
   c.header(VERSION_HEADER, String(version));
   setCookie(c, VERSION_COOKIE, `${userId}.${version}`, { ...cookieOptions(c.env), maxAge: 24 * 60 * 60 });
+  if (bookmark && BOOKMARK.test(bookmark)) {
+    c.header(BOOKMARK_HEADER, bookmark);
+    setCookie(c, BOOKMARK_COOKIE, `${userId}.${bookmark}`, { ...cookieOptions(c.env), maxAge: 24 * 60 * 60 });
+  }
   fragmentCache.noteVersion(userId, version);
-  const req = { env: c.env, waitUntil: (p: Promise<unknown>) => c.executionCtx.waitUntil(p) };
+  const req = {
+    env: c.env,
+    waitUntil: (p: Promise<unknown>) => c.executionCtx.waitUntil(p),
+    ...(bookmark ? { bookmark } : {}),
+  };
   c.executionCtx.waitUntil(
     fragmentCache.refreshPersonal(req, userId, version).catch((err: unknown) => {
       log.warn('write-through refresh failed', { userId, error: errorMessage(err) });

@@ -3,7 +3,7 @@ import { metrics } from './metrics';
 const TIMED = new Set(['all', 'run', 'first', 'raw']);
 /** Wrapped statement → the real one: `D1Database.batch` accepts only statements it made. */
 const originals = new WeakMap<object, D1PreparedStatement>();
-const instrumented = new WeakSet<D1Database>();
+const instrumented = new WeakSet<object>();
 
 async function timed<T>(kind: 'query' | 'batch', run: () => Promise<T>): Promise<T> {
   const started = performance.now();
@@ -38,9 +38,10 @@ function wrapStatement(stmt: D1PreparedStatement): D1PreparedStatement {
 /**
  * A D1 binding that feeds foyer_d1_query_duration_seconds and foyer_d1_query_errors_total:
  * every statement run and every batch is one timed round trip. Behaviour is otherwise the
- * binding's own; `createDb` wraps with it so every drizzle query is counted.
+ * binding's own; `createDb` wraps with it so every drizzle query is counted. A D1 session
+ * (worker/db/sessions.ts) is wrapped the same way; its `getBookmark` passes straight through.
  */
-export function instrumentD1(db: D1Database): D1Database {
+export function instrumentD1<T extends D1Database | D1DatabaseSession>(db: T): T {
   if (instrumented.has(db)) return db;
   const wrapped = new Proxy(db, {
     get(target, prop) {

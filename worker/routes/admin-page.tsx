@@ -6,7 +6,7 @@ import type { AppEnv } from '../app-env';
 import type { Principal } from '../auth/principal';
 import { sessionCookieToken } from '../auth/session-cookie';
 import { verifyToken } from '../auth/verify-token';
-import { createDb } from '../db/client';
+import { replicaDb } from '../db/sessions';
 import { ForbiddenError, UnauthorizedError } from '../errors';
 import { flagHistory, listFlags } from '../flags/repository';
 import { tokenFrom } from '../middleware/authenticate';
@@ -42,7 +42,8 @@ async function recentMetrics(env: Env): Promise<MetricsSummary | null> {
 
 async function flagsPanel(env: Env): Promise<FlagsPanelData | null> {
   try {
-    const db = createDb(env.DB);
+    // The dashboard's view of the flags may trail a write by a replica's lag; the flags API reads the primary.
+    const db = replicaDb(env);
     const [flags, history] = await Promise.all([listFlags(db), flagHistory(db)]);
     return { flags, history };
   } catch (err) {

@@ -5,7 +5,7 @@ import { users } from '../../drizzle/schema';
 import { DEMO_USERS } from '../../drizzle/seed/demo-data';
 import { USER_ID_PATTERN } from '../auth/principal';
 import { loginEnabled, signOut, startSession } from '../auth/session';
-import { createDb } from '../db/client';
+import { replicaDb } from '../db/sessions';
 import { NotFoundError, ValidationError } from '../errors';
 import { loadAssetManifest } from '../html/assets';
 import { renderLoginDocument } from '../html/document';
@@ -46,7 +46,7 @@ loginApp.post('/login', csrf(), async (c) => {
   });
   const userId = typeof body.user === 'string' ? body.user : '';
   const [user] = USER_ID_PATTERN.test(userId)
-    ? await createDb(c.env.DB).select({ id: users.id, role: users.role }).from(users).where(eq(users.id, userId)).limit(1)
+    ? await replicaDb(c.env).select({ id: users.id, role: users.role }).from(users).where(eq(users.id, userId)).limit(1)
     : [];
   if (!user) return c.redirect('/login?error=unknown-user', 303);
   await startSession(c, { userId: user.id, role: user.role });

@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { canAccessUser, userIdSchema } from '../auth/principal';
-import { createDb } from '../db/client';
+import { primaryDb } from '../db/sessions';
 import { ForbiddenError } from '../errors';
 import { authenticated, createApi, problems } from '../http/openapi-app';
 import { authenticate } from '../middleware/authenticate';
@@ -40,8 +40,9 @@ export const preferencesApi = api.openapi(
     const { userId } = c.req.valid('param');
     const principal = c.get('principal');
     if (!canAccessUser(principal, userId)) throw new ForbiddenError('You may change only your own preferences.');
-    const change = await updatePreferences(createDb(c.env.DB), userId, c.req.valid('json'), principal.userId);
-    afterUserWrite(c, userId, change.event);
+    const primary = primaryDb(c.env);
+    const change = await updatePreferences(primary.db, userId, c.req.valid('json'), principal.userId);
+    afterUserWrite(c, userId, change.event, primary.bookmark());
     return c.json({ personalization: change.value, event: change.event }, 200);
   },
 );

@@ -1,5 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { createDb } from '../db/client';
+import { readPosition } from '../cache/read-your-writes';
+import { primaryDb, replicaDb } from '../db/sessions';
 import { authenticated, createApi, jsonContent, problems } from '../http/openapi-app';
 import { authenticate } from '../middleware/authenticate';
 import { activityEventSchema } from '../schemas/activity-event';
@@ -27,7 +28,9 @@ export const tasksApi = api
       },
     }),
     async (c) => {
-      const rows = await listTasks(createDb(c.env.DB), c.get('principal').userId, c.req.valid('query'));
+      const { userId } = c.get('principal');
+      // The caller's own list: after their write (its bookmark or version came back), on a replica at least that new.
+      const rows = await listTasks(replicaDb(c.env, readPosition(c, userId, 0)), userId, c.req.valid('query'));
       return c.json({ tasks: rows.map(toTask) }, 200);
     },
   )
@@ -42,8 +45,9 @@ export const tasksApi = api
     }),
     async (c) => {
       const { userId } = c.get('principal');
-      const change = await createTask(createDb(c.env.DB), userId, c.req.valid('json'));
-      afterUserWrite(c, userId, change.event);
+      const primary = primaryDb(c.env);
+      const change = await createTask(primary.db, userId, c.req.valid('json'));
+      afterUserWrite(c, userId, change.event, primary.bookmark());
       return c.json({ task: toTask(change.value), event: change.event }, 201, { Location: `/api/v1/tasks/${change.value.id}` });
     },
   )
@@ -58,8 +62,9 @@ export const tasksApi = api
     }),
     async (c) => {
       const { userId } = c.get('principal');
-      const change = await updateTask(createDb(c.env.DB), userId, c.req.valid('param').id, c.req.valid('json'));
-      afterUserWrite(c, userId, change.event);
+      const primary = primaryDb(c.env);
+      const change = await updateTask(primary.db, userId, c.req.valid('param').id, c.req.valid('json'));
+      afterUserWrite(c, userId, change.event, primary.bookmark());
       return c.json({ task: toTask(change.value), event: change.event }, 200);
     },
   )
@@ -74,8 +79,9 @@ export const tasksApi = api
     }),
     async (c) => {
       const { userId } = c.get('principal');
-      const change = await deleteTask(createDb(c.env.DB), userId, c.req.valid('param').id);
-      afterUserWrite(c, userId, change.event);
+      const primary = primaryDb(c.env);
+      const change = await deleteTask(primary.db, userId, c.req.valid('param').id);
+      afterUserWrite(c, userId, change.event, primary.bookmark());
       return c.json({ task: toTask(change.value), event: change.event }, 200);
     },
   );

@@ -9,16 +9,16 @@ import type { ActivityEvent } from '../schemas/activity-event';
  * Everything that follows a committed user write (D1 holds the change and its event by now),
  * called by name so that no effect depends on some module having been imported:
  *
- * 1. before the response: the read-your-writes version token and the write-through of the
- *    writer's fresh bundle (worker/cache/read-your-writes.ts);
+ * 1. before the response: the read-your-writes version token (with the write's D1 `bookmark`)
+ *    and the write-through of the writer's fresh bundle (worker/cache/read-your-writes.ts);
  * 2. after it (`waitUntil`): the event handed to the user's live feed (worker/feed/hand-off.ts).
  *
  * An effect that fails never fails the write: D1 is the source of truth and every effect can
  * recover from it. A new effect is one more line here.
  */
-export function afterUserWrite(c: Context<AppEnv>, userId: string, event: ActivityEvent): void {
+export function afterUserWrite(c: Context<AppEnv>, userId: string, event: ActivityEvent, bookmark?: string | null): void {
   try {
-    handBackVersion(c, userId, event.id);
+    handBackVersion(c, userId, event.id, bookmark);
   } catch (err) {
     // The write is committed; an effect's failure must not undo its answer.
     log.error('after-write consumer failed', { requestId: c.get('requestId'), userId, error: errorMessage(err) });

@@ -1,6 +1,6 @@
 import type { Fragment, FragmentOutcome, WaitUntil } from '../cache/fragment';
 import { type FragmentCache, fragmentCache } from '../cache/fragment-cache';
-import { type RequestHeaders, versionHint } from '../cache/read-your-writes';
+import { type RequestHeaders, readPosition, versionHint } from '../cache/read-your-writes';
 import { capVersionHint, noteServedVersion } from '../cache/version-ceiling';
 import { type Evaluation, evaluateAll } from '../flags/evaluate';
 import { flagSnapshots } from '../flags/snapshot-store';
@@ -34,6 +34,8 @@ export interface IntroPageInput {
   userId: string;
   /** The newest version of this user the caller has seen written (read-your-writes token). */
   minVersion?: number;
+  /** Where a D1 read of this user's data starts (the token's bookmark; see CacheRequest.bookmark). */
+  bookmark?: string;
   now?: number;
 }
 
@@ -42,7 +44,9 @@ export function introPageInput(
   c: RequestHeaders & { env: Env; executionCtx: { waitUntil(promise: Promise<unknown>): void } },
   userId: string,
 ): IntroPageInput {
-  return { env: c.env, waitUntil: (p) => c.executionCtx.waitUntil(p), userId, minVersion: capVersionHint(userId, versionHint(c, userId)) };
+  const minVersion = capVersionHint(userId, versionHint(c, userId));
+  const bookmark = readPosition(c, userId, minVersion);
+  return { env: c.env, waitUntil: (p) => c.executionCtx.waitUntil(p), userId, minVersion, ...(bookmark ? { bookmark } : {}) };
 }
 
 /**
@@ -56,7 +60,7 @@ export function introPageInput(
  * const { page, etag } = await assembleIntroPage(introPageInput(c, 'alice'));
  */
 export async function assembleIntroPage(input: IntroPageInput, cache: FragmentCache = fragmentCache): Promise<AssembledPage> {
-  const req = { env: input.env, waitUntil: input.waitUntil, now: input.now };
+  const req = { env: input.env, waitUntil: input.waitUntil, now: input.now, bookmark: input.bookmark };
   const syncStarted = performance.now();
   const state = await cache.purgeState(input.env);
   const coordMs = performance.now() - syncStarted;
