@@ -69,6 +69,8 @@ describe('internal failures leak nothing', () => {
       prepare: () => {
         throw new Error('D1_ERROR: no such table: tasks: SQLITE_ERROR at select * from tasks');
       },
+      // Its sessions (worker/db/sessions.ts) are as broken as it is.
+      withSession: () => broken,
     } as unknown as D1Database;
     const res = await call('/api/v1/tasks', { headers: alice }, { env: { DB: broken } });
     expect(res.status).toBeGreaterThanOrEqual(500);

@@ -148,18 +148,22 @@ describe('degradation', () => {
   });
 
   it('treats a source slower than the time budget as failed, and caches its late answer', async () => {
-    const slowDb = new Proxy(env.DB, {
-      get(target, prop) {
-        if (prop === 'batch') {
-          return async (statements: D1PreparedStatement[]) => {
-            await scheduler.wait(300);
-            return target.batch(statements);
-          };
-        }
-        const value = Reflect.get(target, prop);
-        return typeof value === 'function' ? value.bind(target) : value;
-      },
-    });
+    // Slow in every D1 session too (reads go through withSession: worker/db/sessions.ts).
+    const slow = <T extends D1Database | D1DatabaseSession>(d1: T): T =>
+      new Proxy(d1, {
+        get(target, prop) {
+          if (prop === 'withSession') return (at?: string) => slow((target as D1Database).withSession(at));
+          if (prop === 'batch') {
+            return async (statements: D1PreparedStatement[]) => {
+              await scheduler.wait(300);
+              return target.batch(statements);
+            };
+          }
+          const value = Reflect.get(target, prop);
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      });
+    const slowDb = slow(env.DB);
     const cache = new FragmentCache({ budgetMs: 50 });
     const late: Promise<unknown>[] = [];
     const input = { env: { ...env, DB: slowDb }, waitUntil: (p: Promise<unknown>) => late.push(p), userId: 'user-00007' };
@@ -202,19 +206,22 @@ describe('work shared between requests never strands a later one', () => {
 
   it('does not join a computation that has outlived its budget', async () => {
     let batches = 0;
-    const db = new Proxy(env.DB, {
-      get(target, prop) {
-        if (prop === 'batch') {
-          return (statements: D1PreparedStatement[]) => {
-            // The first computation hangs forever; later ones answer.
-            if (++batches === 1) return new Promise(() => {});
-            return target.batch(statements);
-          };
-        }
-        const value = Reflect.get(target, prop);
-        return typeof value === 'function' ? value.bind(target) : value;
-      },
-    });
+    const hanging = <T extends D1Database | D1DatabaseSession>(d1: T): T =>
+      new Proxy(d1, {
+        get(target, prop) {
+          if (prop === 'withSession') return (at?: string) => hanging((target as D1Database).withSession(at));
+          if (prop === 'batch') {
+            return (statements: D1PreparedStatement[]) => {
+              // The first computation hangs forever; later ones answer.
+              if (++batches === 1) return new Promise(() => {});
+              return target.batch(statements);
+            };
+          }
+          const value = Reflect.get(target, prop);
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      });
+    const db = hanging(env.DB);
     const cache = new FragmentCache({ budgetMs: 100 });
     const input = { env: { ...env, DB: db }, waitUntil: () => {}, userId: 'user-00009' };
     const first = await assembleIntroPage(input, cache);

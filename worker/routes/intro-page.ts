@@ -43,7 +43,8 @@ export const introPageApi = api
       description:
         'Sections whose source fails are served from the last good copy or as null and listed in `degraded`; the page still answers 200. ' +
         'Strong `ETag`, `If-None-Match` → 304. `Cache-Status` (RFC 9211) names the layer that answered; `Server-Timing` has each layer and section. ' +
-        'Send the `Foyer-Version` value a write returned (the browser sends the `foyer_v` cookie) to be sure to see that write.',
+        'Send the `Foyer-Version` value a write returned (the browser sends the `foyer_v` cookie) to be sure to see that write, ' +
+        'and its `Foyer-Bookmark` (cookie `foyer_b`) so that the read starts at a database replica that already has it.',
       security: authenticated,
       request: {
         params,
@@ -52,6 +53,10 @@ export const introPageApi = api
             .string()
             .optional()
             .openapi({ description: 'The version a task or preference write returned (read-your-writes).' }),
+          'foyer-bookmark': z
+            .string()
+            .optional()
+            .openapi({ description: 'The D1 bookmark the same write returned: the read is at least that new on any replica.' }),
         }),
       },
       responses: {
