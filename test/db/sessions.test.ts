@@ -133,5 +133,10 @@ describe('D1 sessions: writes at the primary, reads at the nearest replica or at
     const plain = recordingD1();
     expect((await call('/api/v1/tasks', { headers }, { env: { DB: plain.db } })).status).toBe(200);
     expect(plain.starts).toEqual(['first-unconstrained']);
+    const versionOnly = recordingD1();
+    expect((await call('/api/v1/tasks', { headers: { ...headers, 'Foyer-Version': '1' } }, { env: { DB: versionOnly.db } })).status).toBe(
+      200,
+    );
+    expect(versionOnly.starts).toEqual(['first-primary']);
   });
 });

@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { readPosition } from '../cache/read-your-writes';
+import { readPosition, versionHint } from '../cache/read-your-writes';
 import { primaryDb, replicaDb } from '../db/sessions';
 import { authenticated, createApi, jsonContent, problems } from '../http/openapi-app';
 import { authenticate } from '../middleware/authenticate';
@@ -30,7 +30,7 @@ export const tasksApi = api
     async (c) => {
       const { userId } = c.get('principal');
       // The caller's own list: after their write (its bookmark or version came back), on a replica at least that new.
-      const rows = await listTasks(replicaDb(c.env, readPosition(c, userId, 0)), userId, c.req.valid('query'));
+      const rows = await listTasks(replicaDb(c.env, readPosition(c, userId, versionHint(c, userId))), userId, c.req.valid('query'));
       return c.json({ tasks: rows.map(toTask) }, 200);
     },
   )
