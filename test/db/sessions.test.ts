@@ -1,8 +1,9 @@
 import { env } from 'cloudflare:workers';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { fragmentCache } from '../../worker/cache/fragment-cache';
+import { FragmentCache, fragmentCache } from '../../worker/cache/fragment-cache';
 import { forgetVersionCeilings } from '../../worker/cache/version-ceiling';
 import type { IntroPage } from '../../worker/sections';
+import { assembleIntroPage } from '../../worker/services/intro-page';
 import { authHeaders } from '../helpers/auth';
 import { call, json } from '../helpers/http';
 import { seed } from '../helpers/seed';
@@ -12,14 +13,27 @@ import { seed } from '../helpers/seed';
  * (worker/db/sessions.ts): local D1 serves every session from its one database and hands out
  * real bookmarks, so where a read would go on a replicated database shows in these arguments.
  */
-function recordingD1(): { db: D1Database; starts: (string | undefined)[] } {
+function recordingD1(options: { slowMs?: number } = {}): { db: D1Database; starts: (string | undefined)[] } {
   const starts: (string | undefined)[] = [];
+  const slow = (session: D1DatabaseSession): D1DatabaseSession =>
+    new Proxy(session, {
+      get(target, prop) {
+        if (prop === 'batch' && options.slowMs) {
+          return async (statements: D1PreparedStatement[]) => {
+            await scheduler.wait(options.slowMs ?? 0);
+            return target.batch(statements);
+          };
+        }
+        const value = Reflect.get(target, prop);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
   const db = new Proxy(env.DB, {
     get(target, prop) {
       if (prop === 'withSession') {
         return (constraint?: string) => {
           starts.push(constraint);
-          return target.withSession(constraint);
+          return slow(target.withSession(constraint));
         };
       }
       const value = Reflect.get(target, prop);
@@ -120,6 +134,24 @@ describe('D1 sessions: writes at the primary, reads at the nearest replica or at
     await readPage('user-00012', { Cookie: `foyer_b=user-00020.${bookmark}`, 'Foyer-Bookmark': 'x;DROP TABLE' }, d1.db);
     expect(d1.starts.length).toBeGreaterThan(0);
     expect(d1.starts.every((s) => s === 'first-unconstrained')).toBe(true);
+  });
+
+  it('does not let a read at a bookmark join a read from the nearest replica that is under way', async () => {
+    const { version, bookmark } = await writeTask('user-00010');
+    // Both reads must go to D1: drop the copies the write-through stored in KV.
+    for (const key of (await env.CACHE.list()).keys) if (key.name.includes(':user:user-00010:')) await env.CACHE.delete(key.name);
+    const d1 = recordingD1({ slowMs: 200 });
+    const cache = new FragmentCache(); // an isolate that never saw the write
+    const input = { env: { ...env, DB: d1.db }, waitUntil: () => undefined, userId: 'user-00010' };
+    const unpositioned = assembleIntroPage(input, cache);
+    await scheduler.wait(50); // its D1 read is under way (the session answers after 200 ms)
+    // It arrived before that read began (its `now` is earlier), so today's rule would accept the
+    // joined read's answer as "D1 as it is now"; on a lagging replica that answer lacks the write.
+    const positioned = await assembleIntroPage({ ...input, minVersion: version, bookmark, now: Date.now() - 1000 }, cache);
+    await unpositioned;
+    expect(d1.starts).toContain('first-unconstrained');
+    expect(d1.starts).toContain(bookmark);
+    expect(positioned.page.sections.activityFeed?.events[0]?.id).toBe(version);
   });
 
   it("lists the caller's tasks at their bookmark, else at the nearest replica", async () => {

@@ -11,7 +11,7 @@ import type { IsolateStore, KvStore } from './stores';
  * (docs/architecture.md#coalescing). A whole result (no failed section) is stored in both layers.
  */
 export class Computations {
-  readonly #inflight = new Map<string, { promise: Promise<Computed>; startedAt: number }>();
+  readonly #inflight = new Map<string, { promise: Promise<Computed>; startedAt: number; bookmark?: string }>();
 
   constructor(
     readonly deps: {
@@ -34,14 +34,19 @@ export class Computations {
   ): { promise: Promise<Computed>; joined: boolean; startedAt: number } {
     const key = kind === 'personal' ? `p|${slot?.epoch}|${userId}` : `s|${slot?.epoch}`;
     const running = this.#inflight.get(key);
+    const bookmark = kind === 'personal' ? req.bookmark : undefined;
     // A computation older than its budget may belong to a cancelled request whose promise will
-    // never settle (see PurgeSync.state): start afresh instead of joining it forever.
-    if (running && Date.now() - running.startedAt <= this.deps.maxJoinMs) return { ...running, joined: true };
+    // never settle (see PurgeSync.state): start afresh instead of joining it forever. A read that
+    // must start at a bookmark (worker/db/sessions.ts) joins only a read from the same one: one
+    // from the nearest replica may predate the write it must see, though it started later.
+    if (running && Date.now() - running.startedAt <= this.deps.maxJoinMs && (!bookmark || running.bookmark === bookmark)) {
+      return { promise: running.promise, startedAt: running.startedAt, joined: true };
+    }
     const promise = this.compute(req, kind, userId, slot).finally(() => {
       if (this.#inflight.get(key)?.promise === promise) this.#inflight.delete(key);
     });
     const startedAt = Date.now();
-    this.#inflight.set(key, { promise, startedAt });
+    this.#inflight.set(key, { promise, startedAt, ...(bookmark ? { bookmark } : {}) });
     return { promise, joined: false, startedAt };
   }
 
