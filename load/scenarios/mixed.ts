@@ -1,7 +1,8 @@
 /**
  * `mixed`: reads with 5 % writes. Writes are real task changes by the same users whose pages
  * are read, so a cache that is invalidated by writes shows it in the hit rate; half create a
- * task (POST), half change one of the seeded tasks (PATCH). Reads and writes are reported apart.
+ * task (POST), half change one of the seeded tasks (PATCH). Reads and writes are reported apart,
+ * after a reads-only phase of the same run (the warm page alone, and the reference for CPU per write).
  */
 import type { RequestSpec } from '../lib/http-load';
 import { introPage, type Scenario } from '../lib/scenario';
@@ -15,7 +16,8 @@ const SEEDED_TASKS_PER_USER = 25;
 
 export const mixed: Scenario = {
   name: 'mixed',
-  description: 'Intro-page reads with 5% writes (half POST /tasks, half PATCH /tasks/:id) by the same 1000 users, 50 connections.',
+  description:
+    'Intro-page reads alone, then with 5% writes (half POST /tasks, half PATCH /tasks/:id) by the same 1000 users, 50 connections; CPU per write from the two.',
   defaultDurationSec: 20,
   users: 1000,
   async run(ctx) {
@@ -46,8 +48,30 @@ export const mixed: Scenario = {
         label: 'write',
       };
     };
+    // The same reads without writes first, in the same run: the warm page's own ratio, and the
+    // reference that the writes' CPU is worked out against.
+    const readRandom = prng(12);
+    const reads = await ctx.measure(`reads only @${connections}`, {
+      connections,
+      durationSec: ctx.durationSec,
+      next: () => ({ ...introPage(ctx.users[Math.floor(readRandom() * ctx.users.length)]!), label: 'read' }),
+    });
     const phase = await ctx.measure(`mixed 5% writes @${connections}`, { connections, durationSec: ctx.durationSec, next });
     ctx.extra.byKind = phase.stats.byLabel;
+    const perWrite = cpuMsPerWrite(reads.cpuMsPerRequest?.phase, phase.cpuMsPerRequest?.phase);
+    if (perWrite !== null) {
+      ctx.extra.cpuMsPerWrite = perWrite;
+      ctx.log(`workerd CPU per write ≈ ${perWrite.toFixed(2)} ms (reads alone ${reads.cpuMsPerRequest?.phase?.toFixed(2)} ms per page)`);
+    }
     ctx.note('mixed writes add tasks to .wrangler/load-state; delete that folder for a clean slate.');
   },
 };
+
+/**
+ * workerd CPU per write, worked out from two phases of one run: the mixed phase's CPU per
+ * request is (1 − w) × read + w × write, with w the write share and `read` the reads-only phase's.
+ */
+export function cpuMsPerWrite(readMs: number | null | undefined, mixedMs: number | null | undefined): number | null {
+  if (readMs == null || mixedMs == null) return null;
+  return (mixedMs - (1 - WRITE_SHARE) * readMs) / WRITE_SHARE;
+}
