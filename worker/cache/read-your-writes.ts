@@ -4,6 +4,7 @@ import { parse } from 'hono/utils/cookie';
 import type { AppEnv } from '../app-env';
 import { cookieOptions } from '../http/cookies';
 import { errorMessage, log } from '../observability/log';
+import type { ActivityEvent } from '../schemas/activity-event';
 import { fragmentCache } from './fragment-cache';
 
 /**
@@ -40,15 +41,16 @@ export function versionHint(c: RequestHeaders, userId: string): number {
 /**
  * After a committed write, before its response is built: hands the new version back to the
  * caller (header and cookie), records it in this isolate, and starts the write-through that
- * computes the writer's fresh bundle in `waitUntil` (their next page is then most likely a hit).
+ * computes the writer's fresh bundle in `waitUntil` (their next page is then most likely a hit);
+ * given the committed `event`, from the bundle this isolate holds plus the sections it changes.
  */
-export function handBackVersion(c: Context<AppEnv>, userId: string, version: number): void {
+export function handBackVersion(c: Context<AppEnv>, userId: string, version: number, event?: ActivityEvent): void {
   c.header(VERSION_HEADER, String(version));
   setCookie(c, VERSION_COOKIE, `${userId}.${version}`, { ...cookieOptions(c.env), maxAge: 24 * 60 * 60 });
   fragmentCache.noteVersion(userId, version);
   const req = { env: c.env, waitUntil: (p: Promise<unknown>) => c.executionCtx.waitUntil(p) };
   c.executionCtx.waitUntil(
-    fragmentCache.refreshPersonal(req, userId, version).catch((err: unknown) => {
+    fragmentCache.refreshPersonal(req, userId, version, event).catch((err: unknown) => {
       log.warn('write-through refresh failed', { userId, error: errorMessage(err) });
     }),
   );

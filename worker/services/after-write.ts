@@ -18,7 +18,7 @@ import type { ActivityEvent } from '../schemas/activity-event';
  */
 export function afterUserWrite(c: Context<AppEnv>, userId: string, event: ActivityEvent): void {
   try {
-    handBackVersion(c, userId, event.id);
+    handBackVersion(c, userId, event.id, event);
   } catch (err) {
     // The write is committed; an effect's failure must not undo its answer.
     log.error('after-write consumer failed', { requestId: c.get('requestId'), userId, error: errorMessage(err) });
