@@ -46,7 +46,7 @@ describe('write-through after a user write', () => {
     expect(after?.s.actionableItems?.map((i) => i.title)).toContain('delta me');
   });
 
-  it('rereads personalization after a preference change, and the statistics with it when the zone moves', async () => {
+  it('rereads personalization and the clock-dependent sections after a preference change (theme, then zone)', async () => {
     await page('bob');
     const headers = await authHeaders('bob');
     const theme = await call('/api/v1/users/bob/preferences', json({ theme: 'dark' }, headers, 'PATCH'));

@@ -2,24 +2,24 @@ import type { SectionName } from '../../drizzle/schema';
 import type { ActivityEvent } from '../schemas/activity-event';
 import { type ActivityFeed, feedUrlAfter, RECENT_EVENTS } from './activity-feed';
 
-/** Task events change the task counts, the streak and the actionable list; nothing else a user sees. */
-const TASK_SECTIONS = ['userStatistics', 'actionableItems'] as const satisfies readonly SectionName[];
+/**
+ * The sections that depend on the clock (the day, the week, what is overdue) as well as on the
+ * user's tasks: a bundle carried forward reads these again whatever the event, since `now` has
+ * moved since the bundle was read. Personalization and the feed depend only on the user's writes.
+ */
+const CLOCK_SECTIONS = ['userStatistics', 'actionableItems'] as const satisfies readonly SectionName[];
 
 /**
- * The personal sections (besides the feed, which the event itself extends) that may read
- * differently after a user's event: what a write-through reads again from D1. Undefined: an
- * event this module does not know, so the whole bundle is read again.
+ * The personal sections a write-through reads again from D1 after a user's event: those the
+ * event can change, and those that depend on the clock. The feed is not among them (the event
+ * itself extends it). Undefined: an event this module does not know, so the whole bundle is read.
  *
- * A preference change rereads personalization; a new time zone also moves the day and week
- * boundaries that the statistics and the actionable list are cut at.
+ * A task event changes only task sections, which are the clock's anyway. A preference change
+ * rereads personalization too (and its zone moves the day and week boundaries).
  */
 export function sectionsChangedBy(event: ActivityEvent): readonly SectionName[] | undefined {
-  if (event.type.startsWith('task.')) return TASK_SECTIONS;
-  if (event.type === 'preferences.updated') {
-    const fields = event.payload.fields;
-    const zoneMayMove = !Array.isArray(fields) || fields.includes('timeZone');
-    return zoneMayMove ? ['personalization', ...TASK_SECTIONS] : ['personalization'];
-  }
+  if (event.type.startsWith('task.')) return CLOCK_SECTIONS;
+  if (event.type === 'preferences.updated') return ['personalization', ...CLOCK_SECTIONS];
   return undefined;
 }
 
