@@ -1,8 +1,11 @@
+import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fragmentCache } from '../../worker/cache/fragment-cache';
 import { readFragment } from '../../worker/cache/page-source';
+import { createDb } from '../../worker/db/client';
 import type { IntroPage } from '../../worker/sections';
+import { createTask } from '../../worker/services/tasks';
 import { authHeaders } from '../helpers/auth';
 import { call, json, lastD1Trace } from '../helpers/http';
 import { seed } from '../helpers/seed';
@@ -71,5 +74,20 @@ describe('write-through after a user write', () => {
     const after = await held('alice');
     expect(after?.v).toBe(event.id);
     expect(after).toStrictEqual((await readFragment(env, 'personal', 'alice', after?.at as number)).fragment);
+  });
+
+  it('reads the whole bundle when another write committed after the event it was given', async () => {
+    await page('bob');
+    const held0 = await held('bob');
+    const db = createDb(env.DB);
+    const first = await createTask(db, 'bob', { title: 'first', priority: 'low' });
+    const second = await createTask(db, 'bob', { title: 'second', priority: 'low' });
+    expect(held0?.v).toBe(first.event.id - 1);
+    const ctx = createExecutionContext();
+    const fragment = await fragmentCache.refreshPersonal({ env, waitUntil: (p) => ctx.waitUntil(p) }, 'bob', first.event.id, first.event);
+    await waitOnExecutionContext(ctx);
+    // Carrying the bundle forward by the first event would have shown the second task without its event.
+    expect(fragment.v).toBe(second.event.id);
+    expect(fragment.s.activityFeed?.events.slice(0, 2).map((e) => e.id)).toEqual([second.event.id, first.event.id]);
   });
 });
