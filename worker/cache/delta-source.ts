@@ -8,10 +8,10 @@ import { BUNDLE_ORDER, type Computed, contentHash } from './page-source';
 
 /**
  * A user's bundle brought forward by one committed event (the write-through's cheap path):
- * the sections the event can change are read again from D1 in one batch, with the user's
- * newest event id beside them; the feed gets the event put on top; the rest is the bundle's own.
- * Every section that is not read again depends only on the user's events, never on the clock,
- * so the result equals reading the whole bundle now (property-tested:
+ * the sections the event can change or that depend on the clock (sections/after-event.ts) are
+ * read again from D1 in one batch, with the user's newest event id beside them; the feed gets
+ * the event put on top; the rest is the bundle's own. Every section not read again depends only
+ * on the user's events, so the result equals reading the whole bundle now (property-tested:
  * test/cache/write-delta.property.test.ts).
  *
  * Undefined when it would not: `base` is not exactly one version behind the event (ids grow by
