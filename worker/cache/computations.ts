@@ -1,4 +1,6 @@
-import type { CacheRequest, Slot } from './fragment';
+import type { ActivityEvent } from '../schemas/activity-event';
+import { readFragmentAfter } from './delta-source';
+import type { CacheRequest, Fragment, Slot } from './fragment';
 import type { KnownVersions } from './known-versions';
 import type { LookupCounts } from './lookup-counts';
 import { type Computed, readFragment, SourceFailed } from './page-source';
@@ -25,12 +27,16 @@ export class Computations {
     },
   ) {}
 
-  /** The fragment's computation under way in this isolate, or a new one. `slot` undefined: not stored. */
+  /**
+   * The fragment's computation under way in this isolate, or a new one. `slot` undefined: not
+   * stored. `how` is what a new one runs (default: read it whole from D1).
+   */
   run(
     req: CacheRequest,
     kind: 'personal' | 'shared',
     userId: string,
     slot: Slot | undefined,
+    how: () => Promise<Computed> = () => this.compute(req, kind, userId, slot),
   ): { promise: Promise<Computed>; joined: boolean; startedAt: number } {
     const key = kind === 'personal' ? `p|${slot?.epoch}|${userId}` : `s|${slot?.epoch}`;
     const running = this.#inflight.get(key);
@@ -42,7 +48,7 @@ export class Computations {
     if (running && Date.now() - running.startedAt <= this.deps.maxJoinMs && (!bookmark || running.bookmark === bookmark)) {
       return { promise: running.promise, startedAt: running.startedAt, joined: true };
     }
-    const promise = this.compute(req, kind, userId, slot).finally(() => {
+    const promise = how().finally(() => {
       if (this.#inflight.get(key)?.promise === promise) this.#inflight.delete(key);
     });
     const startedAt = Date.now();
@@ -52,7 +58,7 @@ export class Computations {
 
   /** A computation of its own (not joined, not joinable): for a request that needs a newer version than the one running. */
   async compute(req: CacheRequest, kind: 'personal' | 'shared', userId: string, slot: Slot | undefined): Promise<Computed> {
-    const { counts, errors, versions, isolate, kv } = this.deps;
+    const { counts, errors } = this.deps;
     const now = req.now ?? Date.now();
     counts.count((c) => c.d1.computes++);
     let computed: Computed;
@@ -63,11 +69,31 @@ export class Computations {
       throw err;
     }
     errors.record(userId, computed.errors, now);
+    this.#store(req, kind, userId, slot, computed);
+    return computed;
+  }
+
+  /**
+   * A user's bundle after their committed `event`: `base` (the bundle one version before)
+   * brought forward by reading only the sections the event can change (delta-source.ts); the
+   * whole bundle when that does not apply or fails. Either way the result equals a whole read now.
+   */
+  async computeAfter(req: CacheRequest, userId: string, slot: Slot, base: Fragment, event: ActivityEvent): Promise<Computed> {
+    const now = req.now ?? Date.now();
+    const delta = await readFragmentAfter(req.env, userId, base, event, now, req.bookmark).catch(() => undefined);
+    if (!delta) return this.compute(req, 'personal', userId, slot);
+    this.deps.counts.count((c) => c.d1.computes++);
+    this.#store(req, 'personal', userId, slot, delta);
+    return delta;
+  }
+
+  /** A whole result (no failed section) goes to both layers. */
+  #store(req: CacheRequest, kind: 'personal' | 'shared', userId: string, slot: Slot | undefined, computed: Computed): void {
+    const { versions, isolate, kv } = this.deps;
     if (computed.failed.length === 0 && slot) {
       if (kind === 'personal') versions.note(userId, computed.fragment.v);
       isolate.putIfNewer(slot, computed.fragment);
       kv.put(slot, computed.fragment, req);
     }
-    return computed;
   }
 }

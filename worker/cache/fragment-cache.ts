@@ -1,5 +1,6 @@
 import { ProblemError } from '../errors';
 import { errorMessage, log } from '../observability/log';
+import type { ActivityEvent } from '../schemas/activity-event';
 import type { SectionData } from '../sections';
 import { Computations } from './computations';
 import { type CacheConfig, DEFAULT_CACHE_CONFIG } from './config';
@@ -117,11 +118,19 @@ export class FragmentCache {
     return [personal, shared];
   }
 
-  /** Computes a user's bundle now and stores it (after their write, or when an operator warms it). */
-  async refreshPersonal(req: CacheRequest, userId: string, minVersion = 0): Promise<Fragment> {
+  /**
+   * Computes a user's bundle now and stores it (after their write, or when an operator warms it).
+   * Given the write's committed `event`, and the bundle one version before it in this isolate,
+   * only the sections the event changes are read from D1 and the rest is carried over
+   * (docs/architecture.md#how-a-write-updates-the-cache); the result is the same.
+   */
+  async refreshPersonal(req: CacheRequest, userId: string, minVersion = 0, event?: ActivityEvent): Promise<Fragment> {
     const state = await this.purgeState(req.env);
     const slot = state ? personalSlot(state, userId) : undefined;
-    let { fragment } = await this.#computing.run(req, 'personal', userId, slot).promise;
+    const base = slot && event ? this.#isolate.peek(slot) : undefined;
+    const how =
+      slot && base && event && base.v === event.id - 1 ? () => this.#computing.computeAfter(req, userId, slot, base, event) : undefined;
+    let { fragment } = await this.#computing.run(req, 'personal', userId, slot, how).promise;
     if (fragment.v < minVersion) ({ fragment } = await this.#computing.compute(req, 'personal', userId, slot));
     return fragment;
   }

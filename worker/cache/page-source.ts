@@ -23,6 +23,13 @@ export class SourceFailed extends Error {
 
 export class BudgetExceeded extends Error {}
 
+/**
+ * The personal bundle's sections in the order a whole read stores them (personalization first:
+ * the others need its zone), so that a bundle brought forward by an event (delta-source.ts)
+ * serialises, and hashes, exactly like one read whole.
+ */
+export const BUNDLE_ORDER: readonly SectionName[] = ['personalization', ...PERSONAL_SECTIONS.filter((n) => n !== 'personalization')];
+
 /** The sections a fragment holds: the personal bundle, or the shared one. */
 export function sectionsOf(kind: 'personal' | 'shared'): readonly SectionName[] {
   return kind === 'personal' ? PERSONAL_SECTIONS : SHARED_SECTIONS;
@@ -52,7 +59,8 @@ export async function readFragment(
   return { fragment: { v: version, at: now, h: await contentHash(now, loaded.data), s: loaded.data }, failed, errors: loaded.errors };
 }
 
-async function contentHash(at: number, sections: Fragment['s']): Promise<string> {
+/** The fragment's short content hash (its `h`), from which the page's strong ETag is built. */
+export async function contentHash(at: number, sections: Fragment['s']): Promise<string> {
   const bytes = new TextEncoder().encode(JSON.stringify([at, sections]));
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
   let hex = '';

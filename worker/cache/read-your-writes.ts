@@ -4,6 +4,7 @@ import { parse } from 'hono/utils/cookie';
 import type { AppEnv } from '../app-env';
 import { cookieOptions } from '../http/cookies';
 import { errorMessage, log } from '../observability/log';
+import type { ActivityEvent } from '../schemas/activity-event';
 import { fragmentCache } from './fragment-cache';
 
 /**
@@ -69,9 +70,16 @@ export function readPosition(c: RequestHeaders, userId: string, minVersion: numb
  * After a committed write, before its response is built: hands the new version (and the write's
  * D1 bookmark, when it has one) back to the caller (headers and cookies), records the version in
  * this isolate, and starts the write-through that computes the writer's fresh bundle in
- * `waitUntil` (their next page is then most likely a hit).
+ * `waitUntil` (their next page is then most likely a hit); given the committed `event`, from the
+ * bundle this isolate holds plus the sections it changes.
  */
-export function handBackVersion(c: Context<AppEnv>, userId: string, version: number, bookmark?: string | null): void {
+export function handBackVersion(
+  c: Context<AppEnv>,
+  userId: string,
+  version: number,
+  bookmark?: string | null,
+  event?: ActivityEvent,
+): void {
   c.header(VERSION_HEADER, String(version));
   setCookie(c, VERSION_COOKIE, `${userId}.${version}`, { ...cookieOptions(c.env), maxAge: 24 * 60 * 60 });
   if (bookmark && BOOKMARK.test(bookmark)) {
@@ -85,7 +93,7 @@ export function handBackVersion(c: Context<AppEnv>, userId: string, version: num
     ...(bookmark ? { bookmark } : {}),
   };
   c.executionCtx.waitUntil(
-    fragmentCache.refreshPersonal(req, userId, version).catch((err: unknown) => {
+    fragmentCache.refreshPersonal(req, userId, version, event).catch((err: unknown) => {
       log.warn('write-through refresh failed', { userId, error: errorMessage(err) });
     }),
   );

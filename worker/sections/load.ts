@@ -1,5 +1,6 @@
+import { eq, sql } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
-import { SECTION_NAMES, type SectionName } from '../../drizzle/schema';
+import { activityEvents, SECTION_NAMES, type SectionName } from '../../drizzle/schema';
 import type { Database } from '../db/client';
 import { NotFoundError } from '../errors';
 import { SECTIONS, type SectionData } from './index';
@@ -12,6 +13,16 @@ export interface LoadedSections {
   /** Wall time of the single D1 round trip, ms; 0 when nothing was asked of D1. */
   d1Ms: number;
   statements: number;
+  /** The user's newest activity event id as the same batch saw it, when asked for (0: none). */
+  newestEventId?: number;
+}
+
+export interface LoadOptions {
+  /**
+   * Also read the user's newest event id in the same batch (one primary-key lookup): a caller
+   * that reads only some sections can then tell which version of the user's data they show.
+   */
+  newestEventId?: boolean;
 }
 
 /**
@@ -23,6 +34,7 @@ export async function loadSectionsFromD1(
   db: Database,
   names: readonly SectionName[],
   input: SectionInput & { timeZone?: string },
+  options: LoadOptions = {},
 ): Promise<LoadedSections> {
   const wanted = SECTION_NAMES.filter((n) => names.includes(n));
   const result: LoadedSections = { data: {}, errors: {}, d1Ms: 0, statements: 0 };
@@ -30,6 +42,7 @@ export async function loadSectionsFromD1(
 
   const plan = wanted.map((name) => ({ name, statements: SECTIONS[name].statements(db, input) as readonly BatchItem<'sqlite'>[] }));
   const all = plan.flatMap((p) => p.statements);
+  if (options.newestEventId) all.push(newestEventIdOf(db, input.userId) as unknown as BatchItem<'sqlite'>);
   result.statements = all.length;
   const started = performance.now();
   let rows: unknown[];
@@ -50,6 +63,8 @@ export async function loadSectionsFromD1(
     offset += p.statements.length;
   }
 
+  if (options.newestEventId) result.newestEventId = Number((rows[offset] as { id: number | null }[])[0]?.id ?? 0);
+
   let timeZone = input.timeZone ?? 'UTC';
   if (byName.has('personalization')) {
     const [userRows] = byName.get('personalization') as [unknown[]];
@@ -69,4 +84,11 @@ export async function loadSectionsFromD1(
     }
   }
   return result;
+}
+
+function newestEventIdOf(db: Database, userId: string) {
+  return db
+    .select({ id: sql<number | null>`max(${activityEvents.id})` })
+    .from(activityEvents)
+    .where(eq(activityEvents.userId, userId));
 }
