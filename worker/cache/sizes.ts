@@ -24,11 +24,12 @@ export function objectBytes(fields: number): number {
 }
 
 /**
- * Heap bytes of parsed JSON per byte of its text. Measured on personal fragments (about 4 KB of
- * JSON each): parsed objects with their small strings and numbers take about this much more than
- * the text (docs/capacity.md).
+ * Heap bytes of parsed JSON per byte of its text. Measured with `npm run load -- memory` on
+ * personal fragments (about 3.7 KB of JSON each): a cached user took 12.4 KB of isolate heap in
+ * all, of which about 7 KB (×1.9 the text) for the parsed sections; 2.5 keeps the estimate on
+ * the high side (docs/capacity.md).
  */
-export const PARSED_JSON_FACTOR = 4;
+export const PARSED_JSON_FACTOR = 2.5;
 
 /** Estimated heap of a parsed JSON value whose serialisation is `jsonLength` characters long. */
 export function parsedJsonBytes(jsonLength: number): number {
