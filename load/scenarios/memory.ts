@@ -6,7 +6,7 @@
  * Fails (exit 1) when the heap at the last step exceeds MAX_HEAP_MB.
  */
 import type { HeapUsage } from '../lib/profiler';
-import { introPage, type Scenario } from '../lib/scenario';
+import { introPage, type Scenario, type ScenarioContext } from '../lib/scenario';
 import { round } from '../lib/stats';
 import { randomIntroPages } from './pages';
 
@@ -28,11 +28,25 @@ interface MemoryStep {
   heapAfterReadsMb: number | null;
   /** (heap − previous step's heap) ÷ users added, KB: what one more cached user costs. */
   kbPerAddedUser: number | null;
+  /** What the isolate's page cache says it holds (admin cache status): entries and accounted MB. */
+  cachedPages: number | null;
+  accountedMb: number | null;
   /** Share of the measured reads answered from the isolate's memory (`foyer-isolate; hit`). */
   isolateHitRate: number | null;
   /** Share answered by any cache layer (isolate or KV). */
   cacheHitRate: number | null;
   warmSec: number;
+}
+
+/** The page cache's own account (GET /api/v1/admin/cache), to set beside the measured heap. */
+async function accounted(ctx: ScenarioContext): Promise<{ cachedPages: number | null; accountedMb: number | null }> {
+  const res = await fetch(`${ctx.url}/api/v1/admin/cache`, { headers: { authorization: ctx.admin.auth } }).catch(() => null);
+  const body = res?.ok ? ((await res.json()) as { keys?: { isolate?: { entries?: number; bytes?: number } } }) : null;
+  const isolate = body?.keys?.isolate;
+  return {
+    cachedPages: isolate?.entries ?? null,
+    accountedMb: typeof isolate?.bytes === 'number' ? round(isolate.bytes / MB) : null,
+  };
 }
 
 export const memory: Scenario = {
@@ -66,13 +80,15 @@ export const memory: Scenario = {
         backingMb: round(heap.backingBytes / MB),
         heapAfterReadsMb: null,
         kbPerAddedUser: round((live(heap) - previousHeap) / 1024 / added),
+        ...(await accounted(ctx)),
         isolateHitRate: null,
         cacheHitRate: null,
         warmSec,
       };
       previousHeap = live(heap);
       ctx.log(
-        `${size} users warm: isolate heap ${step.heapMb} MB after GC (${step.kbPerAddedUser} KB per added user; warmed in ${warmSec} s)`,
+        `${size} users warm: isolate heap ${step.heapMb} MB after GC (${step.kbPerAddedUser} KB per added user; warmed in ${warmSec} s); ` +
+          `the page cache holds ${step.cachedPages ?? '–'} fragments, ${step.accountedMb ?? '–'} MB accounted`,
       );
       const pool = ctx.users.slice(0, size);
       await ctx.measure(`intro-page over ${size} users @50`, {

@@ -39,6 +39,9 @@ export const soak: Scenario = {
       if (rss !== null)
         sampled.push({ at, rssMb: round(rss), ...(heap ? { heapMb: round((heap.usedBytes + heap.backingBytes) / MB) } : {}) });
     };
+    // The live heap (after a forced GC) before and after: a leak in the isolate shows as a higher floor.
+    // Taken before the phase's baseline starts: a heap snapshot stops the isolate for a moment.
+    const gcBefore = await ctx.isolateHeap(true);
     let phaseStart = performance.now();
     const toPhaseTime = (): MemorySample[] => sampled.map(({ at, ...m }) => ({ t: Math.round((at - phaseStart) / 100) / 10, ...m }));
     const phase = ctx.measure(`soak @${connections}`, {
@@ -63,8 +66,6 @@ export const soak: Scenario = {
         ctx.extra.soakVerdict = soakVerdict(toPhaseTime(), raw.latenciesMs, raw.arrivalsSec, raw.durationSec);
       },
     });
-    // The live heap (after a forced GC) before and after: a leak in the isolate shows as a higher floor.
-    const gcBefore = await ctx.isolateHeap(true);
     await sample();
     const timer = setInterval(() => void sample(), everySec * 1000);
     try {
