@@ -4,7 +4,8 @@
  * Starts Foyer on the local runtime (or uses `--url`, loopback only), measures the scenario
  * and a hello-world baseline in the same run, prints a table and saves JSON + HTML under
  * load/reports/. Bounded: every phase has a duration, the whole run a deadline (--max-minutes),
- * and everything started here is stopped before exit. Exit code 1 = `--compare` found a regression.
+ * and everything started here is stopped before exit. Exit code 1 = `--compare` found a regression, or a
+ * scenario's own check failed (soak drift, memory budget).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -17,7 +18,7 @@ import { errorMessage } from '../worker/observability/log';
 import { runHttpPhase } from './lib/http-load';
 import { BASELINE_HOST, type LocalRuntime, startLocalRuntime } from './lib/local-runtime';
 import { type ProfileSummary, renderProfileSummary } from './lib/profile-summary';
-import { WorkerProfiler } from './lib/profiler';
+import { type HeapUsage, IsolateHeap, WorkerProfiler } from './lib/profiler';
 import { renderComparison, renderHtml, renderTable } from './lib/render';
 import {
   compareReports,
@@ -116,7 +117,10 @@ const log = (line: string) => console.log(`[load] ${line}`);
 // A fresh clone has no .dev.vars yet; like `npm start`, create it so tokens can be signed.
 ensureDevVars();
 const devVars = localVars();
-const seedUsers = positiveNumber('seed-users', values['seed-users']) ?? Number(process.env.SEED_USERS ?? devVars.SEED_USERS ?? 1000);
+const seedUsers = Math.max(
+  positiveNumber('seed-users', values['seed-users']) ?? Number(process.env.SEED_USERS ?? devVars.SEED_USERS ?? 1000),
+  scenario.seedUsers ?? 0,
+);
 
 let runtime: LocalRuntime | undefined;
 let stopping = false;
@@ -193,11 +197,14 @@ async function main(): Promise<void> {
     log,
     foyer: !values.url,
     stderrFile: `${reportBase}.workerd.log`,
-    ...(values.profile && !values.url ? { inspectorPort: port + 100 } : {}),
+    ...((values.profile || scenario!.isolateHeap) && !values.url ? { inspectorPort: port + 100 } : {}),
     assetRouter: values['asset-router'] === true,
   });
   // Sampling slows the worker down: a profiled run's ratios are for reading the profile, not for quoting.
   const profiler = values.profile && !values.url ? await WorkerProfiler.attach(port + 100) : null;
+  // The isolate's own heap (the soak and memory scenarios): over the profiler's connection when
+  // there is one, else a connection that only reads heap figures (no sampling, no slowdown).
+  const heap = values.url ? null : (profiler?.heap ?? (scenario!.isolateHeap ? await IsolateHeap.attach(port + 100) : null));
   const profiles: { phase: string; file: string; summary: ProfileSummary }[] = [];
   const url = values.url ? new URL(values.url).origin : runtime.url;
   const vars = values.url ? { ...devVars, ...extraVars } : runtime.vars;
@@ -208,6 +215,8 @@ async function main(): Promise<void> {
 
   const phases: PhaseReport[] = [];
   const notes: string[] = [];
+  /** Checks a scenario failed (ctx.fail): noted, and the run exits 1 after saving its report. */
+  const failedChecks: string[] = [];
   const extra: Record<string, unknown> = {};
   const baselines = new Map<number, PhaseStats>();
 
@@ -276,6 +285,10 @@ async function main(): Promise<void> {
     },
     log,
     note: (text) => notes.push(text),
+    fail: (text) => {
+      failedChecks.push(text);
+      notes.push(`FAILED: ${text}`);
+    },
     extra,
     baselineAt: (connections, seconds) => baselineAt(connections, Math.min(seconds, 10)),
     record: (phase) => phases.push(phase),
@@ -295,7 +308,13 @@ async function main(): Promise<void> {
       const profiled = profiler && o.target !== 'baseline';
       if (profiled) await profiler.start();
       const phaseCpu = workerdCpuMs();
-      const raw = await runHttpPhase({ ...target, connections: o.connections, durationSec: o.durationSec, next: o.next });
+      const raw = await runHttpPhase({
+        ...target,
+        connections: o.connections,
+        durationSec: o.durationSec,
+        next: o.next,
+        ...(o.progress ? { progress: o.progress } : {}),
+      });
       const phaseCpuMs = cpuSince(phaseCpu);
       if (profiled) {
         const file = `${reportBase}.${name.replace(/[^A-Za-z0-9]+/g, '-')}.cpuprofile`;
@@ -366,6 +385,15 @@ async function main(): Promise<void> {
       if (values.url) throw new Error('this scenario restarts the worker with other variables; it needs the local runtime (drop --url)');
       await runtime!.setVars({ ...scenarioVars, ...next });
     },
+    async isolateHeap(afterGc = false): Promise<HeapUsage | null> {
+      if (!heap) return null;
+      try {
+        return afterGc ? await heap.afterGc() : await heap.usage();
+      } catch (err) {
+        log(`could not read the isolate heap: ${errorMessage(err)}`);
+        return null;
+      }
+    },
     workerdRssMb() {
       const pid = values.url ? null : runtime!.workerdPid();
       if (pid === null) return null;
@@ -394,6 +422,7 @@ async function main(): Promise<void> {
   log(`scenario ${scenario!.name}: ${scenario!.description}`);
   await scenario!.run(ctx);
   profiler?.close();
+  if (heap && !profiler) heap.close();
   if (profiles.length) {
     extra.profiles = profiles;
     notes.push("profiled run (--profile): the inspector samples the worker, so its ratios are lower than an unprofiled run's.");
@@ -444,7 +473,8 @@ async function main(): Promise<void> {
     );
   if (comparisonText) console.log(`\n${comparisonText}`);
   console.log(`\nsaved ${relative(ROOT, `${base}.json`)} and ${relative(ROOT, `${base}.html`)}`);
-  await stop(regressed ? 1 : 0);
+  for (const f of failedChecks) console.log(`[load] FAILED: ${f}`);
+  await stop(regressed || failedChecks.length > 0 ? 1 : 0);
 }
 
 main().catch(async (err: unknown) => {

@@ -212,7 +212,7 @@ function demoUserData(now: number): Pick<SeedData, 'users' | 'tasks' | 'events' 
   return out;
 }
 
-function generatedUserData(index: number, now: number): Pick<SeedData, 'users' | 'tasks' | 'events'> {
+export function generatedUserData(index: number, now: number): Pick<SeedData, 'users' | 'tasks' | 'events'> {
   const random = rng(index * 7919 + 17);
   const id = `user-${String(index).padStart(5, '0')}`;
   const timeZone = TIME_ZONES[index % TIME_ZONES.length]!;

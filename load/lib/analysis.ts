@@ -111,3 +111,51 @@ export function memoryTrend(samples: { t: number; rssMb: number }[]): MemoryTren
     slopeMbPerMin: den === 0 ? 0 : (num / den) * 60,
   };
 }
+
+/** The soak's pass line (issue #16): after the first minute, RSS grows < 10 % and p99 drifts < 1.5×. */
+export const SOAK_LIMITS = { settleSec: 60, maxRssGrowth: 0.1, maxP99Drift: 1.5 };
+
+export interface SoakVerdict {
+  /** RSS at the first sample after `settleSec`, and the largest sample after it, MB. */
+  rssSettledMb: number | null;
+  rssMaxAfterMb: number | null;
+  /** (max after − settled) ÷ settled. */
+  rssGrowth: number | null;
+  /** p99 of the last `settleSec` of the phase ÷ p99 of the `settleSec` right after settling. */
+  p99Drift: number | null;
+  failures: string[];
+}
+
+/**
+ * Judges a soak after its first minute (start-up, JIT and cache fills are not a leak): memory
+ * samples carry `t` from the start of the phase, latencies their arrival second in the phase.
+ */
+export function soakVerdict(
+  memory: { t: number; rssMb: number }[],
+  latencies: ArrayLike<number>,
+  arrivalsSec: ArrayLike<number>,
+  durationSec: number,
+  limits = SOAK_LIMITS,
+): SoakVerdict {
+  const after = memory.filter((m) => m.t >= limits.settleSec);
+  const settled = after[0]?.rssMb ?? null;
+  const maxAfter = after.length ? Math.max(...after.map((m) => m.rssMb)) : null;
+  const rssGrowth = settled !== null && maxAfter !== null && settled > 0 ? (maxAfter - settled) / settled : null;
+  const early: number[] = [];
+  const late: number[] = [];
+  const lateFrom = Math.max(2 * limits.settleSec, durationSec - limits.settleSec);
+  for (let i = 0; i < latencies.length; i++) {
+    const t = arrivalsSec[i]!;
+    if (t >= limits.settleSec && t < 2 * limits.settleSec) early.push(latencies[i]!);
+    else if (t >= lateFrom) late.push(latencies[i]!);
+  }
+  const p99Drift = ratio(summarizeLatencies(late).p99, summarizeLatencies(early).p99);
+  const failures: string[] = [];
+  if (durationSec < 3 * limits.settleSec)
+    failures.push(`the soak ran ${durationSec} s; judging it needs at least ${3 * limits.settleSec} s`);
+  if (rssGrowth !== null && rssGrowth >= limits.maxRssGrowth)
+    failures.push(`RSS grew ${(rssGrowth * 100).toFixed(1)} % after the first minute (limit ${limits.maxRssGrowth * 100} %)`);
+  if (p99Drift !== null && p99Drift >= limits.maxP99Drift)
+    failures.push(`p99 drifted ×${p99Drift.toFixed(2)} (limit ×${limits.maxP99Drift})`);
+  return { rssSettledMb: settled, rssMaxAfterMb: maxAfter, rssGrowth, p99Drift, failures };
+}

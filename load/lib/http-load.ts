@@ -4,7 +4,7 @@
  * status and `Cache-Status` are recorded here from the client events and summarised in stats.ts.
  */
 import autocannon from 'autocannon';
-import { isCacheHit, type RawSample } from './stats';
+import { isCacheHit, isIsolateHit, type RawSample } from './stats';
 
 export interface RequestSpec {
   method?: 'GET' | 'POST' | 'PATCH' | 'DELETE';
@@ -24,6 +24,16 @@ export interface HttpPhaseOptions {
   /** Sent as Host (the baseline worker is chosen by it). */
   host?: string;
   timeoutSec?: number;
+  /** Called every `everySec` while the phase runs with the responses of that window (soak progress). */
+  progress?: { everySec: number; report(window: ProgressWindow): void };
+}
+
+export interface ProgressWindow {
+  /** Seconds since the phase started, at the end of the window. */
+  elapsedSec: number;
+  windowSec: number;
+  latenciesMs: number[];
+  errors: number;
 }
 
 export async function runHttpPhase(options: HttpPhaseOptions): Promise<RawSample> {
@@ -34,6 +44,7 @@ export async function runHttpPhase(options: HttpPhaseOptions): Promise<RawSample
   let labelled = false;
   let cacheSeen = 0;
   let cacheHits = 0;
+  let isolateHits = 0;
   let errors = 0;
   const errorKinds: Record<string, number> = {};
   let started = 0;
@@ -83,6 +94,7 @@ export async function runHttpPhase(options: HttpPhaseOptions): Promise<RawSample
             if (cacheStatus !== null) {
               cacheSeen++;
               if (isCacheHit(cacheStatus)) cacheHits++;
+              if (isIsolateHit(cacheStatus)) isolateHits++;
             }
           });
         },
@@ -96,7 +108,21 @@ export async function runHttpPhase(options: HttpPhaseOptions): Promise<RawSample
     const kind = err.code ?? err.message;
     errorKinds[kind] = (errorKinds[kind] ?? 0) + 1;
   });
-  const result = await done;
+  let reported = { at: 0, responses: 0, errors: 0 };
+  const progress = options.progress;
+  const ticker = progress
+    ? setInterval(() => {
+        const elapsedSec = (performance.now() - started) / 1000;
+        progress.report({
+          elapsedSec,
+          windowSec: elapsedSec - reported.at,
+          latenciesMs: latencies.slice(reported.responses),
+          errors: errors - reported.errors,
+        });
+        reported = { at: elapsedSec, responses: latencies.length, errors };
+      }, progress.everySec * 1000)
+    : undefined;
+  const result = await done.finally(() => clearInterval(ticker));
   // autocannon counts timeouts apart from connection errors; reqError covers both since v7.
   errors = Math.max(errors, result.errors);
   return {
@@ -108,6 +134,7 @@ export async function runHttpPhase(options: HttpPhaseOptions): Promise<RawSample
     errorKinds,
     cacheSeen,
     cacheHits,
+    isolateHits,
     durationSec: Math.max(0.001, (performance.now() - started) / 1000),
   };
 }

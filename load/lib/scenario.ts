@@ -3,7 +3,8 @@
  * load/scenarios/ that drives phases through `ctx.measure` (HTTP, paired with the baseline)
  * or its own client (WebSockets), and adds its own figures to `ctx.extra`.
  */
-import type { RequestSpec } from './http-load';
+import type { HttpPhaseOptions, RequestSpec } from './http-load';
+import type { HeapUsage } from './profiler';
 import type { PhaseReport } from './report';
 import type { PhaseStats, RawSample } from './stats';
 import type { LoadUser } from './users';
@@ -16,6 +17,8 @@ export interface MeasureOptions {
   baseline?: boolean;
   /** Receives the unsummarised sample (for figures like drift over time). */
   onRaw?: (raw: RawSample) => void;
+  /** Progress reports while the phase runs (see HttpPhaseOptions.progress). */
+  progress?: HttpPhaseOptions['progress'];
   /** Aim the phase at the baseline worker itself (the `baseline` scenario). */
   target?: 'foyer' | 'baseline';
 }
@@ -33,6 +36,8 @@ export interface ScenarioContext {
   options: Record<string, string | undefined>;
   log(line: string): void;
   note(text: string): void;
+  /** A check the scenario defines did not hold: noted, and the run exits 1 (after saving the report). */
+  fail(text: string): void;
   extra: Record<string, unknown>;
   /** Runs one HTTP phase against Foyer, and the baseline at the same concurrency (cached per run). */
   measure(name: string, options: MeasureOptions): Promise<PhaseReport>;
@@ -46,6 +51,11 @@ export interface ScenarioContext {
   setVars(vars: Record<string, string>): Promise<void>;
   /** Resident memory of the workerd process in MB; null on `--url` or off Linux. */
   workerdRssMb(): number | null;
+  /**
+   * The Foyer isolate's V8 heap (inspector `Runtime.getHeapUsage`), after a forced full GC when
+   * `afterGc`; null unless the scenario sets `isolateHeap` (or `--profile`) on the local runtime.
+   */
+  isolateHeap(afterGc?: boolean): Promise<HeapUsage | null>;
 }
 
 export interface Scenario {
@@ -54,6 +64,10 @@ export interface Scenario {
   defaultDurationSec: number;
   /** How many seeded users the scenario draws from (signed before it starts). */
   users?: number;
+  /** At least this many generated users are seeded (more than `--seed-users` when larger). */
+  seedUsers?: number;
+  /** Opens workerd's inspector to read the Foyer isolate's heap (ctx.isolateHeap). */
+  isolateHeap?: boolean;
   /** Variables the scenario needs the worker to start with. */
   vars?: Record<string, string>;
   run(ctx: ScenarioContext): Promise<void>;

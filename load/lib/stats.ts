@@ -19,6 +19,8 @@ export interface RawSample {
   /** Responses that carried a `Cache-Status` header, and those whose header said `hit`. */
   cacheSeen: number;
   cacheHits: number;
+  /** Responses served from the isolate's own memory (`foyer-isolate; hit` in Cache-Status); absent when not counted. */
+  isolateHits?: number;
   durationSec: number;
 }
 
@@ -87,6 +89,14 @@ export function summarizeLatencies(values: ArrayLike<number>): LatencySummary {
 }
 
 /** RFC 9211: `Cache-Status: <cache>; hit` or `<cache>; fwd=miss`, possibly several caches comma-separated. */
+/** True when Foyer's in-isolate layer answered (RFC 9211 entry `foyer-isolate; hit`). */
+export function isIsolateHit(header: string): boolean {
+  return header.split(',').some((entry) => {
+    const [name, ...params] = entry.split(';').map((p) => p.trim().toLowerCase());
+    return name === 'foyer-isolate' && params.includes('hit');
+  });
+}
+
 export function isCacheHit(header: string): boolean {
   return header.split(',').some((entry) =>
     entry

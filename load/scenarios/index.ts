@@ -4,6 +4,7 @@ import { cold } from './cold';
 import { feed } from './feed';
 import { html } from './html';
 import { limiterCost } from './limiter-cost';
+import { memory } from './memory';
 import { mixed } from './mixed';
 import { baseline, normal, page, peak } from './pages';
 import { ratelimit } from './ratelimit';
@@ -12,5 +13,5 @@ import { stress } from './stress';
 
 /** Every scenario `npm run load -- <name>` knows, by name. */
 export const scenarios: Record<string, Scenario> = Object.fromEntries(
-  [baseline, normal, peak, stress, soak, feed, mixed, page, html, ratelimit, limiterCost, cache, cold].map((s) => [s.name, s]),
+  [baseline, normal, peak, stress, soak, memory, feed, mixed, page, html, ratelimit, limiterCost, cache, cold].map((s) => [s.name, s]),
 );

@@ -5,7 +5,7 @@
 import type { RequestSpec } from '../lib/http-load';
 import { BASELINE_PHASE_PREFIX } from '../lib/report';
 import { introPage, type Scenario, type ScenarioContext } from '../lib/scenario';
-import { prng } from '../lib/users';
+import { type LoadUser, prng } from '../lib/users';
 
 const intNeeded = (ctx: ScenarioContext, name: string, fallback: number): number => {
   const raw = ctx.options[name];
@@ -28,11 +28,11 @@ const ADMIN_WARM_BATCH = 100;
  * Fills the server-side cache the way an operator would (`POST /api/v1/admin/cache/warm`, 100
  * users a call); null when this build has no such route. Much cheaper than reading every page.
  */
-async function warmThroughAdmin(ctx: ScenarioContext): Promise<{ warmed: number; failed: number } | null> {
+async function warmThroughAdmin(ctx: ScenarioContext, users: LoadUser[]): Promise<{ warmed: number; failed: number } | null> {
   let warmed = 0;
   let failed = 0;
-  for (let i = 0; i < ctx.users.length; i += ADMIN_WARM_BATCH) {
-    const userIds = ctx.users.slice(i, i + ADMIN_WARM_BATCH).map((u) => u.id);
+  for (let i = 0; i < users.length; i += ADMIN_WARM_BATCH) {
+    const userIds = users.slice(i, i + ADMIN_WARM_BATCH).map((u) => u.id);
     const res = await fetch(`${ctx.url}/api/v1/admin/cache/warm`, {
       method: 'POST',
       headers: { authorization: ctx.admin.auth, 'content-type': 'application/json' },
@@ -47,17 +47,18 @@ async function warmThroughAdmin(ctx: ScenarioContext): Promise<{ warmed: number;
   return { warmed, failed };
 }
 
-export async function warmIntroPages(ctx: ScenarioContext): Promise<void> {
+/** Warms `users` (default all the scenario's users); `budgetSec` bounds the page reads (ctx.warm). */
+export async function warmIntroPages(ctx: ScenarioContext, users: LoadUser[] = ctx.users, budgetSec?: number): Promise<void> {
   const started = performance.now();
-  const admin = await warmThroughAdmin(ctx);
+  const admin = await warmThroughAdmin(ctx, users);
   if (admin) {
     ctx.log(
       `warmed ${admin.warmed} users' cache through the admin route (${admin.failed} not) in ${((performance.now() - started) / 1000).toFixed(1)} s`,
     );
-    if (admin.failed > 0) ctx.note(`warm-up: the admin warm route did not warm ${admin.failed} of ${ctx.users.length} users`);
+    if (admin.failed > 0) ctx.note(`warm-up: the admin warm route did not warm ${admin.failed} of ${users.length} users`);
   }
   // Reading every page also fills the per-isolate layer (and is the only way without the route).
-  const { ok, failed } = await ctx.warm(ctx.users.map(introPage));
+  const { ok, failed } = await ctx.warm(users.map(introPage), undefined, budgetSec);
   ctx.log(`read ${ok} intro pages (${failed} failed) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   if (failed > 0) ctx.note(`warm-up: ${failed} of ${ok + failed} intro pages failed before measuring`);
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { breach, findKnee, latencyDrift, memoryTrend, type StressStep } from '../../load/lib/analysis';
+import { breach, findKnee, latencyDrift, memoryTrend, type StressStep, soakVerdict } from '../../load/lib/analysis';
+import { isCacheHit, isIsolateHit } from '../../load/lib/stats';
 
 const step = (connections: number, rps: number, p99: number, errorRate = 0): StressStep => ({
   connections,
@@ -66,5 +67,62 @@ describe('memory trend', () => {
   it('is flat for one sample and absent for none', () => {
     expect(memoryTrend([{ t: 0, rssMb: 90 }])?.slopeMbPerMin).toBe(0);
     expect(memoryTrend([])).toBeNull();
+  });
+});
+
+describe('the soak pass line (after the first minute: RSS < +10 %, p99 drift < ×1.5)', () => {
+  /** One response per 100 ms for `seconds`, each with the latency `at(t)`. */
+  const run = (seconds: number, at: (t: number) => number) => {
+    const arrivals = Array.from({ length: seconds * 10 }, (_, i) => i / 10);
+    return { latencies: arrivals.map(at), arrivals };
+  };
+  const memory = (seconds: number, rss: (t: number) => number) =>
+    Array.from({ length: seconds / 5 + 1 }, (_, i) => ({ t: i * 5, rssMb: rss(i * 5) }));
+
+  it('passes a flat run, whatever the first minute did', () => {
+    const { latencies, arrivals } = run(600, (t) => (t < 60 ? 500 : 20));
+    const v = soakVerdict(
+      memory(600, (t) => (t < 60 ? 400 + t : 560)),
+      latencies,
+      arrivals,
+      600,
+    );
+    expect(v.failures).toEqual([]);
+    expect(v.rssGrowth).toBe(0);
+    expect(v.p99Drift).toBe(1);
+  });
+
+  it('fails growing memory and drifting latency after the first minute', () => {
+    const { latencies, arrivals } = run(600, (t) => 20 + t / 10);
+    const v = soakVerdict(
+      memory(600, (t) => 500 + t / 5),
+      latencies,
+      arrivals,
+      600,
+    );
+    expect(v.rssGrowth).toBeCloseTo(108 / 512, 2);
+    expect(v.p99Drift).toBeGreaterThan(1.5);
+    expect(v.failures).toHaveLength(2);
+  });
+
+  it('refuses to judge a run too short to have a settled minute and a last one', () => {
+    const { latencies, arrivals } = run(120, () => 20);
+    expect(
+      soakVerdict(
+        memory(120, () => 500),
+        latencies,
+        arrivals,
+        120,
+      ).failures[0],
+    ).toMatch(/at least 180 s/);
+  });
+});
+
+describe('Cache-Status: which layer answered', () => {
+  it('tells an isolate hit from a KV hit', () => {
+    expect(isIsolateHit('foyer-isolate; hit; ttl=299')).toBe(true);
+    expect(isIsolateHit('foyer-kv; fwd=miss, foyer-isolate; hit; ttl=10; detail=source-failed')).toBe(true);
+    expect(isIsolateHit('foyer-kv; hit; ttl=250, foyer-isolate; fwd=miss; stored')).toBe(false);
+    expect(isCacheHit('foyer-kv; hit; ttl=250, foyer-isolate; fwd=miss; stored')).toBe(true);
   });
 });

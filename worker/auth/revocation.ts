@@ -1,4 +1,6 @@
 import { Lru } from '../cache/lru';
+import { OTHER_BYTES } from '../cache/memory-budget';
+import { LRU_ENTRY_BYTES, NUMBER_BYTES, stringBytes } from '../cache/sizes';
 import { errorMessage, log } from '../observability/log';
 
 /**
@@ -15,7 +17,10 @@ const KV_MIN_TTL_SECONDS = 60;
 const KEY_PREFIX = 'revoked:';
 
 /** Digest → when the token expires (ms); past that it needs no entry. */
-const revokedHere = new Lru<string, number>(10_000);
+const revokedHere = new Lru<string, number>({
+  maxBytes: OTHER_BYTES.revocations,
+  sizeOf: (digest) => LRU_ENTRY_BYTES + stringBytes(digest) + NUMBER_BYTES,
+});
 
 async function digestOf(token: string): Promise<string> {
   const bytes = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(token)));

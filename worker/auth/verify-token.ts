@@ -1,5 +1,7 @@
 import { createRemoteJWKSet, errors, type JWTVerifyGetKey, jwtVerify } from 'jose';
 import { Lru } from '../cache/lru';
+import { OTHER_BYTES } from '../cache/memory-budget';
+import { LRU_ENTRY_BYTES, NUMBER_BYTES, objectBytes, stringBytes } from '../cache/sizes';
 import { UnauthorizedError } from '../errors';
 import { claimsSchema, type Principal } from './principal';
 import { isRevoked } from './revocation';
@@ -40,8 +42,6 @@ function keyFor(config: TokenConfig): { key: Uint8Array | JWTVerifyGetKey; algor
   return { key: new TextEncoder().encode(config.JWT_SECRET), algorithms: HMAC_ALGORITHMS };
 }
 
-/** Tokens this isolate has verified (all callers together); the least recently used go first. */
-const VERIFIED_CAPACITY = 10_000;
 /**
  * A verified token is trusted from memory for at most this long (and never past its `exp`),
  * so a key removed from the JWKS stops being honoured within minutes without a refetch per request.
@@ -58,7 +58,18 @@ interface Verified {
   recheckAt: number;
 }
 
-const verified = new Lru<string, Verified>(VERIFIED_CAPACITY);
+/** Tokens this isolate has verified (all callers together), within their byte budget; the least recently used go first. */
+const verified = new Lru<string, Verified>({
+  maxBytes: OTHER_BYTES.verifiedTokens,
+  sizeOf: (token, v) =>
+    LRU_ENTRY_BYTES +
+    stringBytes(token) +
+    objectBytes(4) +
+    3 * NUMBER_BYTES +
+    stringBytes(v.config) +
+    objectBytes(Object.keys(v.principal).length) +
+    stringBytes(JSON.stringify(v.principal)),
+});
 
 const configId = (config: TokenConfig) => `${config.JWT_ISSUER}\n${config.JWT_AUDIENCE}\n${config.JWT_JWKS_URL}\n${config.JWT_SECRET}`;
 

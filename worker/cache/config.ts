@@ -1,6 +1,8 @@
+import { PAGE_DATA_BYTES } from './memory-budget';
+
 export interface CacheConfig {
-  /** Personal bundles kept in the isolate (one per user). */
-  isolateEntries: number;
+  /** Accounted bytes of page data kept in the isolate: personal bundles, shared fragments, rendered pages (memory-budget.ts). */
+  isolateBytes: number;
   /** Personal fragments: fresh for this long. Bounds how late time-driven changes (a task falling overdue) and other people's changes show. */
   personalFreshMs: number;
   /** The shared fragment: fresh for this long, then refreshed in the background. */
@@ -16,7 +18,7 @@ export interface CacheConfig {
 }
 
 export const DEFAULT_CACHE_CONFIG: CacheConfig = {
-  isolateEntries: 5000,
+  isolateBytes: PAGE_DATA_BYTES,
   // The user's own writes never wait for this (the version token does); it bounds only
   // time-driven changes and changes by others. Each expiry costs a D1 batch per user, so a
   // short TTL over many users is a steady background load on D1.

@@ -8,6 +8,7 @@ import type { CacheCounters } from './counters';
 import { type CacheRequest, type Fragment, type FragmentOutcome, fresh, type Layer, personalSlot, type Slot, sharedSlot } from './fragment';
 import { KnownVersions } from './known-versions';
 import { LookupCounts } from './lookup-counts';
+import { OTHER_BYTES } from './memory-budget';
 import { BudgetExceeded, SourceFailed, sectionsOf, withBudget } from './page-source';
 import type { PurgeResult } from './protocol';
 import type { PurgeScope, PurgeState } from './purge-state';
@@ -34,8 +35,8 @@ export class FragmentCache {
 
   constructor(config: Partial<CacheConfig> = {}) {
     this.config = { ...DEFAULT_CACHE_CONFIG, ...config };
-    this.#isolate = new IsolateStore(this.config.isolateEntries);
-    this.#versions = new KnownVersions(this.config.isolateEntries * 2);
+    this.#isolate = new IsolateStore(this.config.isolateBytes);
+    this.#versions = new KnownVersions(OTHER_BYTES.knownVersions);
     this.#purges = new PurgeSync(this.config.syncMs, this.#counts);
     this.#errors = new SectionErrors(this.config.budgetMs, this.#counts);
     this.#computing = new Computations({
@@ -59,6 +60,21 @@ export class FragmentCache {
 
   get isolateEntries(): number {
     return this.#isolate.size;
+  }
+
+  /** Accounted bytes of page data held in this isolate (at most `config.isolateBytes`). */
+  get isolateBytes(): number {
+    return this.#isolate.bytes;
+  }
+
+  /** Accounted bytes of every cache this object holds, by name (the test of the budget reads it). */
+  get accountedBytes(): { pages: number; knownVersions: number; kvRecentPuts: number; sectionErrors: number } {
+    return {
+      pages: this.#isolate.bytes,
+      knownVersions: this.#versions.bytes,
+      kvRecentPuts: this.#kv.bytes,
+      sectionErrors: this.#errors.bytes,
+    };
   }
 
   /** The purge generations, synced if older than `syncMs`; undefined: uncached (see PurgeSync.state). */

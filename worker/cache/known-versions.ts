@@ -1,10 +1,14 @@
 import { Lru } from './lru';
+import { LRU_ENTRY_BYTES, NUMBER_BYTES, stringBytes } from './sizes';
 
-/** The highest version of each user this isolate has seen committed (bounded). */
+/** The highest version of each user this isolate has seen committed (bounded by bytes). */
 export class KnownVersions {
   readonly #versions: Lru<string, number>;
-  constructor(capacity: number) {
-    this.#versions = new Lru(capacity);
+  constructor(maxBytes: number) {
+    this.#versions = new Lru({ maxBytes, sizeOf: (userId) => LRU_ENTRY_BYTES + stringBytes(userId) + NUMBER_BYTES });
+  }
+  get bytes(): number {
+    return this.#versions.bytes;
   }
   note(userId: string, version: number): void {
     if ((this.#versions.peek(userId) ?? 0) < version) this.#versions.set(userId, version);

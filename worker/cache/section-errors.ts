@@ -2,14 +2,24 @@ import { log } from '../observability/log';
 import type { SectionName } from '../sections';
 import type { LookupCounts } from './lookup-counts';
 import { Lru } from './lru';
+import { OTHER_BYTES } from './memory-budget';
 import { BudgetExceeded } from './page-source';
+import { LRU_ENTRY_BYTES, NUMBER_BYTES, objectBytes, stringBytes } from './sizes';
 
 /**
  * The last failure this isolate saw per fragment and section, for the health route. It holds a
  * reason, never the driver's message (that may carry SQL); the message goes to the log only.
  */
 export class SectionErrors {
-  readonly #last = new Lru<string, { at: number; reason: string }>(2000);
+  readonly #last = new Lru<string, { at: number; reason: string }>({
+    maxBytes: OTHER_BYTES.sectionErrors,
+    // The reason strings are shared constants: only the key and the small object are this entry's.
+    sizeOf: (key) => LRU_ENTRY_BYTES + stringBytes(key) + objectBytes(2) + NUMBER_BYTES,
+  });
+
+  get bytes(): number {
+    return this.#last.bytes;
+  }
 
   constructor(
     readonly budgetMs: number,

@@ -4,7 +4,9 @@ import type { CacheRequest, Fragment, Slot } from './fragment';
 import { kvKeys } from './fragment';
 import { KvBatchReader } from './kv-batch-reader';
 import { Lru } from './lru';
+import { OTHER_BYTES } from './memory-budget';
 import { KV_FRAGMENT_TTL_SECONDS } from './purge-state';
+import { LRU_ENTRY_BYTES, NUMBER_BYTES, objectBytes, parsedJsonBytes, stringBytes } from './sizes';
 
 /**
  * One layer that holds fragments, nearest first: the isolate's memory, then KV (D1, the source,
@@ -17,17 +19,48 @@ export interface FragmentStore<Got> {
   put(slot: Slot, fragment: Fragment, req: CacheRequest): void;
 }
 
-/** The isolate's layer: bounded LRUs in module scope, shared by every request of the isolate. */
+/** Of the page-data budget, what the shared fragments (one per purge epoch still in use) may hold. */
+export const SHARED_FRAGMENT_BYTES = 1024 * 1024;
+
+/**
+ * Accounted bytes of one cached fragment: its parsed sections, and the page rendered from it
+ * (worker/services/intro-page.ts keeps one per personal fragment: the page object and its UTF-8
+ * bytes, which carry the shared sections too). `JSON.stringify` runs only when a fragment is
+ * stored (a miss or a write), never on a hit.
+ */
+export function fragmentBytes(key: string | number, fragment: Fragment, sharedJsonLength: number): number {
+  const json = JSON.stringify(fragment).length;
+  const keyBytes = typeof key === 'string' ? stringBytes(key) : NUMBER_BYTES;
+  const renderedPage = RENDERED_PAGE_OVERHEAD_BYTES + json + sharedJsonLength;
+  return LRU_ENTRY_BYTES + keyBytes + parsedJsonBytes(json) + renderedPage;
+}
+
+/** A rendered page's objects besides its bytes: the view, the page and its sections objects, the Uint8Array. */
+const RENDERED_PAGE_OVERHEAD_BYTES = 512;
+
+/**
+ * The isolate's layer: LRUs in module scope, shared by every request of the isolate, bounded by
+ * the page-data budget in bytes (worker/cache/memory-budget.ts).
+ */
 export class IsolateStore implements FragmentStore<Fragment | undefined> {
   readonly #personal: Lru<string, Fragment>;
-  readonly #shared = new Lru<number, Fragment>(4);
+  readonly #shared: Lru<number, Fragment>;
+  /** JSON length of the newest shared fragment: every personal page rendered carries a copy of its sections. */
+  #sharedJson = 0;
 
-  constructor(readonly capacity: number) {
-    this.#personal = new Lru(capacity);
+  constructor(readonly maxBytes: number) {
+    const sharedBytes = Math.min(SHARED_FRAGMENT_BYTES, Math.floor(maxBytes / 4));
+    this.#shared = new Lru({ maxBytes: sharedBytes, sizeOf: (epoch, f) => fragmentBytes(epoch, f, 0) });
+    this.#personal = new Lru({ maxBytes: maxBytes - sharedBytes, sizeOf: (key, f) => fragmentBytes(key, f, this.#sharedJson) });
   }
 
   get size(): number {
     return this.#personal.size + this.#shared.size;
+  }
+
+  /** Accounted bytes held (never above `maxBytes`). */
+  get bytes(): number {
+    return this.#personal.bytes + this.#shared.bytes;
   }
 
   get(slot: Slot): Fragment | undefined {
@@ -41,13 +74,18 @@ export class IsolateStore implements FragmentStore<Fragment | undefined> {
 
   put(slot: Slot, fragment: Fragment): void {
     if (slot.kind === 'personal') this.#personal.set(`${slot.epoch}|${slot.userId}`, fragment);
-    else this.#shared.set(slot.epoch, fragment);
+    else this.#putShared(slot.epoch, fragment);
+  }
+
+  #putShared(epoch: number, fragment: Fragment): void {
+    this.#sharedJson = JSON.stringify(fragment.s).length;
+    this.#shared.set(epoch, fragment);
   }
 
   /** A computed personal bundle replaces the one held only if it is at least as new (a late computation must not undo a newer one). */
   putIfNewer(slot: Slot, fragment: Fragment): void {
     if (slot.kind === 'shared') {
-      this.#shared.set(slot.epoch, fragment);
+      this.#putShared(slot.epoch, fragment);
       return;
     }
     const key = `${slot.epoch}|${slot.userId}`;
@@ -73,7 +111,15 @@ export const KV_TIMEOUT_MS = 1000;
  */
 export class KvStore implements FragmentStore<Promise<(Fragment | null)[]>> {
   readonly #reader = new KvBatchReader();
-  readonly #recentPuts = new Lru<string, { at: number; pending?: Fragment }>(10_000);
+  /** The pending fragment is the one the isolate layer holds (or about to be garbage): only the entry is counted. */
+  readonly #recentPuts = new Lru<string, { at: number; pending?: Fragment }>({
+    maxBytes: OTHER_BYTES.kvRecentPuts,
+    sizeOf: (key) => LRU_ENTRY_BYTES + stringBytes(key) + objectBytes(2) + NUMBER_BYTES,
+  });
+
+  get bytes(): number {
+    return this.#recentPuts.bytes;
+  }
 
   /** Bounded: a batch may have been started by another request, which can be cancelled. */
   get(slot: Slot, minVersion: number, env: Env): Promise<(Fragment | null)[]> {

@@ -1,5 +1,7 @@
 import type { FragmentOutcome } from './fragment';
 import { Lru } from './lru';
+import { OTHER_BYTES } from './memory-budget';
+import { LRU_ENTRY_BYTES, NUMBER_BYTES, objectBytes, stringBytes } from './sizes';
 
 /**
  * Caps the read-your-writes hint (the `Foyer-Version` header, the `foyer_v` cookie) to what
@@ -13,9 +15,10 @@ import { Lru } from './lru';
  * write of theirs through another isolate in those seconds shows after CEILING_MS at worst.
  */
 export const CEILING_MS = 10_000;
-const MAX_USERS = 10_000;
-
-const ceilings = new Lru<string, { version: number; at: number }>(MAX_USERS);
+const ceilings = new Lru<string, { version: number; at: number }>({
+  maxBytes: OTHER_BYTES.versionCeilings,
+  sizeOf: (userId) => LRU_ENTRY_BYTES + stringBytes(userId) + objectBytes(2) + 2 * NUMBER_BYTES,
+});
 
 /** The hint to use for `userId`: `hint`, lowered to D1's last answer if that is recent. */
 export function capVersionHint(userId: string, hint: number, now = Date.now()): number {

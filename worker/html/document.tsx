@@ -5,6 +5,8 @@ import { SiteHeader } from '../../web/components/site-header';
 import { PAGE_DATA_ID, type PageData, THEME_CHOICES, type Theme } from '../../web/page-data';
 import type { Principal } from '../auth/principal';
 import { Lru } from '../cache/lru';
+import { OTHER_BYTES, RENDERED_PAGE_BYTES } from '../cache/memory-budget';
+import { LRU_ENTRY_BYTES, objectBytes, stringBytes } from '../cache/sizes';
 import type { AssetManifest } from './assets';
 
 export interface DocumentOptions {
@@ -50,10 +52,16 @@ function head({ nonce, assets, themeHint, title }: DocumentOptions): string {
   );
 }
 
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
 // The skeletons are the same for everyone: rendered once per isolate.
 let loadingShell: string | undefined;
-/** Each viewer's header, rendered once (bounded; re-rendering is cheap). */
-const headers = new Lru<string, string>(5000);
+/** Each viewer's header, rendered once (bounded by bytes; re-rendering is cheap). */
+const headers = new Lru<string, string>({
+  maxBytes: OTHER_BYTES.renderedHeaders,
+  sizeOf: (key, html) => LRU_ENTRY_BYTES + stringBytes(key) + stringBytes(html),
+});
 
 /** Head and site header: what every page of the viewer starts with. */
 export function renderPageHead(viewer: Principal, options: DocumentOptions): string {
@@ -74,27 +82,30 @@ export function renderPageShell(viewer: Principal, options: DocumentOptions): st
 }
 
 /**
- * The sections and the embedded data, by the page object they were rendered from. Assembly
- * hands out the same page object while a user's fragments stay the same (services/intro-page.ts),
- * so a warm page is rendered once, not on every request: rendering was most of GET /'s CPU.
- * Only the nonce differs per request, and it is added after. Weak keys: the markup lives as
- * long as its page. The UTF-8 bytes are kept too: turning a 20 KB string into a response body
- * on every request was half of a warm GET /'s CPU in a profile.
+ * The sections and the embedded data, per viewer, with the page object they were rendered from.
+ * Assembly hands out the same page object while a user's fragments stay the same
+ * (services/intro-page.ts), so a warm page is rendered once, not on every request: rendering was
+ * most of GET /'s CPU. Only the nonce differs per request, and it is added after. Kept as UTF-8
+ * bytes only (about 20 KB a page): turning the string into a response body on every request was
+ * half of a warm GET /'s CPU in a profile, and holding the string as well doubled the memory.
+ * Bounded by bytes (memory-budget.ts); the page object it holds is normally the one the page
+ * cache holds, so only the markup is counted here.
  */
-const renderedMain = new WeakMap<PageData['page'], { viewer: string; html: string; bytes?: Uint8Array<ArrayBuffer> }>();
+const renderedMain = new Lru<string, { page: PageData['page']; bytes: Uint8Array<ArrayBuffer> }>({
+  maxBytes: RENDERED_PAGE_BYTES,
+  sizeOf: (viewer, main) => LRU_ENTRY_BYTES + stringBytes(viewer) + objectBytes(2) + main.bytes.byteLength,
+});
 
-function mainOf(data: PageData): { viewer: string; html: string; bytes?: Uint8Array<ArrayBuffer> } {
+function mainOf(data: PageData): Uint8Array<ArrayBuffer> {
   const viewer = `${data.viewer.userId}|${data.viewer.role}`;
-  let known = renderedMain.get(data.page);
-  if (known?.viewer !== viewer) {
-    known = {
-      viewer,
-      html:
-        renderToString(<IntroPage data={data} />) + `<script type="application/json" id="${PAGE_DATA_ID}">${jsonForScript(data)}</script>`,
-    };
-    renderedMain.set(data.page, known);
-  }
-  return known;
+  // peek: the hot path pays no recency bookkeeping; the oldest rendering goes first.
+  const known = renderedMain.peek(viewer);
+  if (known?.page === data.page) return known.bytes;
+  const html =
+    renderToString(<IntroPage data={data} />) + `<script type="application/json" id="${PAGE_DATA_ID}">${jsonForScript(data)}</script>`;
+  const bytes = encoder.encode(html);
+  renderedMain.set(viewer, { page: data.page, bytes });
+  return bytes;
 }
 
 function pageEnd({ nonce, assets }: Pick<DocumentOptions, 'nonce' | 'assets'>): string {
@@ -103,21 +114,19 @@ function pageEnd({ nonce, assets }: Pick<DocumentOptions, 'nonce' | 'assets'>): 
 
 /** The second chunk: the sections, the embedded data, the hydration script. */
 export function renderPageMain(data: PageData, options: Pick<DocumentOptions, 'nonce' | 'assets'>): string {
-  return mainOf(data).html + pageEnd(options);
+  // The streamed path (data arrived after the head went out): decoding here is cheaper than keeping a second copy.
+  return decoder.decode(mainOf(data)) + pageEnd(options);
 }
-
-const encoder = new TextEncoder();
 
 /** A whole page (head, header, sections, data, script) as bytes, for a page whose data is at hand. */
 export function renderWholePage(viewer: Principal, data: PageData, options: DocumentOptions): Uint8Array<ArrayBuffer> {
   const main = mainOf(data);
-  main.bytes ??= encoder.encode(main.html);
   const head = encoder.encode(renderPageHead(viewer, options));
   const end = encoder.encode(pageEnd(options));
-  const out = new Uint8Array(head.length + main.bytes.length + end.length);
+  const out = new Uint8Array(head.length + main.length + end.length);
   out.set(head, 0);
-  out.set(main.bytes, head.length);
-  out.set(end, head.length + main.bytes.length);
+  out.set(main, head.length);
+  out.set(end, head.length + main.length);
   return out;
 }
 

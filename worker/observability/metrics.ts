@@ -1,4 +1,6 @@
 import { Lru } from '../cache/lru';
+import { OTHER_BYTES } from '../cache/memory-budget';
+import { LRU_ENTRY_BYTES, NUMBER_BYTES, objectBytes, stringBytes } from '../cache/sizes';
 import { CATALOG, type CounterName, type HistogramName, type LabelsOf } from './catalog';
 import { bucketIndex, type MetricBatch, mergePoint, type SeriesPoint, seriesKey } from './series';
 
@@ -16,11 +18,19 @@ import { bucketIndex, type MetricBatch, mergePoint, type SeriesPoint, seriesKey 
  * ```
  */
 
-/** A runaway label (say, a raw path) must not grow the buffer without end. */
-const MAX_PENDING_SERIES = 2000;
+/** A runaway label (say, a raw path) must not grow the buffer without end: it holds at most this many bytes. */
 const MAX_LABEL_LENGTH = 120;
 
 const pending = new Map<string, SeriesPoint>();
+/** Accounted bytes of `pending` (points are merged in place, so a series costs its bytes once). */
+let pendingBytes = 0;
+
+function pointBytes(key: string, point: SeriesPoint): number {
+  let labels = objectBytes(Object.keys(point.labels).length);
+  for (const k in point.labels) labels += stringBytes(point.labels[k] ?? '');
+  const buckets = point.buckets ? objectBytes(point.buckets.length) + point.buckets.length * NUMBER_BYTES : 0;
+  return LRU_ENTRY_BYTES + stringBytes(key) + objectBytes(5) + 2 * NUMBER_BYTES + labels + buckets;
+}
 
 function cleanLabels(labels: Record<string, string>): Record<string, string> {
   for (const v of Object.values(labels)) {
@@ -38,7 +48,10 @@ function cleanLabels(labels: Record<string, string>): Record<string, string> {
  * same few series, and building the canonical key (quoted, in catalog order) each time was a
  * visible share of a warm request. Bounded like the buffer itself.
  */
-const keyCache = new Lru<string, string>(MAX_PENDING_SERIES);
+const keyCache = new Lru<string, string>({
+  maxBytes: OTHER_BYTES.metricKeys,
+  sizeOf: (lookup, key) => LRU_ENTRY_BYTES + stringBytes(lookup) + stringBytes(key),
+});
 
 function add(point: SeriesPoint): void {
   let lookup = point.name;
@@ -49,7 +62,11 @@ function add(point: SeriesPoint): void {
     key = seriesKey(point.name, point.labels);
     keyCache.set(lookup, key);
   }
-  if (!pending.has(key) && pending.size >= MAX_PENDING_SERIES) return;
+  if (!pending.has(key)) {
+    const bytes = pointBytes(key, point);
+    if (pendingBytes + bytes > OTHER_BYTES.metricPoints) return;
+    pendingBytes += bytes;
+  }
   mergePoint(pending, point, key);
 }
 
@@ -111,6 +128,7 @@ export function takeBatch(at = Date.now()): MetricBatch | null {
   if (pending.size === 0) return null;
   const points = [...pending.values()];
   pending.clear();
+  pendingBytes = 0;
   return { at, points };
 }
 

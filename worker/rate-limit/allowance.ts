@@ -1,4 +1,6 @@
 import { Lru } from '../cache/lru';
+import { OTHER_BYTES } from '../cache/memory-budget';
+import { LRU_ENTRY_BYTES, NUMBER_BYTES, objectBytes, stringBytes } from '../cache/sizes';
 import { errorMessage, log } from '../observability/log';
 import { withTimeout } from '../time-limit';
 import { type BucketState, emissionIntervalMs, emptyState, type Grant, type LeaseReport, takeLease } from './bucket';
@@ -38,8 +40,22 @@ export const LEASE_MS = 60_000;
 export const OBJECT_TIMEOUT_MS = 1_000;
 /** After a failure, skip the object for this long (per key) instead of adding the timeout to every request. */
 export const BYPASS_MS = 5_000;
-/** Keys remembered per isolate; the least recently used is forgotten first. */
-export const MAX_ENTRIES = 10_000;
+/**
+ * Leases an entry is sized for: the one being spent, the prefetched one, and spent ones kept
+ * until the object has been told (a handful; each is settled on the next grant).
+ */
+const LEASES_PER_ENTRY = 4;
+
+/**
+ * Accounted bytes of one key's entry, sized for its fullest (leases and a fallback bucket), since
+ * it changes in place after it is stored. Keys are remembered per isolate within their byte
+ * budget (memory-budget.ts); the least recently used is forgotten first.
+ */
+function entryBytes(key: string): number {
+  const leases = objectBytes(LEASES_PER_ENTRY) + LEASES_PER_ENTRY * (objectBytes(3) + 2 * NUMBER_BYTES);
+  const fallback = objectBytes(4) + 2 * NUMBER_BYTES;
+  return LRU_ENTRY_BYTES + stringBytes(key) + objectBytes(10) + 5 * NUMBER_BYTES + leases + fallback;
+}
 
 export type Acquire = (request: LeaseRequest) => Promise<Grant>;
 
@@ -141,7 +157,7 @@ function logFailure(key: string, policy: RatePolicy, err: unknown, now: number):
  * const decision = await allowances.decide('user:alice', policies.read, acquire, (p) => ctx.waitUntil(p));
  */
 export class Allowances {
-  readonly #entries = new Lru<string, Entry>(MAX_ENTRIES);
+  readonly #entries = new Lru<string, Entry>({ maxBytes: OTHER_BYTES.rateLimitAllowances, sizeOf: (key) => entryBytes(key) });
   readonly #clock: () => number;
 
   constructor(clock: () => number = Date.now) {

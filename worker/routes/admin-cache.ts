@@ -47,7 +47,14 @@ const cacheStatusSchema = z
     countersSince: z.iso.datetime(),
     keys: z.object({
       kv: z.object({ total: z.number().int(), shared: z.number().int(), user: z.number().int(), truncated: z.boolean() }),
-      isolate: z.object({ entries: z.number().int(), capacity: z.number().int() }),
+      isolate: z.object({
+        entries: z.number().int(),
+        bytes: z.number().int().openapi({ description: 'Accounted bytes of page data this isolate holds (docs/capacity.md).' }),
+        maxBytes: z
+          .number()
+          .int()
+          .openapi({ description: "This isolate's page-data budget; the least recently used pages go first past it." }),
+      }),
     }),
   })
   .openapi('CacheStatus');
@@ -129,7 +136,14 @@ export const adminCacheApi = api
           coalesced: counters.coalesced,
           degraded: counters.degraded,
           countersSince: new Date(stats.countersSince).toISOString(),
-          keys: { kv: keys, isolate: { entries: fragmentCache.isolateEntries, capacity: fragmentCache.config.isolateEntries } },
+          keys: {
+            kv: keys,
+            isolate: {
+              entries: fragmentCache.isolateEntries,
+              bytes: fragmentCache.isolateBytes,
+              maxBytes: fragmentCache.config.isolateBytes,
+            },
+          },
         },
         200,
       );

@@ -17,9 +17,7 @@ export interface PageTiming {
 export interface AssembledPage {
   /** Shared with other requests that assemble from the same fragments: read it, never change it. */
   page: Readonly<IntroPage>;
-  /** The page as JSON, made once per set of fragments (an isolate hit reuses it). */
-  json(): string;
-  /** The same JSON as UTF-8 bytes, also made once: what the JSON route sends. */
+  /** The page as JSON in UTF-8, made once per set of fragments (an isolate hit reuses it): what the JSON route sends. */
   jsonBytes(): Uint8Array<ArrayBuffer>;
   /** Strong validator of the JSON page (RFC 9110 §8.8.3), quoted. Same fragments → same ETag. */
   etag: string;
@@ -109,9 +107,9 @@ function finish(
   }
   return {
     page: view.page,
-    json: () => jsonOf(view),
     jsonBytes: () => {
-      view.bytes ??= utf8.encode(jsonOf(view));
+      // The bytes are the one serialised form kept: the string they are made from is garbage at once.
+      view.bytes ??= utf8.encode(JSON.stringify(view.page));
       return view.bytes;
     },
     etag,
@@ -125,16 +123,10 @@ interface RenderedView {
   shared: Fragment | null;
   etag: string;
   page: IntroPage;
-  json?: string;
   bytes?: Uint8Array<ArrayBuffer>;
 }
 
 const utf8 = new TextEncoder();
-
-function jsonOf(view: RenderedView): string {
-  view.json ??= JSON.stringify(view.page);
-  return view.json;
-}
 
 /**
  * Pages already built, by the personal fragment they came from. A warm page is the same two
