@@ -1,0 +1,42 @@
+import { env } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+import { LookupCounts } from '../../worker/cache/lookup-counts';
+import { PURGE_STATE_KEY } from '../../worker/cache/protocol';
+import { PurgeSync } from '../../worker/cache/purge-sync';
+
+describe('the purge state on a busy isolate', () => {
+  it('is refreshed in the background before it expires, so no warm request ever waits for it', async () => {
+    const sync = new PurgeSync(400, new LookupCounts());
+    expect(await sync.state(env)).toBeDefined();
+    const background: Promise<unknown>[] = [];
+    const waitUntil = (p: Promise<unknown>) => void background.push(p);
+    let served = 0;
+    let missed = 0;
+    const started = Date.now();
+    // Steady traffic for five lifetimes of the copy: every request takes the synchronous path.
+    while (Date.now() - started < 2000) {
+      if (sync.current(Date.now(), { env, waitUntil })) served++;
+      else missed++;
+      await scheduler.wait(20);
+    }
+    await Promise.all(background);
+    expect(missed).toBe(0);
+    expect(served).toBeGreaterThan(20);
+    // About one read per half lifetime, never one per request.
+    expect(background.length).toBeGreaterThanOrEqual(4);
+    expect(background.length).toBeLessThan(served / 2);
+  });
+
+  it('takes a purge published to KV within the copy’s lifetime', async () => {
+    const sync = new PurgeSync(300, new LookupCounts());
+    const before = await sync.state(env);
+    const published = { seq: (before?.seq ?? 0) + 1000, all: (before?.seq ?? 0) + 1000, sections: {}, users: {} };
+    await env.CACHE.put(PURGE_STATE_KEY, JSON.stringify(published));
+    try {
+      await scheduler.wait(320);
+      expect((await sync.state(env))?.seq).toBe(published.seq);
+    } finally {
+      if (before) await env.CACHE.put(PURGE_STATE_KEY, JSON.stringify(before));
+    }
+  });
+});
