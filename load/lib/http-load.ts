@@ -4,7 +4,7 @@
  * status and `Cache-Status` are recorded here from the client events and summarised in stats.ts.
  */
 import autocannon from 'autocannon';
-import { isCacheHit, type RawSample } from './stats';
+import { coordTiming, isCacheHit, type RawSample } from './stats';
 
 export interface RequestSpec {
   method?: 'GET' | 'POST' | 'PATCH' | 'DELETE';
@@ -32,6 +32,7 @@ export async function runHttpPhase(options: HttpPhaseOptions): Promise<RawSample
   const statusCodes: Record<string, number> = {};
   const labels: (string | undefined)[] = [];
   let labelled = false;
+  const coordWaits: number[] = [];
   let cacheSeen = 0;
   let cacheHits = 0;
   let errors = 0;
@@ -68,11 +69,15 @@ export async function runHttpPhase(options: HttpPhaseOptions): Promise<RawSample
         setupClient: (client) => {
           const context = (client as unknown as { requestIterator: { context: { label?: string } } }).requestIterator;
           let cacheStatus: string | null = null;
+          let coordMs: number | null = null;
           // The typings say IncomingHttpHeaders; at runtime autocannon passes the parser's { headers: [name, value, ...] }.
           client.on('headers', ((info: { headers: string[] }) => {
             cacheStatus = null;
+            coordMs = null;
             for (let i = 0; i < info.headers.length; i += 2) {
-              if (info.headers[i]!.toLowerCase() === 'cache-status') cacheStatus = info.headers[i + 1] ?? '';
+              const name = info.headers[i]!.toLowerCase();
+              if (name === 'cache-status') cacheStatus = info.headers[i + 1] ?? '';
+              else if (name === 'server-timing') coordMs = coordTiming(info.headers[i + 1] ?? '');
             }
           }) as never);
           client.on('response', (status: number, _bytes: number, latencyMs: number) => {
@@ -80,6 +85,7 @@ export async function runHttpPhase(options: HttpPhaseOptions): Promise<RawSample
             labels.push(context.context.label);
             arrivals.push((performance.now() - started) / 1000);
             statusCodes[status] = (statusCodes[status] ?? 0) + 1;
+            if (coordMs !== null) coordWaits.push(coordMs);
             if (cacheStatus !== null) {
               cacheSeen++;
               if (isCacheHit(cacheStatus)) cacheHits++;
@@ -108,6 +114,7 @@ export async function runHttpPhase(options: HttpPhaseOptions): Promise<RawSample
     errorKinds,
     cacheSeen,
     cacheHits,
+    ...(coordWaits.length ? { coordWaitsMs: coordWaits } : {}),
     durationSec: Math.max(0.001, (performance.now() - started) / 1000),
   };
 }
