@@ -49,6 +49,31 @@ export class CacheCoordinator extends DurableObject<Env> {
     return { nextReportInMs: this.#pacer.admit(isolateId, Date.now()) };
   }
 
+  /**
+   * The purge state, written to KV first: an isolate that finds PURGE_STATE_KEY absent calls
+   * this, so state recorded before the key existed (purges made by the previous release)
+   * reaches KV before anyone serves under it. Rare (only isolates that find no key), and its
+   * writes share the one-a-second turn of the purges'.
+   */
+  async publishedState(): Promise<PurgeState> {
+    await this.#publish();
+    return structuredClone(this.#state);
+  }
+
+  /**
+   * The previous release's per-second sync, kept one release so that its isolates, still
+   * running during a gradual rollout, keep their purge state (expand/contract for RPC,
+   * docs/deployment.md). Remove once no isolate of that release can be running.
+   * @deprecated isolates read PURGE_STATE_KEY from KV instead.
+   */
+  async sync(_sinceSeq: number, increments: CacheCounters | null): Promise<{ state: PurgeState; full: true }> {
+    if (increments) {
+      addCounters(this.#counters, increments);
+      this.ctx.storage.put('counters', this.#counters);
+    }
+    return { state: structuredClone(this.#state), full: true };
+  }
+
   async purge(scope: PurgeScope): Promise<PurgeResult> {
     const now = Date.now();
     prunePurgeState(this.#state, now);

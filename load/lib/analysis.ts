@@ -139,7 +139,7 @@ export function describeRuntimeShare(share: RuntimeShare): string {
       ? `hello world, in the same workerd behind the same entry, also lost ${share.baselineErrors} of ${share.baselineRequests + share.baselineErrors} requests (Foyer ${share.errors}): connection failures at this concurrency are the local runtime's and this machine's, not Foyer's`
       : `hello world lost no request (Foyer ${share.errors})`;
   return (
-    `${share.phase} @${share.connections}: ${failures}. Queue alone (connections ÷ throughput, Little's law): ` +
+    `${share.phase.includes(`@${share.connections}`) ? share.phase : `${share.phase} @${share.connections}`}: ${failures}. Queue alone (connections ÷ throughput, Little's law): ` +
     `hello world ${ms(share.queueMeanMs.baseline)} (mean measured ${ms(share.meanMs.baseline)}), Foyer ${ms(share.queueMeanMs.phase)} (mean measured ${ms(share.meanMs.phase)}).`
   );
 }

@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { LookupCounts } from '../../worker/cache/lookup-counts';
-import { PURGE_STATE_KEY } from '../../worker/cache/protocol';
+import { coordinatorOf, PURGE_STATE_KEY } from '../../worker/cache/protocol';
 import { PurgeSync } from '../../worker/cache/purge-sync';
 
 describe('the purge state on a busy isolate', () => {
@@ -38,5 +38,14 @@ describe('the purge state on a busy isolate', () => {
     } finally {
       if (before) await env.CACHE.put(PURGE_STATE_KEY, JSON.stringify(before));
     }
+  });
+
+  it('asks the coordinator once when KV has no purge state yet (a new release over purges made before it)', async () => {
+    const purged = await coordinatorOf(env).purge({ scope: 'all' });
+    await env.CACHE.delete(PURGE_STATE_KEY);
+    const sync = new PurgeSync(1000, new LookupCounts());
+    expect((await sync.state(env))?.all).toBe(purged.seq);
+    // The coordinator wrote it back, so the next isolate finds it in KV.
+    expect((await env.CACHE.get<{ seq: number }>(PURGE_STATE_KEY, 'json'))?.seq).toBeGreaterThanOrEqual(purged.seq);
   });
 });

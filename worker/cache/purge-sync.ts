@@ -4,7 +4,7 @@ import { settledWithin } from '../time-limit';
 import type { WaitUntil } from './fragment';
 import type { LookupCounts } from './lookup-counts';
 import { coordinatorOf, PURGE_STATE_KEY, type PurgeResult, purgePropagationMs } from './protocol';
-import { emptyPurgeState, type PurgeScope, type PurgeState } from './purge-state';
+import type { PurgeScope, PurgeState } from './purge-state';
 
 /**
  * How long a request waits for a purge-generation read (its own or one it joined) before it
@@ -90,10 +90,11 @@ export class PurgeSync {
     // is trustworthy for syncMs from here, never from when the answer came back.
     const askedAt = Date.now();
     try {
-      const published = await env.CACHE.get<PurgeState>(PURGE_STATE_KEY, 'json');
-      // Absent: no purge was ever published (or, deployed, not yet visible here, which the
-      // purge's effectiveAt allows for).
-      this.#state = published ?? this.#state ?? emptyPurgeState();
+      // Absent (a new deployment, or KV has not shown the first write here yet): the
+      // coordinator publishes what it holds and answers it, once.
+      const published =
+        (await env.CACHE.get<PurgeState>(PURGE_STATE_KEY, 'json')) ?? (this.#state ? null : await coordinatorOf(env).publishedState());
+      this.#state = published ?? this.#state;
       this.#stateAt = askedAt;
     } catch (err) {
       // Keep serving with the copy we have; retry in a second.
