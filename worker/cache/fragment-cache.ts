@@ -62,7 +62,7 @@ export class FragmentCache {
 
   /**
    * The purge generations, read again if older than `syncMs`; undefined: uncached (see
-   * PurgeSync.state). With `waitUntil`, a copy past half its life is refreshed in the background.
+   * PurgeSync.state). With `waitUntil`, a copy older than 500 ms is refreshed in the background.
    */
   async purgeState(env: Env, now = Date.now(), waitUntil?: CacheRequest['waitUntil']): Promise<PurgeState | undefined> {
     return this.config.enabled ? this.#purges.state(env, now, waitUntil) : undefined;
@@ -70,7 +70,7 @@ export class FragmentCache {
 
   /**
    * This isolate's purge generations if they may be used without a read now; else undefined.
-   * With `background`, a copy past half its life is refreshed in `waitUntil`, so a busy isolate's
+   * With `background`, a copy older than 500 ms is refreshed in `waitUntil`, so a busy isolate's
    * requests never wait for it.
    */
   currentPurgeState(now = Date.now(), background?: Pick<CacheRequest, 'env' | 'waitUntil'>): PurgeState | undefined {

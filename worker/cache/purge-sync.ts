@@ -12,6 +12,9 @@ import type { PurgeScope, PurgeState } from './purge-state';
  */
 const SYNC_TIMEOUT_MS = 1000;
 
+/** How old a busy isolate lets its copy get before it reads the state again. */
+const REFRESH_AFTER_MS = 500;
+
 /** A counter report that has not answered in this long no longer holds back the next one. */
 const REPORT_TIMEOUT_MS = 10_000;
 
@@ -21,8 +24,8 @@ const MAX_PURGE_WAIT_MS = 5000;
 /**
  * This isolate's copy of the purge generations, kept at most `syncMs` old by reading the state
  * the CacheCoordinator publishes to KV (docs/architecture.md#purge-generations). The copy is
- * refreshed in the background once it is half that old, so a busy isolate never makes a request
- * wait for it; only an idle isolate's first request after `syncMs` does. The cache counters go
+ * refreshed in the background once it is `refreshMs` old (500 ms), so a busy isolate never makes
+ * a request wait for it; only an idle isolate's first request after `syncMs` does. The cache counters go
  * to the coordinator separately, as often as the coordinator allows (fan-in.ts).
  */
 export class PurgeSync {
@@ -32,14 +35,19 @@ export class PurgeSync {
   #syncStartedAt = 0;
   #nextReportAt = 0;
 
+  /** A busy isolate starts its next read once the copy is this old (at most half of `syncMs`). */
+  readonly refreshMs: number;
+
   constructor(
     readonly syncMs: number,
     readonly counts: LookupCounts,
-  ) {}
+  ) {
+    this.refreshMs = Math.min(syncMs / 2, REFRESH_AFTER_MS);
+  }
 
   /**
    * The copy if it may be used without a read now; else undefined. Synchronous: the warm path's
-   * check. With `background`, a copy past half its life starts its refresh in `waitUntil`.
+   * check. With `background`, a copy older than `refreshMs` starts its refresh in `waitUntil`.
    */
   current(now = Date.now(), background?: { env: Env; waitUntil: WaitUntil }): PurgeState | undefined {
     if (!this.#state || now - this.#stateAt >= this.syncMs) return undefined;
@@ -64,7 +72,7 @@ export class PurgeSync {
 
   #refreshAhead(env: Env, waitUntil: WaitUntil, now: number): void {
     this.#reportIfDue(env, waitUntil, now);
-    if (now - this.#stateAt < this.syncMs / 2 || (this.#syncing && now - this.#syncStartedAt <= SYNC_TIMEOUT_MS)) return;
+    if (now - this.#stateAt < this.refreshMs || (this.#syncing && now - this.#syncStartedAt <= SYNC_TIMEOUT_MS)) return;
     waitUntil(this.#start(env, now));
   }
 
