@@ -406,12 +406,16 @@ async function main(): Promise<void> {
     if (phase.connections < RUNTIME_SHARE_FROM_CONNECTIONS || phase.name.startsWith(BASELINE_PHASE_PREFIX)) continue;
     const share = runtimeShare(phase);
     if (share) notes.push(describeRuntimeShare(share));
-    const wait = phase.stats.coordWait;
-    if (wait)
-      notes.push(
-        `${phase.name}: ${wait.waited} of ${wait.seen} requests waited on the purge state (Server-Timing coord ≥ 1 ms)` +
-          (wait.p99 !== null ? `, p50 ${round(wait.p50 ?? 0)} ms, p99 ${round(wait.p99)} ms, max ${round(wait.max ?? 0)} ms.` : '.'),
-      );
+    for (const [wait, what] of [
+      [phase.stats.coordWait, 'the purge state (Server-Timing coord'],
+      [phase.stats.rateLimitWait, 'the rate limiter (Server-Timing ratelimit'],
+    ] as const) {
+      if (wait)
+        notes.push(
+          `${phase.name}: ${wait.waited} of ${wait.seen} requests waited on ${what} ≥ 1 ms)` +
+            (wait.p99 !== null ? `, p50 ${round(wait.p50 ?? 0)} ms, p99 ${round(wait.p99)} ms, max ${round(wait.max ?? 0)} ms.` : '.'),
+        );
+    }
   }
   if (profiles.length) {
     extra.profiles = profiles;

@@ -4,7 +4,7 @@
  * status and `Cache-Status` are recorded here from the client events and summarised in stats.ts.
  */
 import autocannon from 'autocannon';
-import { coordTiming, isCacheHit, type RawSample } from './stats';
+import { isCacheHit, type RawSample, serverTiming } from './stats';
 
 export interface RequestSpec {
   method?: 'GET' | 'POST' | 'PATCH' | 'DELETE';
@@ -33,6 +33,7 @@ export async function runHttpPhase(options: HttpPhaseOptions): Promise<RawSample
   const labels: (string | undefined)[] = [];
   let labelled = false;
   const coordWaits: number[] = [];
+  const rateLimitWaits: number[] = [];
   let cacheSeen = 0;
   let cacheHits = 0;
   let errors = 0;
@@ -70,14 +71,19 @@ export async function runHttpPhase(options: HttpPhaseOptions): Promise<RawSample
           const context = (client as unknown as { requestIterator: { context: { label?: string } } }).requestIterator;
           let cacheStatus: string | null = null;
           let coordMs: number | null = null;
+          let rateLimitMs: number | null = null;
           // The typings say IncomingHttpHeaders; at runtime autocannon passes the parser's { headers: [name, value, ...] }.
           client.on('headers', ((info: { headers: string[] }) => {
             cacheStatus = null;
             coordMs = null;
+            rateLimitMs = null;
             for (let i = 0; i < info.headers.length; i += 2) {
               const name = info.headers[i]!.toLowerCase();
               if (name === 'cache-status') cacheStatus = info.headers[i + 1] ?? '';
-              else if (name === 'server-timing') coordMs = coordTiming(info.headers[i + 1] ?? '');
+              else if (name === 'server-timing') {
+                coordMs = serverTiming(info.headers[i + 1] ?? '', 'coord');
+                rateLimitMs = serverTiming(info.headers[i + 1] ?? '', 'ratelimit');
+              }
             }
           }) as never);
           client.on('response', (status: number, _bytes: number, latencyMs: number) => {
@@ -86,6 +92,7 @@ export async function runHttpPhase(options: HttpPhaseOptions): Promise<RawSample
             arrivals.push((performance.now() - started) / 1000);
             statusCodes[status] = (statusCodes[status] ?? 0) + 1;
             if (coordMs !== null) coordWaits.push(coordMs);
+            if (rateLimitMs !== null) rateLimitWaits.push(rateLimitMs);
             if (cacheStatus !== null) {
               cacheSeen++;
               if (isCacheHit(cacheStatus)) cacheHits++;
@@ -115,6 +122,7 @@ export async function runHttpPhase(options: HttpPhaseOptions): Promise<RawSample
     cacheSeen,
     cacheHits,
     ...(coordWaits.length ? { coordWaitsMs: coordWaits } : {}),
+    ...(rateLimitWaits.length ? { rateLimitWaitsMs: rateLimitWaits } : {}),
     durationSec: Math.max(0.001, (performance.now() - started) / 1000),
   };
 }

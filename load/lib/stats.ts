@@ -24,6 +24,8 @@ export interface RawSample {
    * request waited for the purge state (worker/cache/purge-sync.ts). A trace of one shared wait.
    */
   coordWaitsMs?: ArrayLike<number>;
+  /** The same for the `ratelimit` entry: how long the request waited for the rate limiter (a lease). */
+  rateLimitWaitsMs?: ArrayLike<number>;
   durationSec: number;
 }
 
@@ -68,6 +70,8 @@ export interface PhaseStats {
   byLabel?: Record<string, { requests: number; latencyMs: LatencySummary }>;
   /** Waits on the purge state, from Server-Timing `coord` (Foyer's phases only). */
   coordWait?: WaitSummary;
+  /** Waits on the rate limiter, from Server-Timing `ratelimit`. */
+  rateLimitWait?: WaitSummary;
 }
 
 /** How a phase compares with the hello-world baseline at the same concurrency. */
@@ -136,6 +140,7 @@ export function summarize(raw: RawSample): PhaseStats {
     series: perSecond(raw.latenciesMs, raw.arrivalsSec, raw.durationSec),
     ...(raw.labels ? { byLabel: byLabel(raw.latenciesMs, raw.labels) } : {}),
     ...(raw.coordWaitsMs?.length ? { coordWait: summarizeWaits(raw.coordWaitsMs) } : {}),
+    ...(raw.rateLimitWaitsMs?.length ? { rateLimitWait: summarizeWaits(raw.rateLimitWaitsMs) } : {}),
   };
 }
 
@@ -219,6 +224,9 @@ export function mergeSamples(a: RawSample, b: RawSample): RawSample {
     ...(a.coordWaitsMs || b.coordWaitsMs
       ? { coordWaitsMs: [...Array.from(a.coordWaitsMs ?? []), ...Array.from(b.coordWaitsMs ?? [])] }
       : {}),
+    ...(a.rateLimitWaitsMs || b.rateLimitWaitsMs
+      ? { rateLimitWaitsMs: [...Array.from(a.rateLimitWaitsMs ?? []), ...Array.from(b.rateLimitWaitsMs ?? [])] }
+      : {}),
     durationSec: a.durationSec + b.durationSec,
   };
 }
@@ -229,8 +237,11 @@ export function relativeSpread(a: number, b: number): number | null {
   return mean > 0 ? Math.abs(a - b) / mean : null;
 }
 
-/** The `dur` of Server-Timing's `coord` entry (the purge-state wait), or null without one. */
-export function coordTiming(serverTiming: string): number | null {
-  const match = /(?:^|,)\s*coord;(?:[^,]*;)?\s*dur=([\d.]+)/.exec(serverTiming);
+/** The `dur` of one Server-Timing entry (`coord`: the purge-state wait; `ratelimit`), or null without one. */
+export function serverTiming(header: string, name: 'coord' | 'ratelimit'): number | null {
+  const match = new RegExp(`(?:^|,)\\s*${name};(?:[^,]*;)?\\s*dur=([\\d.]+)`).exec(header);
   return match ? Number(match[1]) : null;
 }
+
+/** The purge-state wait of one response. */
+export const coordTiming = (header: string): number | null => serverTiming(header, 'coord');

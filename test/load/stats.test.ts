@@ -9,6 +9,7 @@ import {
   perSecond,
   ratio,
   relativeSpread,
+  serverTiming,
   summarize,
   summarizeLatencies,
   summarizeWaits,
@@ -171,6 +172,7 @@ describe('the purge-state wait trace (Server-Timing coord)', () => {
     expect(coordTiming('ratelimit;dur=1.0, coord;dur=0.0;desc="purge generations"')).toBe(0);
     expect(coordTiming('isolate;dur=0.0, total;dur=1.0')).toBeNull();
     expect(coordTiming('precoord;dur=3')).toBeNull();
+    expect(serverTiming('ratelimit;dur=250.0, coord;dur=0.0', 'ratelimit')).toBe(250);
   });
 
   it('counts the requests that waited and how long', () => {
