@@ -142,7 +142,7 @@ export const adminCacheApi = api
       summary: 'Purge everything, one user, or one section (admin)',
       description:
         'Purging bumps a generation numbered by one Durable Object, which publishes the purge state to one KV key (a burst of purges shares one write a second); ' +
-        'every isolate re-reads that key about once a second. Locally the answer comes once no isolate can serve a purged fragment (about a second); ' +
+        'every busy isolate re-reads that key twice a second. Locally the answer comes once no isolate can serve a purged fragment (about 3 s); ' +
         "deployed, `effectiveAt` adds KV's propagation (60 s) and the answer does not wait for it. Old fragment keys expire on their own.",
       security: authenticated,
       request: { body: { required: true, ...jsonContent(purgeSchema) } },
