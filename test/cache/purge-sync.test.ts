@@ -1,5 +1,6 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+import { emptyCounters } from '../../worker/cache/counters';
 import { LookupCounts } from '../../worker/cache/lookup-counts';
 import { coordinatorOf, PURGE_STATE_KEY } from '../../worker/cache/protocol';
 import { PurgeSync } from '../../worker/cache/purge-sync';
@@ -47,5 +48,17 @@ describe('the purge state on a busy isolate', () => {
     expect((await sync.state(env))?.all).toBe(purged.seq);
     // The coordinator wrote it back, so the next isolate finds it in KV.
     expect((await env.CACHE.get<{ seq: number }>(PURGE_STATE_KEY, 'json'))?.seq).toBeGreaterThanOrEqual(purged.seq);
+  });
+
+  it("still answers the previous release's sync RPC during a gradual rollout (expand/contract)", async () => {
+    const coordinator = coordinatorOf(env);
+    const purged = await coordinator.purge({ scope: 'user', userId: 'rollout-user' });
+    const counters = emptyCounters();
+    counters.isolate.hit = 3;
+    const before = (await coordinator.stats()).counters.isolate.hit;
+    const answer = await coordinator.sync(0, counters);
+    expect(answer.full).toBe(true);
+    expect(answer.state.users['rollout-user']?.seq).toBe(purged.seq);
+    expect((await coordinator.stats()).counters.isolate.hit).toBe(before + 3);
   });
 });
