@@ -1,4 +1,5 @@
 import { DurableObject } from 'cloudflare:workers';
+import { FanInPacer } from '../worker/fan-in';
 import { definition } from '../worker/observability/catalog';
 import { type MetricBatch, mergePoint, type SeriesPoint, type StoreSnapshot, seriesKey } from '../worker/observability/series';
 
@@ -8,6 +9,9 @@ export const HISTORY_MINUTES = 60;
 const MAX_SKEW_MS = 5 * 60_000;
 /** Series cap per scope: labels are route templates, so real traffic stays far below it. */
 const MAX_SERIES = 5000;
+
+/** Batches one shard takes per second from all isolates together; each is told how long to gather before its next. */
+export const INGESTS_PER_SECOND = 50;
 /**
  * Changed series are written to storage at most this often (by alarm), not on every batch:
  * every isolate sends a batch a second, and each row written is billed
@@ -19,9 +23,13 @@ export const PERSIST_EVERY_MS = 10_000;
 type Row = { key: string; name: string; labels: string; value: number; sum: number | null; buckets: string | null };
 
 /**
- * One object (`idFromName('global')`) adds up the metric batches that every isolate and
- * every other Durable Object flushes to it, so /api/v1/metrics sees the whole deployment
- * rather than the one short-lived isolate that happens to answer. Totals and per-minute
+ * One shard of the metrics store (METRICS_SHARDS objects, `global`, `global-1` …, chosen by
+ * isolate; worker/observability/flush.ts): it adds up the metric batches that its isolates and
+ * Durable Objects flush to it, and /api/v1/metrics adds the shards up, so the admin view sees the
+ * whole deployment rather than the one short-lived isolate that happens to answer. Each answer
+ * tells the caller how long to gather before its next batch, so a shard takes at most
+ * INGESTS_PER_SECOND batches a second however many isolates there are (worker/fan-in.ts).
+ * Deployed, Workers Analytics Engine receives the same points from every isolate directly. Totals and per-minute
  * series live in memory; the series that batches changed are written to SQLite storage by
  * an alarm every PERSIST_EVERY_MS (one implicit transaction) and loaded back on start.
  */
@@ -32,6 +40,7 @@ export class MetricsStore extends DurableObject<Env> {
   #dirtyTotals = new Set<string>();
   #dirtyMinutes = new Map<number, Set<string>>();
   #persistScheduled = false;
+  readonly #pacer = new FanInPacer({ budgetPerSecond: INGESTS_PER_SECOND, minIntervalMs: 0 });
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -74,8 +83,8 @@ export class MetricsStore extends DurableObject<Env> {
     this.ctx.storage.sql.exec(`DELETE FROM minutes WHERE minute <= ?`, oldest);
   }
 
-  /** Adds one isolate's batch of deltas. */
-  async ingest(batch: MetricBatch): Promise<{ accepted: number }> {
+  /** Adds one isolate's batch of deltas; answers when that isolate may send its next one (worker/fan-in.ts). */
+  async ingest(batch: MetricBatch, isolateId = 'unnamed'): Promise<{ accepted: number; nextFlushInMs: number }> {
     const now = Date.now();
     const at = Math.abs(batch.at - now) > MAX_SKEW_MS ? now : batch.at;
     const minute = Math.floor(at / 60_000);
@@ -99,7 +108,7 @@ export class MetricsStore extends DurableObject<Env> {
       this.#persistScheduled = true;
       await this.ctx.storage.setAlarm(Date.now() + PERSIST_EVERY_MS);
     }
-    return { accepted };
+    return { accepted, nextFlushInMs: this.#pacer.admit(isolateId, now) };
   }
 
   /** Writes the series changed since the last alarm. */

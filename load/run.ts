@@ -15,12 +15,14 @@ import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ensureDevVars, localVars, ROOT } from '../scripts/local-config';
 import { errorMessage } from '../worker/observability/log';
+import { describeRuntimeShare, runtimeShare } from './lib/analysis';
 import { runHttpPhase } from './lib/http-load';
 import { BASELINE_HOST, type LocalRuntime, startLocalRuntime } from './lib/local-runtime';
 import { type ProfileSummary, renderProfileSummary } from './lib/profile-summary';
 import { type HeapUsage, IsolateHeap, WorkerProfiler } from './lib/profiler';
 import { renderComparison, renderHtml, renderTable } from './lib/render';
 import {
+  BASELINE_PHASE_PREFIX,
   compareReports,
   DEFAULT_TOLERANCE,
   type LoadReport,
@@ -53,6 +55,7 @@ const { values, positionals } = parseArgs({
     'seed-users': { type: 'string' },
     'state-dir': { type: 'string' },
     'max-minutes': { type: 'string', default: '30' },
+    steps: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -61,6 +64,7 @@ const usage = `usage: npm run load -- <scenario> [--url http://127.0.0.1:PORT] [
                      [--connections n] [--path /api/v1/...] [--var NAME=value]... [--port 8770] [--seed-users n] [--max-minutes 30]
                      [--profile]  (CPU profile of the worker during each measured phase, next to the report)
                      [--flags n]  (normal/peak: define n feature flags through the admin API before warming)
+                     [--steps 200,400,...]  (stress: the concurrency steps; every step runs)
                      [--asset-router]  (keep the local static-assets router emulation in front of Foyer; diagnostic)
 scenarios:
 ${Object.values(scenarios)
@@ -113,6 +117,8 @@ if (values.compare) {
 
 /** Upper bound on concurrent connections in any phase: the generator shares this machine. */
 const MAX_CONNECTIONS = 2000;
+/** From this concurrency on, the report says what hello world suffers too (lib/analysis.ts runtimeShare). */
+const RUNTIME_SHARE_FROM_CONNECTIONS = 200;
 const log = (line: string) => console.log(`[load] ${line}`);
 // A fresh clone has no .dev.vars yet; like `npm start`, create it so tokens can be signed.
 ensureDevVars();
@@ -282,6 +288,7 @@ async function main(): Promise<void> {
       admin: values.admin ? 'true' : undefined,
       sockets: values.sockets,
       flags: values.flags,
+      steps: values.steps,
     },
     log,
     note: (text) => notes.push(text),
@@ -423,6 +430,22 @@ async function main(): Promise<void> {
   await scenario!.run(ctx);
   profiler?.close();
   if (heap && !profiler) heap.close();
+  // At high concurrency, say what the runtime itself accounts for (measured, same run).
+  for (const phase of phases) {
+    if (phase.connections < RUNTIME_SHARE_FROM_CONNECTIONS || phase.name.startsWith(BASELINE_PHASE_PREFIX)) continue;
+    const share = runtimeShare(phase);
+    if (share) notes.push(describeRuntimeShare(share));
+    for (const [wait, what] of [
+      [phase.stats.coordWait, 'the purge state (Server-Timing coord'],
+      [phase.stats.rateLimitWait, 'the rate limiter (Server-Timing ratelimit'],
+    ] as const) {
+      if (wait)
+        notes.push(
+          `${phase.name}: ${wait.waited} of ${wait.seen} requests waited on ${what} ≥ 1 ms)` +
+            (wait.p99 !== null ? `, p50 ${round(wait.p50 ?? 0)} ms, p99 ${round(wait.p99)} ms, max ${round(wait.max ?? 0)} ms.` : '.'),
+        );
+    }
+  }
   if (profiles.length) {
     extra.profiles = profiles;
     notes.push("profiled run (--profile): the inspector samples the worker, so its ratios are lower than an unprofiled run's.");

@@ -4,7 +4,7 @@
  * status and `Cache-Status` are recorded here from the client events and summarised in stats.ts.
  */
 import autocannon from 'autocannon';
-import { isCacheHit, isIsolateHit, type RawSample } from './stats';
+import { isCacheHit, isIsolateHit, type RawSample, serverTiming } from './stats';
 
 export interface RequestSpec {
   method?: 'GET' | 'POST' | 'PATCH' | 'DELETE';
@@ -42,6 +42,8 @@ export async function runHttpPhase(options: HttpPhaseOptions): Promise<RawSample
   const statusCodes: Record<string, number> = {};
   const labels: (string | undefined)[] = [];
   let labelled = false;
+  const coordWaits: number[] = [];
+  const rateLimitWaits: number[] = [];
   let cacheSeen = 0;
   let cacheHits = 0;
   let isolateHits = 0;
@@ -79,11 +81,20 @@ export async function runHttpPhase(options: HttpPhaseOptions): Promise<RawSample
         setupClient: (client) => {
           const context = (client as unknown as { requestIterator: { context: { label?: string } } }).requestIterator;
           let cacheStatus: string | null = null;
+          let coordMs: number | null = null;
+          let rateLimitMs: number | null = null;
           // The typings say IncomingHttpHeaders; at runtime autocannon passes the parser's { headers: [name, value, ...] }.
           client.on('headers', ((info: { headers: string[] }) => {
             cacheStatus = null;
+            coordMs = null;
+            rateLimitMs = null;
             for (let i = 0; i < info.headers.length; i += 2) {
-              if (info.headers[i]!.toLowerCase() === 'cache-status') cacheStatus = info.headers[i + 1] ?? '';
+              const name = info.headers[i]!.toLowerCase();
+              if (name === 'cache-status') cacheStatus = info.headers[i + 1] ?? '';
+              else if (name === 'server-timing') {
+                coordMs = serverTiming(info.headers[i + 1] ?? '', 'coord');
+                rateLimitMs = serverTiming(info.headers[i + 1] ?? '', 'ratelimit');
+              }
             }
           }) as never);
           client.on('response', (status: number, _bytes: number, latencyMs: number) => {
@@ -91,6 +102,8 @@ export async function runHttpPhase(options: HttpPhaseOptions): Promise<RawSample
             labels.push(context.context.label);
             arrivals.push((performance.now() - started) / 1000);
             statusCodes[status] = (statusCodes[status] ?? 0) + 1;
+            if (coordMs !== null) coordWaits.push(coordMs);
+            if (rateLimitMs !== null) rateLimitWaits.push(rateLimitMs);
             if (cacheStatus !== null) {
               cacheSeen++;
               if (isCacheHit(cacheStatus)) cacheHits++;
@@ -135,6 +148,8 @@ export async function runHttpPhase(options: HttpPhaseOptions): Promise<RawSample
     cacheSeen,
     cacheHits,
     isolateHits,
+    ...(coordWaits.length ? { coordWaitsMs: coordWaits } : {}),
+    ...(rateLimitWaits.length ? { rateLimitWaitsMs: rateLimitWaits } : {}),
     durationSec: Math.max(0.001, (performance.now() - started) / 1000),
   };
 }

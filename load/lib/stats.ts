@@ -21,7 +21,26 @@ export interface RawSample {
   cacheHits: number;
   /** Responses served from the isolate's own memory (`foyer-isolate; hit` in Cache-Status); absent when not counted. */
   isolateHits?: number;
+  /**
+   * The `coord` entry of each response's Server-Timing (ms), when it had one: how long the
+   * request waited for the purge state (worker/cache/purge-sync.ts). A trace of one shared wait.
+   */
+  coordWaitsMs?: ArrayLike<number>;
+  /** The same for the `ratelimit` entry: how long the request waited for the rate limiter (a lease). */
+  rateLimitWaitsMs?: ArrayLike<number>;
   durationSec: number;
+}
+
+/** Requests that waited on the purge state (`coord` ≥ 1 ms in Server-Timing) and how long. */
+export interface WaitSummary {
+  /** Responses that carried a `coord` timing at all. */
+  seen: number;
+  /** Those that waited 1 ms or more. */
+  waited: number;
+  /** Percentiles over the waits of those that waited (null when none did). */
+  p50: number | null;
+  p99: number | null;
+  max: number | null;
 }
 
 export interface LatencySummary {
@@ -51,6 +70,10 @@ export interface PhaseStats {
   series: { t: number; rps: number; p99: number }[];
   /** Per request label (e.g. read / write), when the phase labelled its requests. */
   byLabel?: Record<string, { requests: number; latencyMs: LatencySummary }>;
+  /** Waits on the purge state, from Server-Timing `coord` (Foyer's phases only). */
+  coordWait?: WaitSummary;
+  /** Waits on the rate limiter, from Server-Timing `ratelimit`. */
+  rateLimitWait?: WaitSummary;
 }
 
 /** How a phase compares with the hello-world baseline at the same concurrency. */
@@ -126,7 +149,16 @@ export function summarize(raw: RawSample): PhaseStats {
     cacheSeen: raw.cacheSeen,
     series: perSecond(raw.latenciesMs, raw.arrivalsSec, raw.durationSec),
     ...(raw.labels ? { byLabel: byLabel(raw.latenciesMs, raw.labels) } : {}),
+    ...(raw.coordWaitsMs?.length ? { coordWait: summarizeWaits(raw.coordWaitsMs) } : {}),
+    ...(raw.rateLimitWaitsMs?.length ? { rateLimitWait: summarizeWaits(raw.rateLimitWaitsMs) } : {}),
   };
+}
+
+export function summarizeWaits(waitsMs: ArrayLike<number>): WaitSummary {
+  const waited = Array.from(waitsMs).filter((ms) => ms >= 1);
+  if (waited.length === 0) return { seen: waitsMs.length, waited: 0, p50: null, p99: null, max: null };
+  const latencies = summarizeLatencies(waited);
+  return { seen: waitsMs.length, waited: waited.length, p50: latencies.p50, p99: latencies.p99, max: latencies.max };
 }
 
 export function byLabel(latencies: ArrayLike<number>, labels: ArrayLike<string | undefined>) {
@@ -199,6 +231,12 @@ export function mergeSamples(a: RawSample, b: RawSample): RawSample {
     errorKinds: kinds,
     cacheSeen: a.cacheSeen + b.cacheSeen,
     cacheHits: a.cacheHits + b.cacheHits,
+    ...(a.coordWaitsMs || b.coordWaitsMs
+      ? { coordWaitsMs: [...Array.from(a.coordWaitsMs ?? []), ...Array.from(b.coordWaitsMs ?? [])] }
+      : {}),
+    ...(a.rateLimitWaitsMs || b.rateLimitWaitsMs
+      ? { rateLimitWaitsMs: [...Array.from(a.rateLimitWaitsMs ?? []), ...Array.from(b.rateLimitWaitsMs ?? [])] }
+      : {}),
     durationSec: a.durationSec + b.durationSec,
   };
 }
@@ -208,3 +246,12 @@ export function relativeSpread(a: number, b: number): number | null {
   const mean = (a + b) / 2;
   return mean > 0 ? Math.abs(a - b) / mean : null;
 }
+
+/** The `dur` of one Server-Timing entry (`coord`: the purge-state wait; `ratelimit`), or null without one. */
+export function serverTiming(header: string, name: 'coord' | 'ratelimit'): number | null {
+  const match = new RegExp(`(?:^|,)\\s*${name};(?:[^,]*;)?\\s*dur=([\\d.]+)`).exec(header);
+  return match ? Number(match[1]) : null;
+}
+
+/** The purge-state wait of one response. */
+export const coordTiming = (header: string): number | null => serverTiming(header, 'coord');

@@ -1,6 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FragmentCache, fragmentCache } from '../../worker/cache/fragment-cache';
+import { PURGE_STATE_KEY } from '../../worker/cache/protocol';
 import type { IntroPage } from '../../worker/sections';
 import { assembleIntroPage } from '../../worker/services/intro-page';
 import { authHeaders } from '../helpers/auth';
@@ -177,28 +178,26 @@ describe('degradation', () => {
 });
 
 describe('work shared between requests never strands a later one', () => {
-  it('goes on when the purge-generation sync it would join never settles (its request was cancelled)', async () => {
+  it('goes on when the purge-state read it would join never settles (its request was cancelled)', async () => {
     let calls = 0;
-    const real = env.CACHE_COORDINATOR;
-    // The first sync hangs forever, as one started by a request whose client went away.
-    const coordinator = {
-      idFromName: (name: string) => real.idFromName(name),
-      get: (id: DurableObjectId) => {
-        const stub = real.get(id);
-        return {
-          sync: (...args: Parameters<typeof stub.sync>) => (++calls === 1 ? new Promise(() => {}) : stub.sync(...args)),
-          purge: (...args: Parameters<typeof stub.purge>) => stub.purge(...args),
+    // The first read of the purge state hangs forever, as one started by a request whose client went away.
+    const kv = new Proxy(env.CACHE, {
+      get(target, prop) {
+        if (prop !== 'get') return Reflect.get(target, prop, target);
+        return (key: string, ...rest: unknown[]) => {
+          if (key === PURGE_STATE_KEY && ++calls === 1) return new Promise(() => {});
+          return (target.get as (...a: unknown[]) => unknown).call(target, key, ...rest);
         };
       },
-    } as unknown as Env['CACHE_COORDINATOR'];
+    });
     const cache = new FragmentCache();
-    const hungEnv = { ...env, CACHE_COORDINATOR: coordinator };
+    const hungEnv = { ...env, CACHE: kv };
     const started = Date.now();
-    // Never reached the coordinator: nothing may come from the cache, but the page is served.
+    // Never read the purge state: nothing may come from the cache, but the page is served.
     const first = await cache.purgeState(hungEnv);
     expect(first).toBeUndefined();
     expect(Date.now() - started).toBeLessThan(3000);
-    // The stuck sync is abandoned for a new one, which answers.
+    // The stuck read is abandoned for a new one, which answers.
     await scheduler.wait(1100);
     expect(await cache.purgeState(hungEnv)).toEqual(expect.objectContaining({ seq: expect.any(Number) }));
     expect(calls).toBe(2);

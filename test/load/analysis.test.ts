@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { breach, findKnee, latencyDrift, memoryTrend, type StressStep, soakVerdict } from '../../load/lib/analysis';
+import {
+  breach,
+  describeRuntimeShare,
+  findKnee,
+  latencyDrift,
+  memoryTrend,
+  RELATIVE_STRESS_LIMITS,
+  runtimeShare,
+  type StressStep,
+  soakVerdict,
+} from '../../load/lib/analysis';
 import { isCacheHit, isIsolateHit } from '../../load/lib/stats';
 
 const step = (connections: number, rps: number, p99: number, errorRate = 0): StressStep => ({
@@ -124,5 +134,49 @@ describe('Cache-Status: which layer answered', () => {
     expect(isIsolateHit('foyer-kv; fwd=miss, foyer-isolate; hit; ttl=10; detail=source-failed')).toBe(true);
     expect(isIsolateHit('foyer-kv; hit; ttl=250, foyer-isolate; fwd=miss; stored')).toBe(false);
     expect(isCacheHit('foyer-kv; hit; ttl=250, foyer-isolate; fwd=miss; stored')).toBe(true);
+  });
+});
+
+describe('the knee against hello world (issue #22: p99 ≤ ×4, throughput ≥ ×0.45, errors ≤ hello’s + 1%)', () => {
+  const relative = (connections: number, rpsRatio: number, p99Ratio: number, errorRate = 0, baselineErrorRate = 0): StressStep => ({
+    ...step(connections, 1000, 5000, errorRate),
+    rpsRatio,
+    p99Ratio,
+    baselineErrorRate,
+  });
+
+  it('ignores an absolute p99 that hello world passes too, and stops at the first ratio out of bounds', () => {
+    const knee = findKnee([relative(200, 0.5, 2.9), relative(400, 0.48, 3.5), relative(600, 0.47, 4.6)], RELATIVE_STRESS_LIMITS);
+    expect(knee.knee?.connections).toBe(400);
+    expect(knee.reason).toBe("at 600 connections: p99 ×4.6 hello world's > ×4");
+    expect(breach(relative(800, 0.4, 2), RELATIVE_STRESS_LIMITS)).toBe("throughput ×0.40 hello world's < ×0.45");
+  });
+
+  it("counts only the errors beyond hello world's in the same run", () => {
+    expect(breach(relative(1000, 0.5, 2, 0.05, 0.045), RELATIVE_STRESS_LIMITS)).toBeNull();
+    expect(breach(relative(1000, 0.5, 2, 0.05, 0), RELATIVE_STRESS_LIMITS)).toBe("error rate 5.0% > 1.0% (hello world's + 1%)");
+  });
+});
+
+describe("the local runtime's share at high concurrency", () => {
+  const latency = (mean: number) => ({ p50: mean, p95: mean, p99: mean, max: mean, mean });
+
+  it("names hello world's own losses and the latency the queue alone explains (Little's law)", () => {
+    const share = runtimeShare({
+      name: 'intro-page warm @1000',
+      connections: 1000,
+      stats: { rps: 2000, errors: 141, requests: 40_000, latencyMs: latency(600) },
+      baseline: { rps: 5000, errors: 12, requests: 50_000, latencyMs: latency(210) },
+    });
+    expect(share?.queueMeanMs).toEqual({ phase: 500, baseline: 200 });
+    const text = describeRuntimeShare(share!);
+    expect(text).toContain('also lost 12 of 50012 requests (Foyer 141)');
+    expect(text).toContain('hello world 200 ms (mean measured 210 ms), Foyer 500 ms (mean measured 600 ms)');
+  });
+
+  it('has nothing to say without a baseline', () => {
+    expect(
+      runtimeShare({ name: 'x', connections: 1000, stats: { rps: 1, errors: 0, requests: 1, latencyMs: latency(1) }, baseline: null }),
+    ).toBeNull();
   });
 });

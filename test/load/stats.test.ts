@@ -2,14 +2,17 @@ import { describe, expect, it } from 'vitest';
 import {
   baselineRatio,
   byLabel,
+  coordTiming,
   isCacheHit,
   mergeSamples,
   percentile,
   perSecond,
   ratio,
   relativeSpread,
+  serverTiming,
   summarize,
   summarizeLatencies,
+  summarizeWaits,
 } from '../../load/lib/stats';
 
 describe('percentile (nearest rank)', () => {
@@ -160,5 +163,20 @@ describe('bracketing baselines', () => {
     expect(relativeSpread(900, 1100)).toBeCloseTo(0.2);
     expect(relativeSpread(500, 500)).toBe(0);
     expect(relativeSpread(0, 0)).toBeNull();
+  });
+});
+
+describe('the purge-state wait trace (Server-Timing coord)', () => {
+  it('reads the coord entry wherever it stands, and nothing else', () => {
+    expect(coordTiming('coord;dur=12.5;desc="purge generations", isolate;dur=0.0')).toBe(12.5);
+    expect(coordTiming('ratelimit;dur=1.0, coord;dur=0.0;desc="purge generations"')).toBe(0);
+    expect(coordTiming('isolate;dur=0.0, total;dur=1.0')).toBeNull();
+    expect(coordTiming('precoord;dur=3')).toBeNull();
+    expect(serverTiming('ratelimit;dur=250.0, coord;dur=0.0', 'ratelimit')).toBe(250);
+  });
+
+  it('counts the requests that waited and how long', () => {
+    expect(summarizeWaits([0, 0, 0.4, 30, 50])).toMatchObject({ seen: 5, waited: 2, max: 50 });
+    expect(summarizeWaits([0, 0])).toEqual({ seen: 2, waited: 0, p50: null, p99: null, max: null });
   });
 });

@@ -145,7 +145,7 @@ describe('GET /', () => {
     await fragmentCache.purge(env, { scope: 'user', userId: 'alice' });
     const junk = await (await call('/', { headers: { Cookie: `${cookie}; foyer_theme="><script>` } })).text();
     expect(junk).toMatch(/^<!doctype html><html lang="en" data-theme="system">/);
-  });
+  }, 20_000); // each purge waits out the isolates' 3 s purge-state lifetime (worker/cache/config.ts)
 });
 
 describe('/login and /logout', () => {

@@ -11,7 +11,11 @@ export interface CacheConfig {
   staleWhileRevalidateMs: number;
   /** A section source slower than this is treated as failed for this request (its result still lands in the cache). */
   budgetMs: number;
-  /** How stale an isolate's copy of the purge generations may get; a purge waits this long before it answers. */
+  /**
+   * How stale an isolate's copy of the purge generations may get; a purge waits this long
+   * before it answers (locally). A busy isolate re-reads it every 500 ms, so the read has the
+   * rest of this window to come back before any request waits for it.
+   */
   syncMs: number;
   /** false: every page is computed from D1 and nothing is stored (figures tests, diagnostics). */
   enabled: boolean;
@@ -26,6 +30,9 @@ export const DEFAULT_CACHE_CONFIG: CacheConfig = {
   sharedFreshMs: 60_000,
   staleWhileRevalidateMs: 10 * 60_000,
   budgetMs: 1500,
-  syncMs: 1000,
+  // 3 s, not 1: at 1,000 connections on two cores a KV read can take seconds to come back
+  // (it waits behind every queued request), and a copy that expires before its refresh lands
+  // makes every request wait for it (docs/performance.md, 1,000 connections).
+  syncMs: 3000,
   enabled: true,
 };

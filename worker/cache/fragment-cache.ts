@@ -77,14 +77,21 @@ export class FragmentCache {
     };
   }
 
-  /** The purge generations, synced if older than `syncMs`; undefined: uncached (see PurgeSync.state). */
-  async purgeState(env: Env, now = Date.now()): Promise<PurgeState | undefined> {
-    return this.config.enabled ? this.#purges.state(env, now) : undefined;
+  /**
+   * The purge generations, read again if older than `syncMs`; undefined: uncached (see
+   * PurgeSync.state). With `waitUntil`, a copy older than 500 ms is refreshed in the background.
+   */
+  async purgeState(env: Env, now = Date.now(), waitUntil?: CacheRequest['waitUntil']): Promise<PurgeState | undefined> {
+    return this.config.enabled ? this.#purges.state(env, now, waitUntil) : undefined;
   }
 
-  /** This isolate's purge generations if they may be used without a sync now; else undefined. */
-  currentPurgeState(now = Date.now()): PurgeState | undefined {
-    return this.config.enabled ? this.#purges.current(now) : undefined;
+  /**
+   * This isolate's purge generations if they may be used without a read now; else undefined.
+   * With `background`, a copy older than 500 ms is refreshed in `waitUntil`, so a busy isolate's
+   * requests never wait for it.
+   */
+  currentPurgeState(now = Date.now(), background?: Pick<CacheRequest, 'env' | 'waitUntil'>): PurgeState | undefined {
+    return this.config.enabled ? this.#purges.current(now, background) : undefined;
   }
 
   purge(env: Env, scope: PurgeScope): Promise<PurgeResult & { effectiveAt: number }> {

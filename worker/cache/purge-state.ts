@@ -85,17 +85,3 @@ export function prunePurgeState(state: PurgeState, now: number): void {
     if (now - entry.at > PURGE_RETAIN_MS) delete state.users[userId];
   }
 }
-
-/** Entries changed after `sinceSeq`: what an isolate that already knows `sinceSeq` needs. */
-export function purgeStateSince(state: PurgeState, sinceSeq: number): PurgeState {
-  if (sinceSeq <= 0 || sinceSeq > state.seq) return structuredClone(state);
-  const users: PurgeState['users'] = {};
-  for (const [userId, entry] of Object.entries(state.users)) if (entry.seq > sinceSeq) users[userId] = entry;
-  return { seq: state.seq, all: state.all, sections: { ...state.sections }, users };
-}
-
-/** Merges a delta from `purgeStateSince` into an isolate's copy. */
-export function mergePurgeState(into: PurgeState, delta: PurgeState, fullCopy: boolean): PurgeState {
-  if (fullCopy) return delta;
-  return { seq: delta.seq, all: delta.all, sections: delta.sections, users: { ...into.users, ...delta.users } };
-}

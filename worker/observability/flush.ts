@@ -1,12 +1,14 @@
+import { thisIsolateId } from '../fan-in';
 import { definition } from './catalog';
 import { errorMessage, log } from './log';
 import { hasPending, restoreBatch, takeBatch } from './metrics';
-import type { MetricBatch } from './series';
+import { type MetricBatch, mergeSnapshots, type StoreSnapshot } from './series';
 
 /**
- * How long an isolate gathers points before one RPC ships them (var METRICS_FLUSH_MS).
- * Every request of the isolate in that window shares the one batch, so the metrics object
- * sees about one call per isolate per second however busy it is.
+ * How long an isolate gathers points before one RPC ships them (var METRICS_FLUSH_MS), at the
+ * least: every request of the isolate in that window shares the one batch, and the shard that
+ * takes it may ask for a longer gap (worker/fan-in.ts), so no shard sees more than its budget
+ * of calls per second however many isolates there are.
  */
 export const DEFAULT_FLUSH_DELAY_MS = 1000;
 /** Workers Analytics Engine accepts at most 250 data points per invocation. */
@@ -15,12 +17,35 @@ const MAX_ANALYTICS_POINTS = 200;
 export type MetricsEnv = Pick<Env, 'METRICS'> & { ANALYTICS?: AnalyticsEngineDataset; METRICS_FLUSH_MS?: string };
 export type WaitUntil = (promise: Promise<unknown>) => void;
 
-/** The one aggregating object; see durable-objects/metrics-store.ts. */
+/**
+ * The metrics objects: points are spread over this many shards by isolate, and the admin view
+ * adds the shards up. Each shard paces its callers, so the count only sets how fresh the admin
+ * view stays when there are very many isolates, not how much load one object takes.
+ */
+export const METRICS_SHARDS = 8;
+
+const shardName = (shard: number) => (shard === 0 ? 'global' : `global-${shard}`);
+
+/** This isolate's shard of the metrics objects (see durable-objects/metrics-store.ts). */
 export function metricsStore(env: Pick<Env, 'METRICS'>) {
-  return env.METRICS.get(env.METRICS.idFromName('global'));
+  return env.METRICS.get(env.METRICS.idFromName(shardName(shardOf(thisIsolateId()))));
+}
+
+/** Every shard's snapshot, added up: what /api/v1/metrics shows. */
+export async function metricsSnapshot(env: Pick<Env, 'METRICS'>, minutes: number): Promise<StoreSnapshot> {
+  const shards = Array.from({ length: METRICS_SHARDS }, (_, shard) => env.METRICS.get(env.METRICS.idFromName(shardName(shard))));
+  return mergeSnapshots(await Promise.all(shards.map((stub) => stub.snapshot(minutes))));
+}
+
+function shardOf(id: string): number {
+  let hash = 0;
+  for (let i = 0; i < id.length; i++) hash = (hash * 31 + id.charCodeAt(i)) >>> 0;
+  return hash % METRICS_SHARDS;
 }
 
 let scheduled = false;
+/** The earliest time this isolate's shard accepts its next batch (its answer to the last one). */
+let nextFlushAt = 0;
 
 /**
  * Ships this isolate's points after FLUSH_DELAY_MS, inside `waitUntil` so the response is
@@ -31,7 +56,7 @@ let scheduled = false;
  */
 export function scheduleFlush(env: MetricsEnv, waitUntil: WaitUntil): void {
   if (scheduled || !hasPending()) return;
-  const delayMs = flushDelayMs(env);
+  const delayMs = Math.max(flushDelayMs(env), nextFlushAt - Date.now());
   scheduled = true;
   waitUntil(
     (async () => {
@@ -54,7 +79,7 @@ let lastFlushAt = 0;
  * object that then goes quiet wait for the next event in the isolate.
  */
 export async function flushIfDue(env: MetricsEnv): Promise<void> {
-  if (!hasPending() || Date.now() - lastFlushAt < flushDelayMs(env)) return;
+  if (!hasPending() || Date.now() - lastFlushAt < flushDelayMs(env) || Date.now() < nextFlushAt) return;
   await flushMetrics(env);
 }
 
@@ -70,7 +95,8 @@ export async function flushMetrics(env: MetricsEnv): Promise<void> {
   lastFlushAt = Date.now();
   writeAnalytics(env.ANALYTICS, batch);
   try {
-    await metricsStore(env).ingest(batch);
+    const { nextFlushInMs } = await metricsStore(env).ingest(batch, thisIsolateId());
+    nextFlushAt = Date.now() + nextFlushInMs;
   } catch (err) {
     restoreBatch(batch);
     log.error('metrics flush failed; points kept for the next flush', { points: batch.points.length, error: errorMessage(err) });

@@ -90,3 +90,26 @@ export function quantile(bounds: readonly number[], buckets: readonly number[], 
   }
   return bounds[bounds.length - 1] ?? null;
 }
+
+/**
+ * One snapshot from the snapshots of several metrics shards (worker/observability/flush.ts):
+ * every series added up across them, the earliest start, the latest clock.
+ */
+export function mergeSnapshots(snapshots: StoreSnapshot[]): StoreSnapshot {
+  const totals = new Map<string, SeriesPoint>();
+  const minutes = new Map<number, Map<string, SeriesPoint>>();
+  for (const snapshot of snapshots) {
+    for (const point of snapshot.totals) mergePoint(totals, point);
+    for (const { minute, points } of snapshot.minutes) {
+      const into = minutes.get(minute) ?? new Map<string, SeriesPoint>();
+      minutes.set(minute, into);
+      for (const point of points) mergePoint(into, point);
+    }
+  }
+  return {
+    startedAt: Math.min(...snapshots.map((s) => s.startedAt)),
+    now: Math.max(...snapshots.map((s) => s.now)),
+    totals: [...totals.values()],
+    minutes: [...minutes.entries()].sort(([a], [b]) => a - b).map(([minute, points]) => ({ minute, points: [...points.values()] })),
+  };
+}

@@ -155,8 +155,9 @@ export const adminCacheApi = api
       path: '/purge',
       summary: 'Purge everything, one user, or one section (admin)',
       description:
-        'Answers once no isolate can serve a purged fragment any more (about a second). Purging bumps a generation held by one Durable Object; ' +
-        'KV is not written, so a burst of purges cannot hit its one-write-per-second-per-key limit. Old keys expire on their own.',
+        'Purging bumps a generation numbered by one Durable Object, which publishes the purge state to one KV key (a burst of purges shares one write a second); ' +
+        'every busy isolate re-reads that key twice a second. Locally the answer comes once no isolate can serve a purged fragment (about 3 s); ' +
+        "deployed, `effectiveAt` adds KV's propagation (60 s) and the answer does not wait for it. Old fragment keys expire on their own.",
       security: authenticated,
       request: { body: { required: true, ...jsonContent(purgeSchema) } },
       responses: {

@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { ServiceUnavailableError } from '../errors';
 import { authenticated, createApi, problems } from '../http/openapi-app';
 import { authenticate, requireAdmin } from '../middleware/authenticate';
-import { flushMetrics, metricsStore } from '../observability/flush';
+import { flushMetrics, metricsSnapshot } from '../observability/flush';
 import { PROMETHEUS_CONTENT_TYPE, renderPrometheus } from '../observability/prometheus';
 import type { StoreSnapshot } from '../observability/series';
 import { summarize } from '../observability/summary';
@@ -42,7 +42,7 @@ export const metricsApi = api.openapi(
     // A scrape also runs the health checks (a few ms, in parallel) so alerts need no prober.
     const health = prometheus ? checkHealth(c.env, c.get('requestId')) : undefined;
     try {
-      snapshot = await metricsStore(c.env).snapshot(minutes);
+      snapshot = await metricsSnapshot(c.env, minutes);
     } catch (err) {
       throw new ServiceUnavailableError('The metrics store did not answer; retry shortly. /api/v1/health shows the other dependencies.', {
         cause: err,

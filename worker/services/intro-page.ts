@@ -60,7 +60,7 @@ export function introPageInput(
 export async function assembleIntroPage(input: IntroPageInput, cache: FragmentCache = fragmentCache): Promise<AssembledPage> {
   const req = { env: input.env, waitUntil: input.waitUntil, now: input.now, bookmark: input.bookmark };
   const syncStarted = performance.now();
-  const state = await cache.purgeState(input.env);
+  const state = await cache.purgeState(input.env, input.now, input.waitUntil);
   const coordMs = performance.now() - syncStarted;
   const [personal, shared, flags] = await Promise.all([
     cache.personal(req, state, input.userId, input.minVersion ?? 0),
@@ -78,7 +78,7 @@ export async function assembleIntroPage(input: IntroPageInput, cache: FragmentCa
  * page whole, as there is no slow section to stream past).
  */
 export function assembleFromIsolate(input: IntroPageInput, cache: FragmentCache = fragmentCache): AssembledPage | undefined {
-  const state = cache.currentPurgeState(input.now);
+  const state = cache.currentPurgeState(input.now, input);
   if (!state) return undefined;
   const req = { env: input.env, waitUntil: input.waitUntil, now: input.now };
   // The flag snapshot is an isolate copy too (worker/flags/snapshot-store.ts): no I/O here either.
