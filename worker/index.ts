@@ -17,7 +17,7 @@ export default {
     else await consumeEvents(batch, env, ctx);
   },
   // The outbox relay and pruning, every minute (wrangler.toml [triggers]).
-  async scheduled(_controller, env) {
+  async scheduled(_controller, env, _ctx) {
     await runRelay(env);
   },
 } satisfies ExportedHandler<Env>;

@@ -63,7 +63,13 @@ export const EVENT_ROLES: Record<EventType, { producer: string; consumers: strin
     'preferences.updated': task('PATCH /api/v1/users/{userId}/preferences'),
     'user.registered': {
       producer: 'POST /api/v1/users (admin)',
-      consumers: ['onboarding task "Set up your page"', 'feed fan-out', 'personal-fragment refresh', 'audit record'],
+      consumers: [
+        'onboarding task "Set up your page"',
+        'feed fan-out',
+        'personal-fragment refresh',
+        'audit record',
+        'daily counters (activeUsersToday)',
+      ],
     },
   };
 })();

@@ -33,6 +33,9 @@ export async function consumeEvents(batch: MessageBatch<unknown>, env: Env, ctx:
 async function consumeMessage(db: Database, env: Env, ctx: ExecutionContext, message: Message<unknown>): Promise<Outcome> {
   const parsed = domainEventSchema.safeParse(message.body);
   const event = parsed.success ? (parsed.data as DomainEvent) : undefined;
+  // The dead-letter consumer finds the failure by the id in the body, as it finds everything else.
+  const bodyId = (message.body as { id?: unknown } | null)?.id;
+  const eventId = event?.id ?? (typeof bodyId === 'string' ? bodyId : message.id);
   try {
     if (!event) throw new Error(`Not a known event (version or shape): ${parsed.error?.issues[0]?.message ?? 'invalid'}`);
     const outcome = await apply(db, env, ctx, event, message.attempts);
@@ -42,13 +45,19 @@ async function consumeMessage(db: Database, env: Env, ctx: ExecutionContext, mes
   } catch (err) {
     const delaySeconds = backoffSeconds(message.attempts);
     log.warn('event consumer failed; retrying', {
-      eventId: event?.id ?? message.id,
+      eventId,
       type: event?.type,
       attempts: message.attempts,
       delaySeconds,
       error: errorMessage(err),
     });
-    await recordFailure(db, event?.id ?? message.id, event?.type ?? 'unknown', message.attempts, errorMessage(err)).catch(() => {});
+    await recordFailure(
+      db,
+      eventId,
+      event?.type ?? String((message.body as { type?: unknown } | null)?.type ?? 'unknown'),
+      message.attempts,
+      errorMessage(err),
+    ).catch(() => {});
     message.retry({ delaySeconds });
     return 'failed';
   }

@@ -109,6 +109,8 @@ const userRegistered: HandlerOf<'user.registered'> = {
     ctx.db.insert(auditLog).select(
       ctx.db
         .select({
+          // drizzle's insert … select names every column; a null rowid makes SQLite allocate the next one.
+          id: sql<number>`null`.as('id'),
           actor: sql<string>`'events'`.as('actor'),
           action: sql<string>`'user.registered'`.as('action'),
           detail: sql<string>`${JSON.stringify({ eventId: event.id, userId: event.userId, displayName: event.payload.displayName })}`.as(

@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { eventCatalog } from '../events/catalog';
-import { createApi, jsonContent, problems } from '../http/openapi-app';
+import { createApi, jsonContent } from '../http/openapi-app';
 
 const catalogSchema = z
   .object({
@@ -24,7 +24,7 @@ export const eventsApi = createApi().openapi(
     summary: 'JSON Schemas of every domain event type',
     description:
       'The same schemas the queue consumer validates with, and docs/events.md is generated from. Public: it describes shapes, not data.',
-    responses: { 200: { description: 'The catalog', ...jsonContent(catalogSchema) }, ...problems(429) },
+    responses: { 200: { description: 'The catalog', ...jsonContent(catalogSchema) } },
   }),
   (c) => {
     c.header('Cache-Control', 'public, max-age=300');
