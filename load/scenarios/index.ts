@@ -1,5 +1,6 @@
 import type { Scenario } from '../lib/scenario';
 import { cache } from './cache';
+import { events } from './events';
 import { feed } from './feed';
 import { html } from './html';
 import { limiterCost } from './limiter-cost';
@@ -11,5 +12,5 @@ import { stress } from './stress';
 
 /** Every scenario `npm run load -- <name>` knows, by name. */
 export const scenarios: Record<string, Scenario> = Object.fromEntries(
-  [baseline, normal, peak, stress, soak, feed, mixed, page, html, ratelimit, limiterCost, cache].map((s) => [s.name, s]),
+  [baseline, normal, peak, stress, soak, feed, mixed, page, html, ratelimit, limiterCost, cache, events].map((s) => [s.name, s]),
 );

@@ -102,8 +102,10 @@ const EVENT_STAGES = { published: 'published', delivered: 'delivered', retried: 
 function eventLines(events: EventFigures): string[] {
   const gauge = (name: keyof typeof DERIVED_GAUGES) => [`# HELP ${name} ${escapeHelp(DERIVED_GAUGES[name].help)}`, `# TYPE ${name} gauge`];
   const types = Object.entries(events.byType).sort(([a], [b]) => a.localeCompare(b));
-  const lag = (q: string, ms: number | null) =>
-    ms === null ? [] : [`foyer_events_lag_seconds${labelSet([['quantile', q]])} ${num(ms / 1000)}`];
+  // NaN before any event was applied: the series exists, so a rule naming it is never silently empty.
+  const lag = (q: string, ms: number | null) => [
+    `foyer_events_lag_seconds${labelSet([['quantile', q]])} ${num(ms === null ? Number.NaN : ms / 1000)}`,
+  ];
   return [
     ...gauge('foyer_events'),
     ...types.flatMap(([type, counts]) =>
