@@ -6,8 +6,9 @@ import { onboardingTaskId } from '../../worker/events/handlers';
 import { OUTBOX_RETENTION_MS, RELAY_AFTER_MS, rowToDomainEvent } from '../../worker/events/outbox';
 import { runRelay } from '../../worker/events/relay';
 import { authHeaders } from '../helpers/auth';
-import { breakableQueue } from '../helpers/broken-bindings';
+import { breakableObjects, breakableQueue } from '../helpers/broken-bindings';
 import { applied, count, deliver, processedRow, waitFor } from '../helpers/events';
+import { openFeed } from '../helpers/feed';
 import { call, json } from '../helpers/http';
 import { seed } from '../helpers/seed';
 
@@ -121,6 +122,27 @@ describe('the transactional outbox', () => {
 });
 
 describe('the events consumer', () => {
+  it('covers the direct feed hand-off: when it fails, the event still reaches the open socket through the queue, once', async () => {
+    const id = uniqueId('feed');
+    await register(id);
+    const feed = await openFeed(id, { after: 0 });
+    await feed.until((m) => m.filter((x) => x.type === 'event').length >= 2, 'the first two events');
+    const feeds = breakableObjects(env.ACTIVITY_FEED, 'ActivityFeed');
+    feeds.mode = 'down';
+    const res = await call(`/api/v1/tasks/${onboardingTaskId(id)}`, json({ status: 'done' }, await authHeaders(id), 'PATCH'), {
+      env: { ACTIVITY_FEED: feeds.binding },
+    });
+    expect(res.status).toBe(200);
+    await feed.until(
+      (m) => m.some((x) => x.type === 'event' && x.event.type === 'task.completed'),
+      'task.completed through the queue',
+      15_000,
+    );
+    await applied(`${id}:3`);
+    expect(feed.eventIds()).toEqual([1, 2, 3]);
+    feed.ws.close();
+  });
+
   it('applies the same message delivered twice once', async () => {
     const id = uniqueId('dup');
     await register(id);
