@@ -103,7 +103,7 @@ async function apply(db: Database, env: Env, ctx: ExecutionContext, event: Domai
     ]);
     if (early) log.warn('event applied ahead of a missing predecessor', { eventId: event.id, lastSeq: cursor?.lastSeq, attempts });
   }
-  await handler.effects({ env, waitUntil: (p) => ctx.waitUntil(p) }, event);
+  await handler.effects({ env, waitUntil: (p) => ctx.waitUntil(p), now: Date.now() }, event);
   await db.update(processedEvents).set({ done: true }).where(eq(processedEvents.eventId, event.id));
   return 'applied';
 }

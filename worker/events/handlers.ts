@@ -24,7 +24,11 @@ export interface ApplyContext {
 export interface EffectContext {
   env: Env;
   waitUntil: (promise: Promise<unknown>) => void;
+  now: number;
 }
+
+/** Events younger than this had their writer's own write-through; older ones are refreshed here. */
+export const WRITE_THROUGH_WINDOW_MS = 5_000;
 
 /**
  * One handler per event type. `statements` are D1 writes that must happen once: they run in the
@@ -85,7 +89,12 @@ async function userEffects(ctx: EffectContext, event: DomainEvent): Promise<void
     payload: event.payload as Record<string, unknown>,
     createdAt: event.occurredAt,
   });
-  await fragmentCache.refreshPersonal({ env: ctx.env, waitUntil: ctx.waitUntil }, event.userId, event.seq);
+  // A fresh event's request already wrote the bundle through (worker/cache/read-your-writes.ts);
+  // a second compute per write would double the write path's D1 work. A late event (relayed,
+  // retried, replayed) may have lost that write-through with its isolate, so it refreshes.
+  if (ctx.now - Date.parse(event.occurredAt) > WRITE_THROUGH_WINDOW_MS || event.type === 'user.registered') {
+    await fragmentCache.refreshPersonal({ env: ctx.env, waitUntil: ctx.waitUntil }, event.userId, event.seq);
+  }
 }
 
 const userActivity: EventHandler = {
