@@ -18,16 +18,26 @@ export function backoffSeconds(attempts: number): number {
 export type Outcome = 'applied' | 'duplicate' | 'reordered' | 'failed';
 
 /**
- * The events queue's consumer. Messages are handled one after another, so the events of one
- * user in a batch are applied in the order they arrive; across batches the per-user sequence
- * decides (docs/events.md#ordering). Each message is acked or retried on its own: a poison
- * message delays nobody else's, and after `max_retries` Queues moves it to the dead-letter queue.
+ * The events queue's consumer. A batch is split by user: one user's messages are handled one
+ * after another, in the order they arrived, and different users' run at the same time (their
+ * effects are independent), so a batch costs about its longest user stream, not the sum of its
+ * messages. Across batches the per-user sequence decides the order (docs/events.md#ordering).
+ * Each message is acked or retried on its own: a poison message delays nobody else's, and after
+ * `max_retries` Queues moves it to the dead-letter queue.
  */
-export async function consumeEvents(batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext): Promise<Outcome[]> {
+export async function consumeEvents(batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext): Promise<void> {
   const db = createDb(env.DB);
-  const outcomes: Outcome[] = [];
-  for (const message of batch.messages) outcomes.push(await consumeMessage(db, env, ctx, message));
-  return outcomes;
+  const streams = new Map<string, Message<unknown>[]>();
+  for (const message of batch.messages) {
+    const userId = (message.body as { userId?: unknown } | null)?.userId;
+    const key = typeof userId === 'string' ? userId : '';
+    streams.set(key, [...(streams.get(key) ?? []), message]);
+  }
+  await Promise.all(
+    [...streams.values()].map(async (messages) => {
+      for (const message of messages) await consumeMessage(db, env, ctx, message);
+    }),
+  );
 }
 
 async function consumeMessage(db: Database, env: Env, ctx: ExecutionContext, message: Message<unknown>): Promise<Outcome> {
