@@ -148,8 +148,118 @@ export const migrationAudit = sqliteTable('migration_audit', {
   createdAt: createdAt(),
 });
 
+/**
+ * The transactional outbox of domain events (worker/events/, docs/events.md). A row is written in
+ * the same D1 batch as the change and its activity event, so both commit or neither does; the
+ * worker sends it to the events queue after the commit and stamps `sent_at`; the relay (a Cron
+ * Trigger) re-sends rows still unsent after 30 s and prunes sent ones after a day.
+ */
+export const eventOutbox = sqliteTable(
+  'event_outbox',
+  {
+    /** `<userId>:<seq>`: the event id, unique per user stream and stable across re-sends. */
+    id: text('id').primaryKey(),
+    userId: text('user_id').notNull(),
+    /** The user's activity event id: the per-user order consumers apply events in. */
+    seq: integer('seq').notNull(),
+    type: text('type').notNull(),
+    version: integer('version').notNull(),
+    payload: text('payload', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+    occurredAt: integer('occurred_at', { mode: 'timestamp_ms' }).notNull(),
+    sentAt: integer('sent_at', { mode: 'timestamp_ms' }),
+    /** How many times the relay sent it again (0 when the after-commit send worked). */
+    relayed: integer('relayed').notNull().default(0),
+  },
+  (t) => [
+    // The relay's scan: unsent rows, oldest first (a partial index, so it stays as small as the backlog).
+    index('event_outbox_unsent_idx').on(t.occurredAt).where(sql`sent_at is null`),
+    // Pruning and the published figures: sent rows by time.
+    index('event_outbox_sent_idx').on(t.sentAt),
+  ],
+);
+
+/** One row per event a consumer applied: the durable idempotency record (kept 14 days, past the queue's retention). */
+export const processedEvents = sqliteTable(
+  'processed_events',
+  {
+    eventId: text('event_id').primaryKey(),
+    userId: text('user_id').notNull(),
+    seq: integer('seq').notNull(),
+    type: text('type').notNull(),
+    occurredAt: integer('occurred_at', { mode: 'timestamp_ms' }).notNull(),
+    appliedAt: integer('applied_at', { mode: 'timestamp_ms' }).notNull(),
+    /** The delivery attempt that applied it (1 = first delivery). */
+    attempts: integer('attempts').notNull(),
+    /** A random token of the delivery that wrote this row: the batch's other statements apply only under it. */
+    claim: text('claim').notNull(),
+    /** True once the effects outside D1 (feed, cache) ran; a redelivery before that runs them again. */
+    done: integer('done', { mode: 'boolean' }).notNull().default(false),
+    /** True when it was applied ahead of a missing predecessor (skip detection, docs/events.md#ordering). */
+    skipped: integer('skipped', { mode: 'boolean' }).notNull().default(false),
+  },
+  (t) => [index('processed_events_applied_idx').on(t.appliedAt)],
+);
+
+/** The highest event sequence applied per user: how a consumer sees that an event arrived early. */
+export const eventCursors = sqliteTable('event_cursors', {
+  userId: text('user_id').primaryKey(),
+  lastSeq: integer('last_seq').notNull(),
+  updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
+});
+
+/** The last failure of an event a consumer could not apply: attempts and error, for retries and the dead-letter record. */
+export const eventFailures = sqliteTable('event_failures', {
+  eventId: text('event_id').primaryKey(),
+  type: text('type').notNull(),
+  attempts: integer('attempts').notNull(),
+  retried: integer('retried').notNull().default(0),
+  lastError: text('last_error').notNull(),
+  updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
+});
+
+/** Events the queue gave up on (after max_retries), as the dead-letter consumer recorded them. */
+export const deadLetters = sqliteTable(
+  'dead_letters',
+  {
+    eventId: text('event_id').primaryKey(),
+    userId: text('user_id').notNull(),
+    type: text('type').notNull(),
+    /** The message body as it arrived, so a replay sends exactly that. */
+    body: text('body', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+    error: text('error').notNull(),
+    attempts: integer('attempts').notNull(),
+    deadLetteredAt: integer('dead_lettered_at', { mode: 'timestamp_ms' }).notNull(),
+    replayedAt: integer('replayed_at', { mode: 'timestamp_ms' }),
+    replayedBy: text('replayed_by'),
+  },
+  (t) => [index('dead_letters_dead_lettered_idx').on(t.deadLetteredAt)],
+);
+
+/** Counters a consumer keeps incrementally per UTC day (tasksCompletedToday, activeUsersToday). */
+export const dailyCounters = sqliteTable(
+  'daily_counters',
+  {
+    day: text('day').notNull(),
+    name: text('name').notNull(),
+    value: integer('value').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.day, t.name] })],
+);
+
+/** Who was active on a UTC day, so activeUsersToday counts each user once. */
+export const dailyActiveUsers = sqliteTable(
+  'daily_active_users',
+  {
+    day: text('day').notNull(),
+    userId: text('user_id').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.day, t.userId] })],
+);
+
 export type TaskRow = typeof tasks.$inferSelect;
 export type ActivityEventRow = typeof activityEvents.$inferSelect;
+export type OutboxRow = typeof eventOutbox.$inferSelect;
+export type DeadLetterRow = typeof deadLetters.$inferSelect;
 export type SectionName = (typeof SECTION_NAMES)[number];
 
 /** A flag as D1 stores it (worker/flags/repository.ts maps it to the API shape). */

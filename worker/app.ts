@@ -12,9 +12,11 @@ import { rateLimit, rateLimitPages } from './middleware/rate-limit';
 import { refuseUnsafeConfig } from './middleware/refuse-unsafe-config';
 import { requireJson } from './middleware/require-json';
 import { adminCacheApi } from './routes/admin-cache';
+import { adminEventsApi } from './routes/admin-events';
 import { adminFlagsApi } from './routes/admin-flags';
 import { adminPage } from './routes/admin-page';
 import { docsApp } from './routes/docs';
+import { eventsApi } from './routes/events';
 import { feedApi } from './routes/feed';
 import { healthApi } from './routes/health';
 import { introPageApi } from './routes/intro-page';
@@ -23,6 +25,7 @@ import { metricsApi } from './routes/metrics';
 import { pageApp } from './routes/page';
 import { preferencesApi } from './routes/preferences';
 import { tasksApi } from './routes/tasks';
+import { usersApi } from './routes/users';
 
 export const API_PREFIX = '/api/v1';
 /** Largest JSON body accepted; a task or a preference patch is well under 1 KiB. */
@@ -61,11 +64,14 @@ export function createApp() {
     .route(`${API_PREFIX}/intro-page`, introPageApi)
     .route(`${API_PREFIX}/tasks`, tasksApi)
     .route(`${API_PREFIX}/users`, preferencesApi)
+    .route(`${API_PREFIX}/users`, usersApi)
+    .route(`${API_PREFIX}/events`, eventsApi)
     .route(`${API_PREFIX}/feed`, feedApi)
     .route(`${API_PREFIX}/health`, healthApi)
     .route(`${API_PREFIX}/metrics`, metricsApi)
     .route(`${API_PREFIX}/admin/cache`, adminCacheApi)
-    .route(`${API_PREFIX}/admin/flags`, adminFlagsApi);
+    .route(`${API_PREFIX}/admin/flags`, adminFlagsApi)
+    .route(`${API_PREFIX}/admin`, adminEventsApi);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
   app.openAPIRegistry.registerComponent('securitySchemes', 'sessionCookie', { type: 'apiKey', in: 'cookie', name: 'foyer_session' });

@@ -54,6 +54,12 @@ export class NotFoundError extends ProblemError {
   readonly title = 'Not found';
 }
 
+/** The resource already exists (a user id or email taken); nothing was written. */
+export class ConflictError extends ProblemError {
+  readonly status = 409;
+  readonly title = 'Conflict';
+}
+
 export class MethodNotAllowedError extends ProblemError {
   readonly status = 405;
   readonly title = 'Method not allowed';

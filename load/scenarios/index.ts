@@ -1,6 +1,7 @@
 import type { Scenario } from '../lib/scenario';
 import { cache } from './cache';
 import { cold } from './cold';
+import { events } from './events';
 import { feed } from './feed';
 import { html } from './html';
 import { limiterCost } from './limiter-cost';
@@ -13,5 +14,8 @@ import { stress } from './stress';
 
 /** Every scenario `npm run load -- <name>` knows, by name. */
 export const scenarios: Record<string, Scenario> = Object.fromEntries(
-  [baseline, normal, peak, stress, soak, memory, feed, mixed, page, html, ratelimit, limiterCost, cache, cold].map((s) => [s.name, s]),
+  [baseline, normal, peak, stress, soak, memory, feed, mixed, page, html, ratelimit, limiterCost, cache, cold, events].map((s) => [
+    s.name,
+    s,
+  ]),
 );

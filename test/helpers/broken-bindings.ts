@@ -76,3 +76,19 @@ export function breakableD1(real: D1Database): Breakable<D1Database> & { roundTr
   };
   return state;
 }
+
+/** The events queue: `down` makes `send` and `sendBatch` reject as an unreachable queue does. */
+export function breakableQueue(real: Queue): Breakable<Queue> {
+  const state: Breakable<Queue> = { binding: real, mode: 'up' };
+  state.binding = new Proxy(real, {
+    get(target, prop) {
+      const value = Reflect.get(target, prop);
+      if (typeof value !== 'function') return value;
+      return async (...args: unknown[]) => {
+        await gate(state, 'The events queue');
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+  return state;
+}

@@ -37,7 +37,7 @@ describe('GET /api/v1/health', () => {
     expect(res.headers.get('Cache-Control')).toBe('no-store');
     const body = await res.json<Health>();
     expect(body.status).toBe('ok');
-    expect(Object.keys(body.checks).sort()).toEqual(['cacheCoordinator', 'd1', 'feed', 'kv', 'metrics', 'rateLimiter']);
+    expect(Object.keys(body.checks).sort()).toEqual(['cacheCoordinator', 'd1', 'feed', 'kv', 'metrics', 'queue', 'rateLimiter']);
     for (const check of Object.values(body.checks)) {
       expect(check.status).toBe('ok');
       expect(check.latencyMs).toBeGreaterThanOrEqual(0);

@@ -20,6 +20,10 @@ type TaskChange = InferResponseType<FoyerClient['tasks']['$post'], 201>;
 type Problem = InferResponseType<FoyerClient['tasks']['$post'], 400>;
 type IntroPage = InferResponseType<FoyerClient['intro-page'][':userId']['$get'], 200>;
 type PurgeBody = InferRequestType<FoyerClient['admin']['cache']['purge']['$post']>['json'];
+type RegisterUser = InferRequestType<FoyerClient['users']['$post']>['json'];
+type UserRegistered = InferResponseType<FoyerClient['users']['$post'], 201>;
+type ReplayBody = InferRequestType<FoyerClient['admin']['dead-letters']['replay']['$post']>['json'];
+type ReplayResult = InferResponseType<FoyerClient['admin']['dead-letters']['replay']['$post'], 200>;
 
 export type Contract = [
   // Status codes each route can answer with.
@@ -31,10 +35,17 @@ export type Contract = [
   Expect<Equal<StatusOf<FoyerClient['users'][':userId']['preferences']['$patch']>, 200 | 400 | 401 | 403 | 404 | 413 | 415 | 429 | 503>>,
   Expect<Equal<StatusOf<FoyerClient['health']['$get']>, 200 | 503>>,
   Expect<Equal<StatusOf<FoyerClient['admin']['cache']['purge']['$post']>, 200 | 400 | 401 | 403 | 413 | 415 | 429 | 503>>,
+  Expect<Equal<StatusOf<FoyerClient['users']['$post']>, 201 | 400 | 401 | 403 | 409 | 415 | 503>>,
+  Expect<Equal<StatusOf<FoyerClient['events']['catalog']['$get']>, 200>>,
+  Expect<Equal<StatusOf<FoyerClient['admin']['events']['$get']>, 200 | 401 | 403 | 503>>,
+  Expect<Equal<StatusOf<FoyerClient['admin']['dead-letters']['$get']>, 200 | 401 | 403 | 503>>,
+  Expect<Equal<StatusOf<FoyerClient['admin']['dead-letters']['replay']['$post']>, 200 | 400 | 401 | 403 | 415 | 503>>,
   // Request bodies.
   Expect<Equal<keyof CreateTask, 'title' | 'priority' | 'dueAt'>>,
   Expect<Equal<CreateTask['priority'], 'low' | 'normal' | 'high' | undefined>>,
   Expect<Equal<PurgeBody['scope'], 'all' | 'user' | 'section'>>,
+  Expect<Equal<keyof RegisterUser, 'id' | 'displayName' | 'email' | 'timeZone' | 'locale'>>,
+  Expect<Equal<ReplayBody, { ids?: string[] | undefined }>>,
   // Answers.
   Expect<Equal<keyof TaskChange, 'task' | 'event'>>,
   Expect<
@@ -44,6 +55,9 @@ export type Contract = [
     >
   >,
   Expect<Equal<TaskChange['task']['status'], 'open' | 'done'>>,
+  Expect<Equal<keyof UserRegistered, 'user' | 'event'>>,
+  Expect<Equal<keyof UserRegistered['user'], 'id' | 'displayName' | 'email' | 'role' | 'timeZone' | 'locale' | 'createdAt'>>,
+  Expect<Equal<keyof ReplayResult, 'replayed' | 'skipped'>>,
   Expect<Equal<keyof IntroPage, 'userId' | 'generatedAt' | 'sections' | 'flags' | 'degraded'>>,
   Expect<Equal<keyof IntroPage['sections'], 'userStatistics' | 'systemOverview' | 'actionableItems' | 'activityFeed' | 'personalization'>>,
   Expect<
@@ -67,6 +81,10 @@ export async function callsThatMustNotCompile(): Promise<void> {
   await foyer.users[':userId'].preferences.$patch({ param: { userId: 'alice' }, json: { theme: 'sepia' } });
   // @ts-expect-error purge scope is all, user or section
   await foyer.admin.cache.purge.$post({ json: { scope: 'everything' } });
+  // @ts-expect-error a user needs a display name
+  await foyer.users.$post({ json: { id: 'carol' } });
+  // @ts-expect-error replay takes a list of ids
+  await foyer.admin['dead-letters'].replay.$post({ json: { ids: 'alice:1' } });
   // @ts-expect-error there is no such route
   await foyer.tasks.$put({ json: { title: 'x' } });
 }

@@ -1,3 +1,4 @@
+import type { EventFigures } from '../../worker/events/figures';
 import type { MetricsSummary } from '../../worker/observability/summary';
 import type { HealthReport } from '../../worker/services/dependency-checks';
 import { LineChart } from './charts';
@@ -18,6 +19,8 @@ export interface DashboardProps {
   operator: string;
   /** The flags panel's data; null when D1 did not answer, absent to leave the panel out. */
   flags?: FlagsPanelData | null;
+  /** The domain event figures (GET /api/v1/admin/events); null when D1 did not answer. */
+  events?: EventFigures | null;
 }
 
 function Stat({ label, bind, value }: { label: string; bind: string; value: string }) {
@@ -29,8 +32,32 @@ function Stat({ label, bind, value }: { label: string; bind: string; value: stri
   );
 }
 
+/** The domain event pipeline over 24 h (docs/operations.md#domain-events); the live script refreshes it from /api/v1/metrics. */
+function EventsPanel({ events: e }: { events: EventFigures | null }) {
+  return (
+    <section aria-labelledby="events-h">
+      <h2 id="events-h">Domain events (24 h)</h2>
+      {e === null ? (
+        <p class="notice" role="status">
+          D1 did not answer; the event figures appear when it does.
+        </p>
+      ) : null}
+      <dl class="stats">
+        <Stat label="Published" bind="events.published" value={format.n(e?.published)} />
+        <Stat label="Delivered" bind="events.delivered" value={format.n(e?.delivered)} />
+        <Stat label="Retried" bind="events.retried" value={format.n(e?.retried)} />
+        <Stat label="Dead-lettered" bind="events.deadLettered" value={format.n(e?.deadLettered)} />
+        <Stat label="Dead letters to replay" bind="events.deadLettersPending" value={format.n(e?.deadLettersPending)} />
+        <Stat label="Lag p50" bind="events.lagMs.p50|ms" value={format.ms(e?.lagMs.p50)} />
+        <Stat label="Lag p95" bind="events.lagMs.p95|ms" value={format.ms(e?.lagMs.p95)} />
+        <Stat label="Outbox backlog (> 30 s)" bind="events.outbox.backlog" value={format.n(e?.outbox.backlog)} />
+      </dl>
+    </section>
+  );
+}
+
 /** GET /admin: health, latency, cache and feed at a glance, refreshed live by LIVE_SCRIPT. */
-export function Dashboard({ health, metrics, nonce, operator, flags }: DashboardProps) {
+export function Dashboard({ health, metrics, nonce, operator, flags, events }: DashboardProps) {
   const m = metrics;
   const timeline = m?.timeline ?? [];
   return (
@@ -131,6 +158,8 @@ export function Dashboard({ health, metrics, nonce, operator, flags }: Dashboard
               </tbody>
             </table>
           </section>
+
+          {events !== undefined ? <EventsPanel events={events} /> : null}
 
           {flags !== undefined ? <FlagsPanel data={flags} /> : null}
         </main>

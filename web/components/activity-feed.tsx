@@ -21,11 +21,13 @@ const VERBS: Record<ActivityEvent['type'], string> = {
   'task.snoozed': 'Snoozed',
   'task.deleted': 'Deleted',
   'preferences.updated': 'Changed settings',
+  'user.registered': 'Joined Foyer',
 };
 
 /** A sentence for an event; task events carry an id and sometimes the title. */
 export function describeEvent(event: ActivityEvent, titles?: ReadonlyMap<string, string>): string {
   const verb = VERBS[event.type] ?? event.type;
+  if (event.type === 'user.registered') return verb;
   if (event.type === 'preferences.updated') {
     const fields = Array.isArray(event.payload.fields) ? (event.payload.fields as unknown[]).map(String) : [];
     return fields.length ? `${verb}: ${fields.join(', ')}` : verb;

@@ -46,6 +46,7 @@ const PROBLEM_DESCRIPTIONS = {
   401: 'Missing or invalid token',
   403: 'Not allowed for this principal',
   404: 'Unknown resource',
+  409: 'Already exists; nothing was written',
   413: 'Body too large',
   415: 'Body is not application/json',
   426: 'Not a WebSocket upgrade',

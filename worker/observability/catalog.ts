@@ -94,6 +94,18 @@ export const DERIVED_GAUGES = {
   foyer_health_check_latency_seconds: {
     help: 'Round-trip time of each dependency check at scrape time.',
   },
+  foyer_events: {
+    help: 'Domain events over the last 24 h by type and stage (published, delivered, retried, dead_lettered), read from D1 at scrape time.',
+  },
+  foyer_events_outbox_backlog: {
+    help: 'Outbox rows unsent for longer than the relay bound (30 s) at scrape time.',
+  },
+  foyer_events_dead_letters_pending: {
+    help: 'Dead-lettered events not replayed yet.',
+  },
+  foyer_events_lag_seconds: {
+    help: 'Lag from an event commit to a consumer applying it, over the newest 1000 applied events: quantile 0.5 and 0.95.',
+  },
 } as const;
 
 export type MetricName = keyof typeof CATALOG;

@@ -1,3 +1,4 @@
+import type { EventFigures } from '../events/figures';
 import type { HealthReport } from '../services/dependency-checks';
 import { CATALOG, DERIVED_GAUGES, type MetricDefinition } from './catalog';
 import type { SeriesPoint } from './series';
@@ -30,7 +31,7 @@ function num(value: number): string {
  * `_bucket` lines ending in `le="+Inf"`, then `_sum` and `_count`.
  * https://prometheus.io/docs/instrumenting/exposition_formats/
  */
-export function renderPrometheus(totals: readonly SeriesPoint[], health?: HealthReport): string {
+export function renderPrometheus(totals: readonly SeriesPoint[], health?: HealthReport, events?: EventFigures): string {
   const byName = new Map<string, SeriesPoint[]>();
   for (const point of totals) {
     const list = byName.get(point.name) ?? [];
@@ -66,6 +67,7 @@ export function renderPrometheus(totals: readonly SeriesPoint[], health?: Health
     `foyer_websocket_connections ${num(open)}`,
   );
   if (health) lines.push(...healthLines(health));
+  if (events) lines.push(...eventLines(events));
   return `${lines.join('\n')}\n`;
 }
 
@@ -91,6 +93,37 @@ function healthLines(health: HealthReport): string[] {
     ),
     ...gauge('foyer_health_check_latency_seconds'),
     ...checks.map(([check, result]) => `foyer_health_check_latency_seconds${labelSet([['check', check]])} ${num(result.latencyMs / 1000)}`),
+  ];
+}
+
+const EVENT_STAGES = { published: 'published', delivered: 'delivered', retried: 'retried', deadLettered: 'dead_lettered' } as const;
+
+/** The domain event figures (worker/events/figures.ts) as gauges: windowed counts, not counters. */
+function eventLines(events: EventFigures): string[] {
+  const gauge = (name: keyof typeof DERIVED_GAUGES) => [`# HELP ${name} ${escapeHelp(DERIVED_GAUGES[name].help)}`, `# TYPE ${name} gauge`];
+  const types = Object.entries(events.byType).sort(([a], [b]) => a.localeCompare(b));
+  // NaN before any event was applied: the series exists, so a rule naming it is never silently empty.
+  const lag = (q: string, ms: number | null) => [
+    `foyer_events_lag_seconds${labelSet([['quantile', q]])} ${num(ms === null ? Number.NaN : ms / 1000)}`,
+  ];
+  return [
+    ...gauge('foyer_events'),
+    ...types.flatMap(([type, counts]) =>
+      (Object.entries(EVENT_STAGES) as [keyof typeof EVENT_STAGES, string][]).map(
+        ([key, stage]) =>
+          `foyer_events${labelSet([
+            ['type', type],
+            ['stage', stage],
+          ])} ${num(counts[key])}`,
+      ),
+    ),
+    ...gauge('foyer_events_outbox_backlog'),
+    `foyer_events_outbox_backlog ${num(events.outbox.backlog)}`,
+    ...gauge('foyer_events_dead_letters_pending'),
+    `foyer_events_dead_letters_pending ${num(events.deadLettersPending)}`,
+    ...gauge('foyer_events_lag_seconds'),
+    ...lag('0.5', events.lagMs.p50),
+    ...lag('0.95', events.lagMs.p95),
   ];
 }
 

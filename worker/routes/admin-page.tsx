@@ -8,6 +8,7 @@ import { sessionCookieToken } from '../auth/session-cookie';
 import { verifyToken } from '../auth/verify-token';
 import { replicaDb } from '../db/sessions';
 import { ForbiddenError, UnauthorizedError } from '../errors';
+import { eventFigures } from '../events/figures';
 import { flagHistory, listFlags } from '../flags/repository';
 import { tokenFrom } from '../middleware/authenticate';
 import { htmlSecurityHeaders } from '../middleware/security-headers';
@@ -71,7 +72,17 @@ adminPage.get('/', async (c) => {
     if (!/\btext\/html\b/i.test(c.req.header('Accept') ?? '')) throw new ForbiddenError('The dashboard is for operators (role admin).');
     return c.html(`<!doctype html>${renderToString(<Forbidden nonce={nonce} user={principal.userId} />)}`, 403);
   }
-  const [health, metrics, flags] = await Promise.all([checkHealth(c.env, c.get('requestId')), recentMetrics(c.env), flagsPanel(c.env)]);
-  const page = renderToString(<Dashboard health={health} metrics={metrics} nonce={nonce} operator={principal.userId} flags={flags} />);
+  const [health, metrics, flags, events] = await Promise.all([
+    checkHealth(c.env, c.get('requestId')),
+    recentMetrics(c.env),
+    flagsPanel(c.env),
+    eventFigures(replicaDb(c.env)).catch((err: unknown) => {
+      log.error('dashboard could not read the event figures', { error: errorMessage(err) });
+      return null;
+    }),
+  ]);
+  const page = renderToString(
+    <Dashboard health={health} metrics={metrics} nonce={nonce} operator={principal.userId} flags={flags} events={events} />,
+  );
   return c.html(`<!doctype html>${page}`, 200);
 });

@@ -1,8 +1,11 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { replicaDb } from '../db/sessions';
 import { ServiceUnavailableError } from '../errors';
+import { eventFigures } from '../events/figures';
 import { authenticated, createApi, problems } from '../http/openapi-app';
 import { authenticate, requireAdmin } from '../middleware/authenticate';
 import { flushMetrics, metricsSnapshot } from '../observability/flush';
+import { errorMessage, log } from '../observability/log';
 import { PROMETHEUS_CONTENT_TYPE, renderPrometheus } from '../observability/prometheus';
 import type { StoreSnapshot } from '../observability/series';
 import { summarize } from '../observability/summary';
@@ -41,6 +44,11 @@ export const metricsApi = api.openapi(
     let snapshot: StoreSnapshot;
     // A scrape also runs the health checks (a few ms, in parallel) so alerts need no prober.
     const health = prometheus ? checkHealth(c.env, c.get('requestId')) : undefined;
+    // The event figures live in D1; without them the other metrics still answer.
+    const events = eventFigures(replicaDb(c.env)).catch((err: unknown) => {
+      log.error('metrics could not read the event figures', { requestId: c.get('requestId'), error: errorMessage(err) });
+      return null;
+    });
     try {
       snapshot = await metricsSnapshot(c.env, minutes);
     } catch (err) {
@@ -49,7 +57,11 @@ export const metricsApi = api.openapi(
       });
     }
     c.header('Cache-Control', 'no-store');
-    if (health) return c.text(renderPrometheus(snapshot.totals, await health), 200, { 'Content-Type': PROMETHEUS_CONTENT_TYPE });
-    return c.json(summarize(snapshot), 200);
+    if (health) {
+      return c.text(renderPrometheus(snapshot.totals, await health, (await events) ?? undefined), 200, {
+        'Content-Type': PROMETHEUS_CONTENT_TYPE,
+      });
+    }
+    return c.json({ ...summarize(snapshot), events: await events }, 200);
   },
 );

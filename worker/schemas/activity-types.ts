@@ -10,4 +10,5 @@ export const ACTIVITY_TYPES = [
   'task.snoozed',
   'task.deleted',
   'preferences.updated',
+  'user.registered',
 ] as const;

@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { eventFiguresSchema } from '../events/figures';
 import { CHECK_NAMES } from '../services/dependency-checks';
 
 const checkSchema = z
@@ -6,7 +7,10 @@ const checkSchema = z
     status: z.enum(['ok', 'slow', 'down']).openapi({ description: '`slow`: answered over budget; `down`: failed or no answer within 2 s' }),
     latencyMs: z.number(),
     budgetMs: z.number(),
-    error: z.string().optional().openapi({ description: 'Only when down; the cause is in the log line of this request id' }),
+    error: z.string().optional().openapi({
+      description:
+        'When down (the cause is in the log line of this request id), or why a figure (the queue backlog or lag) is over its threshold',
+    }),
   })
   .openapi('HealthCheck');
 
@@ -81,5 +85,8 @@ export const metricsSummarySchema = z
         cacheHitRate: z.number().nullable(),
       }),
     ),
+    events: eventFiguresSchema
+      .nullable()
+      .openapi({ description: 'The domain event pipeline over 24 h (as GET /api/v1/admin/events); null when D1 did not answer' }),
   })
   .openapi('Metrics');

@@ -3,7 +3,7 @@ import { THEMES } from '../../drizzle/schema';
 import { isValidTimeZone } from '../../shared/calendar';
 import { sectionNameSchema } from '../sections/personalization';
 
-function isLocale(value: string): boolean {
+export function isLocale(value: string): boolean {
   try {
     return Intl.getCanonicalLocales(value).length === 1;
   } catch {

@@ -4,10 +4,12 @@
  * past CHECK_TIMEOUT_MS is `down`. How those roll up into the overall status is
  * `overallStatus` below (and docs/operations.md).
  */
+import { createDb } from '../db/client';
+import { queueLagging } from '../events/figures';
 import { type BackupStatus, readBackupStatus } from '../observability/backup-status';
 import { log } from '../observability/log';
 
-export const CHECK_NAMES = ['d1', 'kv', 'feed', 'rateLimiter', 'cacheCoordinator', 'metrics'] as const;
+export const CHECK_NAMES = ['d1', 'kv', 'feed', 'rateLimiter', 'cacheCoordinator', 'metrics', 'queue'] as const;
 export type CheckName = (typeof CHECK_NAMES)[number];
 
 /** Latency budgets, ms: generous for the edge, tight enough that a sick dependency shows. */
@@ -18,6 +20,7 @@ export const CHECK_BUDGETS_MS: Record<CheckName, number> = {
   rateLimiter: 300,
   cacheCoordinator: 300,
   metrics: 300,
+  queue: 300,
 };
 /** A check that has not answered by then counts as down, so /health itself answers in time. */
 export const CHECK_TIMEOUT_MS = 2000;
@@ -34,7 +37,7 @@ export interface CheckResult {
   status: CheckStatus;
   latencyMs: number;
   budgetMs: number;
-  /** Only when down; never the dependency's own message (that goes to the log). */
+  /** When down (never the dependency's own message: that goes to the log), or why a figure is over its threshold. */
   error?: string;
 }
 
@@ -57,9 +60,16 @@ const PROBES: Record<CheckName, (env: HealthEnv) => Promise<unknown>> = {
   // The real instances (there is one of each): a probe object would prove little about them.
   cacheCoordinator: (env) => env.CACHE_COORDINATOR.get(env.CACHE_COORDINATOR.idFromName(CACHE_COORDINATOR_NAME)).ping(),
   metrics: (env) => env.METRICS.get(env.METRICS.idFromName(METRICS_STORE_NAME)).ping(),
+  // Domain events: the outbox backlog and the consumers' lag, read from D1 (worker/events/figures.ts).
+  queue: async (env) => {
+    const behind = await queueLagging(createDb(env.DB));
+    if (behind) throw new OverThreshold(behind);
+  },
 };
 
 class CheckTimeout extends Error {}
+/** A check that answered, but with figures over their thresholds: degraded (`slow`), with the reason. */
+class OverThreshold extends Error {}
 
 async function runCheck(name: CheckName, env: HealthEnv, requestId: string | undefined): Promise<CheckResult> {
   const budgetMs = CHECK_BUDGETS_MS[name];
@@ -74,6 +84,7 @@ async function runCheck(name: CheckName, env: HealthEnv, requestId: string | und
     return { status: latencyMs > budgetMs ? 'slow' : 'ok', latencyMs, budgetMs };
   } catch (err) {
     const latencyMs = round(performance.now() - started);
+    if (err instanceof OverThreshold) return { status: 'slow', latencyMs, budgetMs, error: err.message };
     const timedOut = err instanceof CheckTimeout;
     log.error('health check failed', {
       requestId,

@@ -2,12 +2,13 @@ import { eq, sql } from 'drizzle-orm';
 import { preferences, users } from '../../drizzle/schema';
 import type { Database } from '../db/client';
 import { NotFoundError } from '../errors';
+import { outboxStatement } from '../events/outbox';
 import type { UpdatePreferences } from '../schemas/preferences';
 import { completeSectionOrder, type Personalization, personalizationFrom, selectPersonalization } from '../sections/personalization';
 import { appendEvent, eventFromRow } from './activity';
 import type { Change } from './tasks';
 
-/** Upserts the changed preferences and records the event in one atomic batch. */
+/** Upserts the changed preferences and records the event (and its outbox row) in one atomic batch. */
 export async function updatePreferences(
   db: Database,
   userId: string,
@@ -21,7 +22,7 @@ export async function updatePreferences(
     updatedAt: new Date(now),
   };
   // The insert's SELECT yields no row for an unknown user, so nothing (event included) is written.
-  const [, [event], [row]] = await db.batch([
+  const [, [event], , [row]] = await db.batch([
     db
       .insert(preferences)
       .select(
@@ -40,6 +41,7 @@ export async function updatePreferences(
       )
       .onConflictDoUpdate({ target: preferences.userId, set }),
     appendEvent(db, userId, 'preferences.updated', { fields: Object.keys(patch), by: actorId }, { whenPreviousChanged: true }),
+    outboxStatement(db, userId),
     selectPersonalization(db, userId),
   ]);
   if (!row || !event) throw new NotFoundError(`No user with id "${userId}".`);

@@ -2,10 +2,12 @@ import { and, asc, desc, eq, sql } from 'drizzle-orm';
 import { type TaskRow, tasks } from '../../drizzle/schema';
 import type { Database } from '../db/client';
 import { NotFoundError } from '../errors';
+import { outboxStatement } from '../events/outbox';
 import type { ActivityEvent, ActivityType } from '../schemas/activity-event';
 import type { CreateTask, UpdateTask } from '../schemas/task';
 import { appendEvent, eventFromRow } from './activity';
 
+/** A committed change: the new value and its activity event (its outbox row committed in the same batch). */
 export interface Change<T> {
   value: T;
   event: ActivityEvent;
@@ -40,6 +42,7 @@ export async function createTask(db: Database, ownerId: string, input: CreateTas
       })
       .returning(),
     appendEvent(db, ownerId, 'task.created', { taskId: id, title: input.title, priority: input.priority, dueAt: input.dueAt ?? null }),
+    outboxStatement(db, ownerId),
   ]);
   return { value: task!, event: eventFromRow(event!) };
 }
@@ -75,6 +78,7 @@ export async function updateTask(db: Database, ownerId: string, id: string, patc
       { taskId: id, changes: Object.keys(patch), ...(patch.snoozedUntil ? { until: patch.snoozedUntil } : {}) },
       { whenPreviousChanged: true },
     ),
+    outboxStatement(db, ownerId),
   ]);
   if (!task || !event) throw new NotFoundError(`You have no task with id "${id}".`);
   return { value: task, event: eventFromRow(event) };
@@ -87,6 +91,7 @@ export async function deleteTask(db: Database, ownerId: string, id: string): Pro
       .where(and(eq(tasks.id, id), eq(tasks.ownerId, ownerId)))
       .returning(),
     appendEvent(db, ownerId, 'task.deleted', { taskId: id }, { whenPreviousChanged: true }),
+    outboxStatement(db, ownerId),
   ]);
   if (!task || !event) throw new NotFoundError(`You have no task with id "${id}".`);
   return { value: task, event: eventFromRow(event) };
