@@ -1,5 +1,5 @@
 /**
- * npm run size [-- --env production] [--budget-kib 150] [--top 12]
+ * npm run size [-- --env production] [--budget-kib 160] [--top 12]
  *
  * The worker bundle's size against its budget: bundles exactly as a deploy does
  * (`wrangler deploy --dry-run`, so wrangler.toml's minify and alias apply), gzips what would be
@@ -17,7 +17,9 @@ import { gzipSync } from 'node:zlib';
 const { values } = parseArgs({
   options: {
     env: { type: 'string', default: 'production' },
-    'budget-kib': { type: 'string', default: '150' },
+    // The goal is 150 KiB (issue #18); the events pipeline (#14) took the bundle to 157.4 KiB, so
+    // until the OpenAPI generator leaves the bundle CI guards against growth at 160 (docs/performance.md#bundle-size).
+    'budget-kib': { type: 'string', default: '160' },
     top: { type: 'string', default: '12' },
   },
 });
