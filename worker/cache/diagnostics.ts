@@ -2,6 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { userIdSchema } from '../auth/principal';
 import { SECTION_NAMES, SECTIONS, type SectionName } from '../sections';
 import { sectionNameSchema } from '../sections/personalization';
+import { personalFreshMsFor } from './config';
 import { type Fragment, kvKeys } from './fragment';
 import { fragmentCache } from './fragment-cache';
 import { personalEpoch, sharedEpoch } from './purge-state';
@@ -67,7 +68,7 @@ export async function introPageHealth(env: Env, userId: string, minVersion: numb
   for (const name of SECTION_NAMES) {
     const scope = SECTIONS[name].scope;
     const held = scope === 'shared' ? shared : personal;
-    const ttlMs = scope === 'shared' ? cache.config.sharedFreshMs : cache.config.personalFreshMs;
+    const ttlMs = scope === 'shared' ? cache.config.sharedFreshMs : personalFreshMsFor(cache.config, userId);
     const age = held ? now - held.f.at : null;
     const error = cache.lastError(scope === 'shared' ? '*' : userId, name as SectionName);
     sections[name] = {

@@ -3,7 +3,7 @@ import { errorMessage, log } from '../observability/log';
 import type { ActivityEvent } from '../schemas/activity-event';
 import type { SectionData } from '../sections';
 import { Computations } from './computations';
-import { type CacheConfig, DEFAULT_CACHE_CONFIG } from './config';
+import { type CacheConfig, DEFAULT_CACHE_CONFIG, personalFreshMsFor } from './config';
 import type { CacheCounters } from './counters';
 import { type CacheRequest, type Fragment, type FragmentOutcome, fresh, type Layer, personalSlot, type Slot, sharedSlot } from './fragment';
 import { KnownVersions } from './known-versions';
@@ -111,7 +111,7 @@ export class FragmentCache {
   personal(req: CacheRequest, state: PurgeState | undefined, userId: string, minVersion: number): Promise<FragmentOutcome> {
     const min = Math.max(minVersion, this.knownVersion(userId));
     const slot = state ? personalSlot(state, userId) : undefined;
-    return this.#resolve(req, 'personal', userId, slot, min, this.config.personalFreshMs);
+    return this.#resolve(req, 'personal', userId, slot, min, personalFreshMsFor(this.config, userId));
   }
 
   /** The fragment every user shares. */
@@ -133,7 +133,7 @@ export class FragmentCache {
   ): [FragmentOutcome, FragmentOutcome] | undefined {
     const min = Math.max(minVersion, this.knownVersion(userId));
     const now = req.now ?? Date.now();
-    const personal = fresh(this.#isolate.get(personalSlot(state, userId)), 'personal', this.config.personalFreshMs, min, now);
+    const personal = fresh(this.#isolate.get(personalSlot(state, userId)), 'personal', personalFreshMsFor(this.config, userId), min, now);
     const shared = personal && fresh(this.#isolate.get(sharedSlot(state)), 'shared', this.config.sharedFreshMs, 0, now);
     if (!personal || !shared) return undefined;
     this.#counts.lookup('isolate', 'hit');
