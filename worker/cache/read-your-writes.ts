@@ -67,19 +67,14 @@ export function readPosition(c: RequestHeaders, userId: string, minVersion: numb
 }
 
 /**
- * After a committed write, before its response is built: hands the new version (and the write's
- * D1 bookmark, when it has one) back to the caller (headers and cookies), records the version in
- * this isolate, and starts the write-through that computes the writer's fresh bundle in
- * `waitUntil` (their next page is then most likely a hit); given the committed `event`, from the
- * bundle this isolate holds plus the sections it changes.
+ * After a committed write, before its response is built: hands the new version (the committed
+ * `event`'s id) and the write's D1 bookmark, when it has one, back to the caller (headers and
+ * cookies), records the version in this isolate, and starts the write-through in `waitUntil`
+ * (their next page is then most likely a hit): the bundle this isolate holds brought forward by
+ * `event`, else read whole.
  */
-export function handBackVersion(
-  c: Context<AppEnv>,
-  userId: string,
-  version: number,
-  bookmark?: string | null,
-  event?: ActivityEvent,
-): void {
+export function handBackVersion(c: Context<AppEnv>, userId: string, event: ActivityEvent, bookmark?: string | null): void {
+  const version = event.id;
   c.header(VERSION_HEADER, String(version));
   setCookie(c, VERSION_COOKIE, `${userId}.${version}`, { ...cookieOptions(c.env), maxAge: 24 * 60 * 60 });
   if (bookmark && BOOKMARK.test(bookmark)) {

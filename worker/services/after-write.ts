@@ -25,7 +25,7 @@ import type { ActivityEvent } from '../schemas/activity-event';
  */
 export function afterUserWrite(c: Context<AppEnv>, userId: string, event: ActivityEvent, bookmark?: string | null): void {
   try {
-    handBackVersion(c, userId, event.id, bookmark, event);
+    handBackVersion(c, userId, event, bookmark);
   } catch (err) {
     // The write is committed; an effect's failure must not undo its answer.
     log.error('after-write consumer failed', { requestId: c.get('requestId'), userId, error: errorMessage(err) });
