@@ -31,6 +31,20 @@ const run = promisify(execFile);
 export const BASELINE_HOST = 'baseline.load.localhost';
 const BASELINE_SCRIPT = `export default { fetch() { return new Response('Hello World!', { headers: { 'content-type': 'text/plain' } }); } };`;
 
+/**
+ * Requests with this Host reach hello world made slower by pure CPU: `/spin/<n>` runs n rounds of
+ * integer arithmetic before the same answer. A control for high-concurrency phases: hello world
+ * at Foyer's CPU per request, with no I/O, no await and no shared state, so whatever it suffers
+ * at that concurrency is the runtime's and the machine's, not anything Foyer's code does.
+ */
+export const SPIN_HOST = 'spin.load.localhost';
+const SPIN_SCRIPT = `export default { fetch(request) {
+  const rounds = Number(request.url.slice(request.url.lastIndexOf('/') + 1)) || 0;
+  let x = 1;
+  for (let i = 0; i < rounds; i++) x = (Math.imul(x, 1103515245) + 12345) | 0;
+  return new Response(x === 42 ? 'Hello World?' : 'Hello World!', { headers: { 'content-type': 'text/plain' } });
+} };`;
+
 export interface LocalRuntimeOptions {
   port: number;
   stateDir: string;
@@ -269,6 +283,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       compatibilityDate: fromWrangler.workerOptions.compatibilityDate,
       routes: [`${BASELINE_HOST}/*`],
     };
+    const spin: WorkerOptions = {
+      name: 'baseline-spin',
+      modules: true,
+      script: SPIN_SCRIPT,
+      compatibilityDate: fromWrangler.workerOptions.compatibilityDate,
+      routes: [`${SPIN_HOST}/*`],
+    };
     return {
       host: '127.0.0.1',
       port: options.port,
@@ -292,7 +313,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       // The placeholder `cf` object is enough; fetching the real one needs the internet.
       cf: false,
       ...(options.inspectorPort ? { inspectorPort: options.inspectorPort } : {}),
-      workers: foyer ? [foyer, baseline, ...(staticFiles ? [staticFiles] : [])] : [baseline],
+      workers: foyer ? [foyer, baseline, spin, ...(staticFiles ? [staticFiles] : [])] : [baseline, spin],
     };
   };
 

@@ -9,6 +9,13 @@ import type { PhaseReport } from './report';
 import type { PhaseStats, RawSample } from './stats';
 import type { LoadUser } from './users';
 
+/**
+ * From this many connections on, the local runtime starves some connections for seconds (hello
+ * world's too: docs/performance.md, "1,000 connections"), so a phase there gets a baseline as long
+ * as itself, and the intro-page phases a CPU-matched hello world control.
+ */
+export const LONG_BASELINE_CONNECTIONS = 500;
+
 export interface MeasureOptions {
   connections: number;
   durationSec: number;
@@ -19,8 +26,11 @@ export interface MeasureOptions {
   onRaw?: (raw: RawSample) => void;
   /** Progress reports while the phase runs (see HttpPhaseOptions.progress). */
   progress?: HttpPhaseOptions['progress'];
-  /** Aim the phase at the baseline worker itself (the `baseline` scenario). */
-  target?: 'foyer' | 'baseline';
+  /**
+   * Aim the phase at the baseline worker itself (the `baseline` scenario), or at hello world
+   * slowed by pure CPU (`spin`: paths `/spin/<rounds>`, the CPU-matched control).
+   */
+  target?: 'foyer' | 'baseline' | 'spin';
 }
 
 export interface ScenarioContext {

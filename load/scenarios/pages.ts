@@ -3,8 +3,9 @@
  * normal and peak concurrency, and one route of your choice.
  */
 import type { RequestSpec } from '../lib/http-load';
+import type { PhaseReport } from '../lib/report';
 import { BASELINE_PHASE_PREFIX } from '../lib/report';
-import { introPage, type Scenario, type ScenarioContext } from '../lib/scenario';
+import { introPage, LONG_BASELINE_CONNECTIONS, type Scenario, type ScenarioContext } from '../lib/scenario';
 import { type LoadUser, prng } from '../lib/users';
 
 const intNeeded = (ctx: ScenarioContext, name: string, fallback: number): number => {
@@ -93,9 +94,67 @@ const introPagePhase = (name: string, defaultConnections: number, description: s
     await defineFlags(ctx);
     await warmIntroPages(ctx);
     const connections = intNeeded(ctx, 'connections', defaultConnections);
-    await ctx.measure(`intro-page warm @${connections}`, { connections, durationSec: ctx.durationSec, next: randomIntroPages(ctx) });
+    const phase = await ctx.measure(`intro-page warm @${connections}`, {
+      connections,
+      durationSec: ctx.durationSec,
+      next: randomIntroPages(ctx),
+    });
+    if (connections >= LONG_BASELINE_CONNECTIONS) await cpuMatchedControl(ctx, phase);
   },
 });
+
+/** Rounds of the spin worker's loop used to calibrate it (a few tenths of a millisecond). */
+const CALIBRATION_ROUNDS = 200_000;
+
+/**
+ * Hello world made as expensive as Foyer's page in CPU (measured per request in the phase just
+ * run), at the same concurrency and for as long: if it loses requests and grows a tail like
+ * Foyer's, those come with the CPU per request on this runtime, not with anything Foyer's code
+ * awaits or shares. The spin loop is calibrated at the same concurrency first.
+ */
+async function cpuMatchedControl(ctx: ScenarioContext, phase: PhaseReport): Promise<void> {
+  const foyerCpu = phase.cpuMsPerRequest?.phase;
+  const helloCpu = phase.cpuMsPerRequest?.baseline;
+  if (!foyerCpu || !helloCpu || foyerCpu <= helloCpu) {
+    ctx.note('CPU-matched control skipped: no workerd CPU figures for the phase (or Foyer cost no more than hello world).');
+    return;
+  }
+  const connections = phase.connections;
+  const calibration = await ctx.measure(`hello world + spin calibration @${connections}`, {
+    connections,
+    durationSec: 4,
+    next: () => ({ path: `/spin/${CALIBRATION_ROUNDS}` }),
+    target: 'spin',
+    baseline: false,
+  });
+  const calibratedCpu = calibration.cpuMsPerRequest?.phase;
+  if (!calibratedCpu || calibratedCpu <= helloCpu) {
+    ctx.note('CPU-matched control skipped: the spin calibration cost no CPU above hello world.');
+    return;
+  }
+  const rounds = Math.round((CALIBRATION_ROUNDS * (foyerCpu - helloCpu)) / (calibratedCpu - helloCpu));
+  const control = await ctx.measure(`hello world at Foyer's CPU @${connections}`, {
+    connections,
+    durationSec: phase.durationSec,
+    next: () => ({ path: `/spin/${rounds}` }),
+    target: 'spin',
+    baseline: false,
+  });
+  const lost = (p: { errors: number }) => p.errors;
+  ctx.extra.cpuMatched = {
+    rounds,
+    cpuMsPerRequest: { foyer: foyerCpu, helloWorld: helloCpu, control: control.cpuMsPerRequest?.phase ?? null },
+    lost: { foyer: lost(phase.stats), helloWorld: phase.baseline ? lost(phase.baseline) : null, control: lost(control.stats) },
+    rps: { foyer: phase.stats.rps, helloWorld: phase.baseline?.rps ?? null, control: control.stats.rps },
+    p99Ms: { foyer: phase.stats.latencyMs.p99, helloWorld: phase.baseline?.latencyMs.p99 ?? null, control: control.stats.latencyMs.p99 },
+  };
+  ctx.note(
+    `CPU-matched control @${connections}: hello world spinning to ${control.cpuMsPerRequest?.phase ?? '?'} ms of workerd CPU per request ` +
+      `(Foyer ${foyerCpu}, plain hello world ${helloCpu}), no I/O, ${phase.durationSec} s: ${Math.round(control.stats.rps)} rps, ` +
+      `p99 ${Math.round(control.stats.latencyMs.p99)} ms, lost ${control.stats.errors} requests; Foyer ${Math.round(phase.stats.rps)} rps, ` +
+      `p99 ${Math.round(phase.stats.latencyMs.p99)} ms, lost ${phase.stats.errors}. What the control loses too comes with the CPU per request on this runtime.`,
+  );
+}
 
 export const baseline: Scenario = {
   name: 'baseline',
