@@ -144,6 +144,23 @@ export function describeRuntimeShare(share: RuntimeShare): string {
   );
 }
 
+/**
+ * Rounds of the spin worker's loop that bring hello world to `targetCpuMs` of workerd CPU per
+ * request, from one calibration run (`calibrationRounds` rounds cost `calibratedCpuMs`; plain
+ * hello world costs `helloCpuMs`): the loop's cost is linear in its rounds. Null when the figures
+ * cannot give a positive count (no CPU figures, or a target at or below hello world's own cost).
+ */
+export function spinRoundsToMatch(
+  targetCpuMs: number | null | undefined,
+  helloCpuMs: number | null | undefined,
+  calibratedCpuMs: number | null | undefined,
+  calibrationRounds: number,
+): number | null {
+  if (!targetCpuMs || !helloCpuMs || !calibratedCpuMs) return null;
+  if (targetCpuMs <= helloCpuMs || calibratedCpuMs <= helloCpuMs) return null;
+  return Math.round((calibrationRounds * (targetCpuMs - helloCpuMs)) / (calibratedCpuMs - helloCpuMs));
+}
+
 export interface Drift {
   windowSec: number;
   first: LatencySummary;

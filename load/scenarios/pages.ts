@@ -2,6 +2,8 @@
  * Read scenarios: the hello-world baseline alone, warm intro pages of many distinct users at
  * normal and peak concurrency, and one route of your choice.
  */
+
+import { spinRoundsToMatch } from '../lib/analysis';
 import type { RequestSpec } from '../lib/http-load';
 import type { PhaseReport } from '../lib/report';
 import { BASELINE_PHASE_PREFIX } from '../lib/report';
@@ -127,12 +129,11 @@ async function cpuMatchedControl(ctx: ScenarioContext, phase: PhaseReport): Prom
     target: 'spin',
     baseline: false,
   });
-  const calibratedCpu = calibration.cpuMsPerRequest?.phase;
-  if (!calibratedCpu || calibratedCpu <= helloCpu) {
+  const rounds = spinRoundsToMatch(foyerCpu, helloCpu, calibration.cpuMsPerRequest?.phase, CALIBRATION_ROUNDS);
+  if (rounds === null) {
     ctx.note('CPU-matched control skipped: the spin calibration cost no CPU above hello world.');
     return;
   }
-  const rounds = Math.round((CALIBRATION_ROUNDS * (foyerCpu - helloCpu)) / (calibratedCpu - helloCpu));
   const control = await ctx.measure(`hello world at Foyer's CPU @${connections}`, {
     connections,
     durationSec: phase.durationSec,
@@ -140,11 +141,10 @@ async function cpuMatchedControl(ctx: ScenarioContext, phase: PhaseReport): Prom
     target: 'spin',
     baseline: false,
   });
-  const lost = (p: { errors: number }) => p.errors;
   ctx.extra.cpuMatched = {
     rounds,
     cpuMsPerRequest: { foyer: foyerCpu, helloWorld: helloCpu, control: control.cpuMsPerRequest?.phase ?? null },
-    lost: { foyer: lost(phase.stats), helloWorld: phase.baseline ? lost(phase.baseline) : null, control: lost(control.stats) },
+    lost: { foyer: phase.stats.errors, helloWorld: phase.baseline?.errors ?? null, control: control.stats.errors },
     rps: { foyer: phase.stats.rps, helloWorld: phase.baseline?.rps ?? null, control: control.stats.rps },
     p99Ms: { foyer: phase.stats.latencyMs.p99, helloWorld: phase.baseline?.latencyMs.p99 ?? null, control: control.stats.latencyMs.p99 },
   };

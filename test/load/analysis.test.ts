@@ -9,6 +9,7 @@ import {
   runtimeShare,
   type StressStep,
   soakVerdict,
+  spinRoundsToMatch,
 } from '../../load/lib/analysis';
 import { isCacheHit, isIsolateHit } from '../../load/lib/stats';
 
@@ -178,5 +179,20 @@ describe("the local runtime's share at high concurrency", () => {
     expect(
       runtimeShare({ name: 'x', connections: 1000, stats: { rps: 1, errors: 0, requests: 1, latencyMs: latency(1) }, baseline: null }),
     ).toBeNull();
+  });
+});
+
+describe('spinRoundsToMatch (the CPU-matched control)', () => {
+  it('scales the calibration linearly to the CPU above hello world', () => {
+    // 200,000 rounds added 0.4 ms to hello world's 0.6 ms; Foyer costs 1.4 ms: 0.8 ms more.
+    expect(spinRoundsToMatch(1.4, 0.6, 1.0, 200_000)).toBe(400_000);
+    expect(spinRoundsToMatch(0.8, 0.6, 1.0, 200_000)).toBe(100_000);
+  });
+
+  it('gives no count without figures or without a cost above hello world', () => {
+    expect(spinRoundsToMatch(null, 0.6, 1.0, 200_000)).toBeNull();
+    expect(spinRoundsToMatch(1.4, undefined, 1.0, 200_000)).toBeNull();
+    expect(spinRoundsToMatch(0.5, 0.6, 1.0, 200_000)).toBeNull();
+    expect(spinRoundsToMatch(1.4, 0.6, 0.6, 200_000)).toBeNull();
   });
 });
