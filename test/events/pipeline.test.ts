@@ -201,6 +201,8 @@ describe('the events consumer', () => {
     const marked = await deliver([fresh], { env: { DB: d1.db, ACTIVITY_FEED: feeds.binding } });
     expect(marked.explicitAcks).toHaveLength(1);
     expect(d1.trace.roundTrips).toBe(1);
+    // The record (answered by RETURNING), active user, its counter, tasksCompletedToday, the cursor, the stamp.
+    expect(d1.trace.statements).toHaveLength(6);
     expect(await processedRow(event.id)).toMatchObject({ done: 1, attempts: 1, skipped: 0 });
     // Received by a consumer: the relay will not send it again.
     expect((await outboxRow(event.id))?.sent_at).toBeGreaterThan(0);

@@ -81,12 +81,12 @@ async function consumeMessage(db: Database, env: Env, ctx: ExecutionContext, mes
 }
 
 /**
- * Applies one event in one D1 batch (one transaction): the user's cursor as it was, the
- * idempotency record (written only if the event is in order, or has waited out its reorder
- * deliveries; the conflict on its key makes a second delivery's a no-op), the record as it now
- * stands, the handler's once-only writes and the cursor's advance (each guarded by this
- * delivery's claim), and the outbox row stamped sent (any delivery proves the send). So an event
- * costs the consumer one round trip, and a second one only when it has effects to run.
+ * Applies one event in one D1 batch (one transaction): the idempotency record, written only if
+ * the event is in order or has waited out its reorder deliveries, and answered as it then stands
+ * (this delivery's, or the one already there: the conflict on its key leaves it as it was); the
+ * handler's once-only writes and the cursor's advance, each guarded by this delivery's claim; and
+ * the outbox row stamped sent (any delivery proves the send). So an event costs the consumer one
+ * round trip, and a second one only when it has effects to run.
  */
 async function apply(db: Database, env: Env, ctx: ExecutionContext, event: DomainEvent, delivery: Delivery): Promise<Outcome> {
   const now = Date.now();
@@ -97,8 +97,7 @@ async function apply(db: Database, env: Env, ctx: ExecutionContext, event: Domai
   // 1 when a predecessor has not been applied yet; a user with no cursor yet (their first event
   // since events were introduced) starts wherever their first event is.
   const early = sql<number>`coalesce(${event.seq} > ${lastSeq} + 1, 0)`;
-  const [[cursor], , [record]] = await db.batch([
-    db.select({ lastSeq: eventCursors.lastSeq }).from(eventCursors).where(eq(eventCursors.userId, event.userId)),
+  const [[record]] = await db.batch([
     db
       .insert(processedEvents)
       .select(
@@ -119,11 +118,9 @@ async function apply(db: Database, env: Env, ctx: ExecutionContext, event: Domai
           .from(sql`(select 1)`)
           .where(sql`${delivery.attempts} > ${REORDER_WAITS} or not ${early}`),
       )
-      .onConflictDoNothing(),
-    db
-      .select({ claim: processedEvents.claim, done: processedEvents.done, skipped: processedEvents.skipped })
-      .from(processedEvents)
-      .where(eq(processedEvents.eventId, event.id)),
+      // A no-op update rather than "do nothing", so that RETURNING answers the record already there.
+      .onConflictDoUpdate({ target: processedEvents.eventId, set: { eventId: sql`excluded.event_id` } })
+      .returning({ claim: processedEvents.claim, done: processedEvents.done, skipped: processedEvents.skipped }),
     ...handler.statements({ db, claim, now }, event),
     db
       .insert(eventCursors)
@@ -143,13 +140,14 @@ async function apply(db: Database, env: Env, ctx: ExecutionContext, event: Domai
       }),
     stampSent(db, event.id, now),
   ]);
-  // No record: the event is early and may still wait for its predecessor (docs/events.md#ordering).
+  // No record: the event is early and may still wait for its predecessor (docs/events.md#ordering);
+  // a record already there for an early delivery shows up once its reorder waits are over.
   if (!record) return 'reordered';
   const mine = record.claim === claim;
   // Another delivery applied it: done, or its effects are still to run (by this delivery if it has any).
   if (!mine && (record.done || !effects)) return 'duplicate';
   if (mine && record.skipped) {
-    log.warn('event applied ahead of a missing predecessor', { eventId: event.id, lastSeq: cursor?.lastSeq, attempts: delivery.attempts });
+    log.warn('event applied ahead of a missing predecessor', { eventId: event.id, seq: event.seq, attempts: delivery.attempts });
   }
   if (effects) {
     await effects();
