@@ -7,9 +7,10 @@ import { OUTBOX_RETENTION_MS, RELAY_AFTER_MS, rowToDomainEvent } from '../../wor
 import { runRelay } from '../../worker/events/relay';
 import { authHeaders } from '../helpers/auth';
 import { breakableObjects, breakableQueue } from '../helpers/broken-bindings';
+import { guardD1 } from '../helpers/d1-guard';
 import { applied, count, deliver, processedRow, waitFor } from '../helpers/events';
 import { openFeed } from '../helpers/feed';
-import { call, json } from '../helpers/http';
+import { call, json, lastD1Trace } from '../helpers/http';
 import { seed } from '../helpers/seed';
 
 let admin: Record<string, string>;
@@ -37,15 +38,19 @@ beforeAll(async () => {
 });
 
 describe('the transactional outbox', () => {
-  it('commits a change, its activity event and its outbox row together, and sends the event after the response', async () => {
+  it('commits a change, its activity event and its outbox row together, sends the event after the response, and the consumer stamps the row', async () => {
     const alice = await authHeaders('alice');
     const res = await call('/api/v1/tasks', json({ title: 'Outbox me' }, alice));
     expect(res.status).toBe(201);
     const { event } = await res.json<{ event: { id: number } }>();
+    // The request and its waitUntil: the change's batch and the write-through's, and no outbox
+    // update of its own (the consumer stamps the row in the batch it writes anyway).
+    expect(lastD1Trace?.roundTrips).toBe(2);
+    expect(lastD1Trace?.statements.filter((s) => /event_outbox/.test(s))).toEqual([expect.stringMatching(/^insert into "event_outbox"/)]);
+    await applied(`alice:${event.id}`);
     const row = await outboxRow(`alice:${event.id}`);
     expect(row?.sent_at).toBeGreaterThan(0);
     expect(row?.relayed).toBe(0);
-    await applied(`alice:${event.id}`);
   });
 
   it('writes neither the change nor its event when the batch fails at the outbox row (injected failure)', async () => {
@@ -141,6 +146,93 @@ describe('the events consumer', () => {
     await applied(`${id}:3`);
     expect(feed.eventIds()).toEqual([1, 2, 3]);
     feed.ws.close();
+  });
+
+  it('marks the message when the direct hand-off reached the feed object, and not when it failed', async () => {
+    const id = uniqueId('mark');
+    await register(id);
+    const headers = await authHeaders(id);
+    const sent: unknown[] = [];
+    const recording = new Proxy(env.EVENTS, {
+      get(target, prop) {
+        if (prop !== 'send') return Reflect.get(target, prop);
+        return (body: unknown, options?: QueueSendOptions) => {
+          sent.push(body);
+          return target.send(body, options);
+        };
+      },
+    });
+    const feeds = breakableObjects(env.ACTIVITY_FEED, 'ActivityFeed');
+    const patch = (title: string) =>
+      call(`/api/v1/tasks/${onboardingTaskId(id)}`, json({ title }, headers, 'PATCH'), {
+        env: { EVENTS: recording, ACTIVITY_FEED: feeds.binding },
+      });
+    expect((await patch('Reached the feed')).status).toBe(200);
+    feeds.mode = 'down';
+    expect((await patch('Missed the feed')).status).toBe(200);
+    expect(sent).toEqual([
+      expect.objectContaining({ id: `${id}:3`, feedDelivered: true }),
+      expect.not.objectContaining({ feedDelivered: expect.anything() }),
+    ]);
+    expect(sent[1]).toMatchObject({ id: `${id}:4` });
+    await applied(`${id}:4`);
+  });
+
+  it('applies a fresh event whose producer reached the feed in one D1 round trip, with no hand-off of its own', async () => {
+    const id = uniqueId('one-trip');
+    await register(id);
+    // The change's send is lost, so only this test delivers it.
+    const queue = breakableQueue(env.EVENTS);
+    queue.mode = 'down';
+    const res = await call(`/api/v1/tasks/${onboardingTaskId(id)}`, json({ status: 'done' }, await authHeaders(id), 'PATCH'), {
+      env: { EVENTS: queue.binding },
+    });
+    expect(res.status).toBe(200);
+    const row = await createDb(env.DB).query.eventOutbox.findFirst({ where: (t, { eq }) => eq(t.id, `${id}:3`) });
+    const event = rowToDomainEvent(row!);
+    expect(row?.sentAt).toBeNull();
+
+    // The feed object is down: a consumer that called it would fail and retry.
+    const feeds = breakableObjects(env.ACTIVITY_FEED, 'ActivityFeed');
+    feeds.mode = 'down';
+    const d1 = guardD1(env.DB);
+    // Fresh as a queue delivers it within a second (an event over 5 s old also refreshes the bundle).
+    const fresh = { ...event, occurredAt: new Date().toISOString(), feedDelivered: true };
+    const marked = await deliver([fresh], { env: { DB: d1.db, ACTIVITY_FEED: feeds.binding } });
+    expect(marked.explicitAcks).toHaveLength(1);
+    expect(d1.trace.roundTrips).toBe(1);
+    // The record (answered by RETURNING), active user, its counter, tasksCompletedToday, the cursor, the stamp.
+    expect(d1.trace.statements).toHaveLength(6);
+    expect(await processedRow(event.id)).toMatchObject({ done: 1, attempts: 1, skipped: 0 });
+    // Received by a consumer: the relay will not send it again.
+    expect((await outboxRow(event.id))?.sent_at).toBeGreaterThan(0);
+    expect(await count('select last_seq n from event_cursors where user_id = ?', id)).toBe(3);
+    const day = event.occurredAt.slice(0, 10);
+    expect(await count('select count(*) n from daily_active_users where user_id = ? and day = ?', id, day)).toBe(1);
+  });
+
+  it('hands an unmarked event to the feed itself, and retries until the feed object takes it', async () => {
+    const id = uniqueId('unmarked');
+    await register(id);
+    const queue = breakableQueue(env.EVENTS);
+    queue.mode = 'down';
+    const res = await call(`/api/v1/tasks/${onboardingTaskId(id)}`, json({ title: 'Unmarked' }, await authHeaders(id), 'PATCH'), {
+      env: { EVENTS: queue.binding },
+    });
+    expect(res.status).toBe(200);
+    const row = await createDb(env.DB).query.eventOutbox.findFirst({ where: (t, { eq }) => eq(t.id, `${id}:3`) });
+    const event = rowToDomainEvent(row!);
+    const feeds = breakableObjects(env.ACTIVITY_FEED, 'ActivityFeed');
+    feeds.mode = 'down';
+    const first = await deliver([event], { env: { ACTIVITY_FEED: feeds.binding } });
+    expect(first.retryMessages).toHaveLength(1);
+    // Applied once in D1 (the claim committed), its effects still to run.
+    expect(await processedRow(event.id)).toMatchObject({ done: 0 });
+    feeds.mode = 'up';
+    const second = await deliver([event], { attempts: 2, env: { ACTIVITY_FEED: feeds.binding } });
+    expect(second.explicitAcks).toHaveLength(1);
+    expect(await processedRow(event.id)).toMatchObject({ done: 1, attempts: 1 });
+    expect(await count("select count(*) n from activity_events where user_id = ? and type = 'task.updated'", id)).toBe(1);
   });
 
   it('applies the same message delivered twice once', async () => {

@@ -40,8 +40,11 @@ export function applied(eventId: string, timeoutMs?: number): Promise<ProcessedR
 
 let sequence = 0;
 
-/** Delivers bodies to the worker's own `queue()` handler as Queues would, and answers the acks and retries it chose. */
-export async function deliver(bodies: unknown[], options: { attempts?: number; queue?: string } = {}) {
+/**
+ * Delivers bodies to the worker's own `queue()` handler as Queues would, and answers the acks and
+ * retries it chose. `env` replaces bindings for this delivery (a guarded or broken one).
+ */
+export async function deliver(bodies: unknown[], options: { attempts?: number; queue?: string; env?: Partial<Env> } = {}) {
   const batch = createMessageBatch(
     options.queue ?? 'foyer-events-local',
     bodies.map((body) => ({ id: `test-message-${++sequence}`, timestamp: new Date(), attempts: options.attempts ?? 1, body })),
@@ -58,7 +61,7 @@ export async function deliver(bodies: unknown[], options: { attempts?: number; q
     });
   }
   const ctx = createExecutionContext();
-  await worker.queue(batch, env, ctx);
+  await worker.queue(batch, { ...env, ...options.env } as Env, ctx);
   return { ...(await getQueueResult(batch, ctx)), delays };
 }
 

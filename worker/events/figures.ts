@@ -24,12 +24,12 @@ export const eventFiguresSchema = countsSchema.extend({
   /** From an event's occurredAt (its commit) to a consumer having applied it, over the newest LAG_SAMPLE. */
   lagMs: z.object({ p50: z.number().nullable(), p95: z.number().nullable(), samples: z.number().int() }),
   outbox: z.object({
-    /** Rows not yet sent to the queue. */
+    /** Rows no consumer has received yet (a consumer stamps the row it receives): in the queue, or their send failed. */
     unsent: z.number().int(),
     /** Unsent for longer than the relay bound (30 s): the relay's work, and what the health check watches. */
     backlog: z.number().int(),
     oldestUnsentAgeMs: z.number().nullable(),
-    /** Rows the relay sent because the after-commit send did not. */
+    /** Rows the relay sent because no consumer had received them within 30 s (the send failed, or the consumer was behind). */
     relayed: z.number().int(),
   }),
   /** Dead letters not replayed since they arrived. */

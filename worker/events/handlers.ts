@@ -25,7 +25,12 @@ export interface EffectContext {
   env: Env;
   waitUntil: (promise: Promise<unknown>) => void;
   now: number;
+  /** The producer handed the event to the user's feed object itself (worker/events/message.ts). */
+  feedDelivered: boolean;
 }
+
+/** The work outside D1 one delivery must do after its commit. */
+export type Effects = () => Promise<void>;
 
 /** Events younger than this had their writer's own write-through; older ones are refreshed here. */
 export const WRITE_THROUGH_WINDOW_MS = 5_000;
@@ -33,21 +38,25 @@ export const WRITE_THROUGH_WINDOW_MS = 5_000;
 /**
  * One handler per event type. `statements` are D1 writes that must happen once: they run in the
  * same batch (one transaction) as the idempotency record, each guarded by this delivery's claim,
- * so a redelivery, or two deliveries racing, apply them at most once. `effects` reach outside D1
- * (the feed object, the fragment cache); they are idempotent and run after that commit, again on
- * a redelivery until one run finishes.
+ * so a redelivery, or two deliveries racing, apply them at most once. `effects` answers the work
+ * outside D1 (the feed object, the fragment cache) this delivery must do, or undefined when there
+ * is none; it is idempotent and runs after that commit, again on a redelivery until one run
+ * finishes. Deciding before the commit lets the idempotency record be written already done when
+ * there is nothing to run, which saves the consumer a second D1 write.
  */
 export interface EventHandler<E extends DomainEvent = DomainEvent> {
   statements(ctx: ApplyContext, event: E): BatchItem<'sqlite'>[];
-  effects(ctx: EffectContext, event: E): Promise<void>;
+  effects(ctx: EffectContext, event: E): Effects | undefined;
 }
 
 type HandlerOf<T extends EventType> = EventHandler<Extract<DomainEvent, { type: T }>>;
 
 /** `exists (this delivery's idempotency record)`: the guard of every once-only statement. */
-function claimed(ctx: ApplyContext, event: DomainEvent) {
-  return sql`exists (select 1 from ${processedEvents} where ${processedEvents.eventId} = ${event.id} and ${processedEvents.claim} = ${ctx.claim})`;
+export function claimedBy(event: DomainEvent, claim: string) {
+  return sql`exists (select 1 from ${processedEvents} where ${processedEvents.eventId} = ${event.id} and ${processedEvents.claim} = ${claim})`;
 }
+
+const claimed = (ctx: ApplyContext, event: DomainEvent) => claimedBy(event, ctx.claim);
 
 const dayOf = (event: DomainEvent) => event.occurredAt.slice(0, 10);
 
@@ -79,22 +88,32 @@ function activeUser(ctx: ApplyContext, event: DomainEvent): BatchItem<'sqlite'>[
   ];
 }
 
-/** The effects every event of a user has: the feed fan-out and the refresh of their cached bundle. */
-async function userEffects(ctx: EffectContext, event: DomainEvent): Promise<void> {
-  // The feed keeps an id it already has once (ActivityFeed.publish ignores id <= head), so this
-  // repeats the request's direct hand-off harmlessly and covers it when that one was lost.
-  await handOffToFeed(ctx.env, event.userId, {
-    id: event.seq,
-    type: event.type,
-    payload: event.payload as Record<string, unknown>,
-    createdAt: event.occurredAt,
-  });
+/**
+ * The effects every event of a user may need: the feed fan-out, unless the producer's own
+ * hand-off reached the object (the message says so), and the refresh of their cached bundle when
+ * the event is late. Undefined when neither is needed: the common case of a fresh event whose
+ * request did both.
+ */
+function userEffects(ctx: EffectContext, event: DomainEvent): Effects | undefined {
+  const handOff = !ctx.feedDelivered;
   // A fresh event's request already wrote the bundle through (worker/cache/read-your-writes.ts);
   // a second compute per write would double the write path's D1 work. A late event (relayed,
   // retried, replayed) may have lost that write-through with its isolate, so it refreshes.
-  if (ctx.now - Date.parse(event.occurredAt) > WRITE_THROUGH_WINDOW_MS || event.type === 'user.registered') {
-    await fragmentCache.refreshPersonal({ env: ctx.env, waitUntil: ctx.waitUntil }, event.userId, event.seq);
-  }
+  const refresh = ctx.now - Date.parse(event.occurredAt) > WRITE_THROUGH_WINDOW_MS || event.type === 'user.registered';
+  if (!handOff && !refresh) return undefined;
+  return async () => {
+    // The feed keeps an id it already has once (ActivityFeed.publish ignores id <= head), so this
+    // repeats a direct hand-off harmlessly and covers it when that one was lost.
+    if (handOff) {
+      await handOffToFeed(ctx.env, event.userId, {
+        id: event.seq,
+        type: event.type,
+        payload: event.payload as Record<string, unknown>,
+        createdAt: event.occurredAt,
+      });
+    }
+    if (refresh) await fragmentCache.refreshPersonal({ env: ctx.env, waitUntil: ctx.waitUntil }, event.userId, event.seq);
+  };
 }
 
 const userActivity: EventHandler = {
@@ -160,11 +179,14 @@ const userRegistered: HandlerOf<'user.registered'> = {
     outboxStatement(ctx.db, event.userId),
     ...activeUser(ctx, event),
   ],
-  effects: async (ctx, event) => {
-    await userEffects(ctx, event);
-    // The onboarding task's own event goes out now rather than at the relay's next run.
-    const rows = await unsentRowsOf(createDb(ctx.env.DB), event.userId);
-    await publishEvents(ctx.env, rows.map(rowToDomainEvent));
+  effects: (ctx, event) => {
+    const user = userEffects(ctx, event);
+    return async () => {
+      await user?.();
+      // The onboarding task's own event goes out now rather than at the relay's next run.
+      const rows = await unsentRowsOf(createDb(ctx.env.DB), event.userId);
+      await publishEvents(ctx.env, rows.map(rowToDomainEvent));
+    };
   },
 };
 

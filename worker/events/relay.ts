@@ -17,8 +17,9 @@ export interface RelayReport {
 
 /**
  * The outbox relay, run by the Cron Trigger every minute (wrangler.toml `[triggers]`): sends
- * every row still unsent RELAY_AFTER_MS after it committed (its isolate died, or the send
- * failed), then prunes what is old: sent outbox rows after a day, idempotency records after
+ * every row no consumer has received RELAY_AFTER_MS after it committed (its isolate died, the
+ * send failed, or the consumer is that far behind: it then gets the event twice and applies it
+ * once), then prunes what is old: sent outbox rows after a day, idempotency records after
  * 15 days, counters after 35. Each run is bounded (RELAY_BATCH, PRUNE_BATCH), so a large
  * backlog drains over several runs (docs/events.md#outbox).
  */

@@ -1,11 +1,19 @@
 import type { Context } from 'hono';
 import type { AppEnv } from '../app-env';
 import { handBackVersion } from '../cache/read-your-writes';
+import type { EventMessage } from '../events/message';
 import { toDomainEvent } from '../events/outbox';
-import { publishEvents } from '../events/publish';
+import { sendEvents } from '../events/publish';
 import { handOffToFeed } from '../feed/hand-off';
 import { errorMessage, log } from '../observability/log';
 import type { ActivityEvent } from '../schemas/activity-event';
+import { withTimeout } from '../time-limit';
+
+/**
+ * How long the send to the queue waits for the direct feed hand-off before it goes without the
+ * "delivered" hint (the consumer then hands the event over again; the object ignores an id it has).
+ */
+export const FEED_HAND_OFF_WAIT_MS = 1_000;
 
 /**
  * Everything that follows a committed user write (D1 holds the change and its event by now),
@@ -15,10 +23,12 @@ import type { ActivityEvent } from '../schemas/activity-event';
  *    and the write-through of the writer's fresh bundle (worker/cache/read-your-writes.ts);
  * 2. after it (`waitUntil`): the event handed to the user's live feed (worker/feed/hand-off.ts),
  *    the direct path that keeps the feed's latency low;
- * 3. after it (`waitUntil`): the event, whose outbox row committed with the change, sent to the
- *    events queue (worker/events/publish.ts). Its consumers repeat the feed hand-off (the feed
- *    ignores an id it has), so a lost direct hand-off is covered, and do the rest of the work
- *    (docs/events.md). If this send is lost too, the relay sends the row within a minute.
+ * 3. then, in the same `waitUntil`: the event, whose outbox row committed with the change, sent
+ *    to the events queue (worker/events/publish.ts), marked `feedDelivered` when the object took
+ *    it. Without the mark (the hand-off failed or took over FEED_HAND_OFF_WAIT_MS) the consumer
+ *    hands the event over again, so a lost direct hand-off is covered; with it, the consumer
+ *    skips that second call (docs/events.md). If this send is lost too, the relay sends the row
+ *    within a minute, unmarked.
  *
  * An effect that fails never fails the write: D1 is the source of truth and every effect can
  * recover from it. A new effect is one more line here.
@@ -30,8 +40,17 @@ export function afterUserWrite(c: Context<AppEnv>, userId: string, event: Activi
     // The write is committed; an effect's failure must not undo its answer.
     log.error('after-write consumer failed', { requestId: c.get('requestId'), userId, error: errorMessage(err) });
   }
-  afterResponse(c, userId, event, () => handOffToFeed(c.env, userId, event));
-  afterResponse(c, userId, event, () => publishEvents(c.env, [toDomainEvent(userId, event)]));
+  afterResponse(c, userId, event, async () => {
+    const message: EventMessage = toDomainEvent(userId, event);
+    try {
+      await withTimeout(handOffToFeed(c.env, userId, event), FEED_HAND_OFF_WAIT_MS, () => new Error('feed hand-off timed out'));
+      message.feedDelivered = true;
+    } catch (err) {
+      // The queue's consumer hands it over instead (and a connect fills any gap from D1).
+      log.error('after-write consumer failed', { requestId: c.get('requestId'), userId, eventId: event.id, error: errorMessage(err) });
+    }
+    await sendEvents(c.env, [message]);
+  });
 }
 
 /** Runs an effect in `waitUntil`, after the response; its failure is logged, never thrown. */
