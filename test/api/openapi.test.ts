@@ -29,6 +29,15 @@ describe('GET /api/v1/openapi.json', () => {
     expect(doc.paths['/api/v1/tasks']!.post!.responses).toHaveProperty('400');
   });
 
+  it('documents the intro page read-your-writes headers, which the route reads itself rather than through a validator', async () => {
+    const doc = await (await call('/api/v1/openapi.json')).json<{
+      paths: Record<string, Record<string, { parameters?: { name: string; in: string; required?: boolean }[] }>>;
+    }>();
+    const parameters = doc.paths['/api/v1/intro-page/{userId}']?.get?.parameters ?? [];
+    expect(parameters.map((p) => `${p.in}:${p.name}`).sort()).toEqual(['header:foyer-bookmark', 'header:foyer-version', 'path:userId']);
+    expect(parameters.filter((p) => p.in === 'header').every((p) => !p.required)).toBe(true);
+  });
+
   it('GET /docs serves an explorer pointed at the document', async () => {
     const res = await call('/docs');
     expect(res.status).toBe(200);

@@ -34,10 +34,10 @@ const generated = (i: number): Fragment => ({ ...templates[i % templates.length]
 const FILL_TIMEOUT_MS = 120_000;
 
 describe('isolate memory budget (docs/capacity.md#isolate-memory-budget)', () => {
-  it('is one budget: 24 MiB of pages and 8 MiB for everything else', () => {
-    expect(PAGE_DATA_BYTES + RENDERED_PAGE_BYTES).toBe(24 * MiB);
+  it('is one budget: 36 MiB of pages and 8 MiB for everything else', () => {
+    expect(PAGE_DATA_BYTES + RENDERED_PAGE_BYTES).toBe(36 * MiB);
     expect(Object.values(OTHER_BYTES).reduce((a, b) => a + b, 0)).toBe(8 * MiB);
-    expect(ISOLATE_CACHE_BYTES).toBe(32 * MiB);
+    expect(ISOLATE_CACHE_BYTES).toBe(44 * MiB);
   });
 
   it(

@@ -10,8 +10,13 @@ const MiB = 1024 * 1024;
 /** Cached pages: personal bundles (parsed), the shared fragment, and each page's JSON bytes. */
 export const PAGE_DATA_BYTES = 20 * MiB;
 
-/** Of the pages' 24 MiB, what the rendered HTML of GET / may hold (worker/html/document.tsx). */
-export const RENDERED_PAGE_BYTES = 4 * MiB;
+/**
+ * Of the pages' 36 MiB, what the rendered HTML of GET / may hold (worker/html/document.tsx): a
+ * warm page's markup is about 16 KB, so about 1,000 viewers, near the ~1,350 users whose data
+ * the page budget holds. At 4 MiB (~250 viewers) a thousand users cycling through one isolate
+ * were re-rendered on most requests: a quarter of GET /'s CPU (docs/performance.md).
+ */
+export const RENDERED_PAGE_BYTES = 16 * MiB;
 
 /** Everything else the isolate remembers across requests, 8 MiB in all. */
 export const OTHER_BYTES = {
@@ -36,5 +41,5 @@ export const OTHER_BYTES = {
   metricPoints: 1 * MiB,
 } as const;
 
-/** The whole budget: 32 MiB, a quarter of the isolate. */
+/** The whole budget: 44 MiB, about a third of the isolate. */
 export const ISOLATE_CACHE_BYTES = PAGE_DATA_BYTES + RENDERED_PAGE_BYTES + Object.values(OTHER_BYTES).reduce((a, b) => a + b, 0);

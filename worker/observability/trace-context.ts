@@ -24,17 +24,26 @@ const ZERO_SPAN = '0'.repeat(16);
 
 const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
 
-function randomHex(bytes: number): string {
-  const buf = crypto.getRandomValues(new Uint8Array(bytes));
+/** Reused by every request (filled and read synchronously): 16 bytes of trace id, 8 of span id. */
+const random = new Uint8Array(24);
+
+function hex(from: number, to: number): string {
   let out = '';
-  for (const b of buf) out += HEX[b];
+  for (let i = from; i < to; i++) out += HEX[random[i] as number];
   return out;
 }
 
-function nonZero(hex: number, zero: string): string {
-  let id = randomHex(hex);
-  while (id === zero) id = randomHex(hex);
-  return id;
+/**
+ * A fresh trace id and span id from one call to the random source (a call into the runtime per
+ * request instead of two). All-zero ids are invalid (spec §3.2.2.3, §3.2.2.4): draw again.
+ */
+function freshIds(): { traceId: string; spanId: string } {
+  for (;;) {
+    crypto.getRandomValues(random);
+    const traceId = hex(0, 16);
+    const spanId = hex(16, 24);
+    if (traceId !== ZERO_TRACE && spanId !== ZERO_SPAN) return { traceId, spanId };
+  }
 }
 
 /** Parses a `traceparent` header; null when it is not one the spec lets us continue. */
@@ -52,7 +61,7 @@ export function parseTraceparent(header: string | undefined): { traceId: string;
 /** This request's trace context, continuing the caller's trace when it sent a valid one. */
 export function traceFrom(header: string | undefined): TraceContext {
   const parent = parseTraceparent(header);
-  const spanId = nonZero(8, ZERO_SPAN);
+  const { traceId, spanId } = freshIds();
   if (parent) {
     // Only the sampled bit is defined for version 00; pass it on, clear the rest.
     const flags = (Number.parseInt(parent.flags, 16) & 1).toString(16).padStart(2, '0');
@@ -65,6 +74,5 @@ export function traceFrom(header: string | undefined): TraceContext {
       incoming: 'valid',
     };
   }
-  const traceId = nonZero(16, ZERO_TRACE);
   return { traceId, spanId, flags: '00', traceparent: `00-${traceId}-${spanId}-00`, incoming: header ? 'invalid' : 'absent' };
 }
