@@ -1,11 +1,6 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { describe, expect, it } from 'vitest';
-import {
-  extendZodWithOpenApi,
-  keepSchema,
-  OpenAPIRegistry,
-  OpenApiGeneratorV31,
-} from '../../worker/bundle/zod-to-openapi';
+import { extendZodWithOpenApi, keepSchema, OpenAPIRegistry, OpenApiGeneratorV31 } from '../../worker/bundle/zod-to-openapi';
 
 // The deployed bundle's zod-to-openapi (wrangler.toml `alias`); the rest of the suite runs the
 // package itself, so these hold the stand-ins to what the worker relies on.
