@@ -1,6 +1,12 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { describe, expect, it } from 'vitest';
-import { extendZodWithOpenApi, keepSchema, OpenAPIRegistry, OpenApiGeneratorV31 } from '../../worker/bundle/zod-to-openapi';
+import {
+  extendZodWithOpenApi,
+  getOpenApiMetadata,
+  keepSchema,
+  OpenAPIRegistry,
+  OpenApiGeneratorV31,
+} from '../../worker/bundle/zod-to-openapi';
 
 // The deployed bundle's zod-to-openapi (wrangler.toml `alias`); the rest of the suite runs the
 // package itself, so these hold the stand-ins to what the worker relies on.
@@ -40,7 +46,18 @@ describe("the bundle's stand-ins for zod-to-openapi", () => {
     expect(await (await post('/tasks/abc', { title: '' })).json()).toEqual({ invalid: 'json' });
     expect(await (await post('/tasks/ab', { title: 'x' })).json()).toEqual({ invalid: 'param' });
     expect(app.openAPIRegistry.definitions).toEqual([]);
-    expect(new OpenAPIRegistry().registerComponent('securitySchemes', 'bearerAuth')).toEqual({
+  });
+
+  it('the registry hands every schema back as it came and keeps nothing', () => {
+    const registry = new OpenAPIRegistry();
+    const id = z.string().min(3);
+    expect(registry.register('TaskId', id)).toBe(id);
+    expect(registry.registerParameter('TaskId', id)).toBe(id);
+    registry.registerPath();
+    registry.registerWebhook();
+    expect(registry.definitions).toEqual([]);
+    expect(getOpenApiMetadata()).toEqual({});
+    expect(registry.registerComponent('securitySchemes', 'bearerAuth')).toEqual({
       name: 'bearerAuth',
       ref: { $ref: '#/components/securitySchemes/bearerAuth' },
     });
