@@ -3,10 +3,14 @@
  *   dist/assets/app-<hash>.js, app-<hash>.css   content-hashed, cached immutable (dist/_headers)
  *   dist/asset-manifest.json                     which hashed file is the current one; the worker reads it
  *   dist/vendor/swagger-ui-dist/…                the /docs explorer, served locally (no CDN)
+ *   dist/api/v1/openapi.json                     the OpenAPI document, generated from the routes
+ *                                                (scripts/build-openapi.ts); the worker serves it
  *
- * Run by `npm start`, by `npm run dev`, by the test configs, and as `npm run build` (deploys
- * run that first: wrangler.toml has no [build] step, see docs/web.md). `--if-stale` skips the work when dist/ is newer than every source.
+ * Run by `npm start`, by `npm run dev`, by the test configs and the load suite, by wrangler's
+ * [build] step before every deploy path (wrangler.toml; docs/web.md), and as `npm run build`.
+ * `--if-stale` skips each part whose output is newer than every source it is built from.
  */
+import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -16,6 +20,10 @@ const ROOT = resolve(import.meta.dirname, '..');
 export const DIST = resolve(ROOT, 'dist');
 export const MANIFEST_PATH = '/asset-manifest.json';
 const SOURCES = [resolve(ROOT, 'web'), resolve(ROOT, 'worker/sections'), resolve(ROOT, 'scripts/build-web.ts')];
+// What the OpenAPI document is generated from: the routes and their zod schemas (and what they
+// import), the generator's version (the lock file) and the script.
+const OPENAPI_SOURCES = ['worker', 'shared', 'package-lock.json', 'scripts/build-openapi.ts'].map((p) => resolve(ROOT, p));
+const OPENAPI_FILE = join(DIST, 'api/v1/openapi.json');
 const SWAGGER_FILES = ['swagger-ui.css', 'swagger-ui-bundle.js'];
 
 /** What the worker needs to know about the built assets. */
@@ -52,7 +60,21 @@ export function isStale(): boolean {
   return SOURCES.some((s) => newestMtime(s) > builtAt);
 }
 
+function openApiIsStale(): boolean {
+  if (!existsSync(OPENAPI_FILE)) return true;
+  const builtAt = statSync(OPENAPI_FILE).mtimeMs;
+  return OPENAPI_SOURCES.some((s) => newestMtime(s) > builtAt);
+}
+
+/** dist/api/v1/openapi.json, in a process of its own (scripts/build-openapi.ts says why). */
+function buildOpenApi(options: { ifStale?: boolean; quiet?: boolean }): void {
+  if (options.ifStale && !openApiIsStale()) return;
+  execFileSync('npx', ['tsx', resolve(ROOT, 'scripts/build-openapi.ts'), DIST], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+  if (!options.quiet) console.log(`built ${relative(ROOT, OPENAPI_FILE)}`);
+}
+
 export async function buildWeb(options: { ifStale?: boolean; quiet?: boolean } = {}): Promise<AssetManifest | undefined> {
+  buildOpenApi(options);
   if (options.ifStale && !isStale()) return undefined;
   rmSync(join(DIST, 'assets'), { recursive: true, force: true });
   const result = await build({

@@ -22,6 +22,7 @@ import { healthApi } from './routes/health';
 import { introPageApi } from './routes/intro-page';
 import { loginApp } from './routes/login';
 import { metricsApi } from './routes/metrics';
+import { openApiDocumentApp } from './routes/openapi';
 import { pageApp } from './routes/page';
 import { preferencesApi } from './routes/preferences';
 import { tasksApi } from './routes/tasks';
@@ -73,17 +74,8 @@ export function createApp() {
     .route(`${API_PREFIX}/admin/flags`, adminFlagsApi)
     .route(`${API_PREFIX}/admin`, adminEventsApi);
 
-  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
-  app.openAPIRegistry.registerComponent('securitySchemes', 'sessionCookie', { type: 'apiKey', in: 'cookie', name: 'foyer_session' });
-  app.doc31(`${API_PREFIX}/openapi.json`, {
-    openapi: '3.1.0',
-    info: {
-      title: 'Foyer API',
-      version: '1.0.0',
-      description: 'The personalized intro page, its tasks, preferences, live feed and operations. Errors are RFC 9457 problem+json.',
-    },
-    servers: [{ url: '/' }],
-  });
+  // Generated at build time from these routes (worker/http/openapi-document.ts), served as a file.
+  app.route(`${API_PREFIX}/openapi.json`, openApiDocumentApp);
   app.route('/docs', docsApp);
   app.route('/', pageApp);
   app.route('/', loginApp);

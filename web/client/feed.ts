@@ -1,4 +1,4 @@
-// Types only: the shared wire module validates with zod/mini, which would add ~8 KB gzipped
+// Types only: the shared wire module validates with zod, which would add 8 KB gzipped or more
 // (over half again) to the page's script. The compiler still ties this client to that protocol.
 import type { FeedClientMessage, FeedServerMessage } from '../../worker/schemas/feed-messages';
 import type { Store } from '../signal-store';
