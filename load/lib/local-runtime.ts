@@ -276,20 +276,16 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         modules: [{ type: 'ESModule', path: built.main, contents: readFileSync(built.main) }],
         bindings: { ...baseVars, ...vars },
       } as WorkerOptions);
-    const baseline: WorkerOptions = {
-      name: 'baseline',
+    // The yardsticks: one-module workers on the same runtime and compatibility date as Foyer.
+    const yardstick = (name: string, script: string, host: string): WorkerOptions => ({
+      name,
       modules: true,
-      script: BASELINE_SCRIPT,
+      script,
       compatibilityDate: fromWrangler.workerOptions.compatibilityDate,
-      routes: [`${BASELINE_HOST}/*`],
-    };
-    const spin: WorkerOptions = {
-      name: 'baseline-spin',
-      modules: true,
-      script: SPIN_SCRIPT,
-      compatibilityDate: fromWrangler.workerOptions.compatibilityDate,
-      routes: [`${SPIN_HOST}/*`],
-    };
+      routes: [`${host}/*`],
+    });
+    const baseline = yardstick('baseline', BASELINE_SCRIPT, BASELINE_HOST);
+    const spin = yardstick('baseline-spin', SPIN_SCRIPT, SPIN_HOST);
     return {
       host: '127.0.0.1',
       port: options.port,
