@@ -16,6 +16,7 @@ import { parseArgs } from 'node:util';
 import { ensureDevVars, localVars, ROOT } from '../scripts/local-config';
 import { errorMessage } from '../worker/observability/log';
 import { describeRuntimeShare, runtimeShare } from './lib/analysis';
+import { FLOOR_PAGE_HOST, FLOOR_WRITE_HOST } from './lib/floor-workers';
 import { runHttpPhase } from './lib/http-load';
 import { BASELINE_HOST, type LocalRuntime, SPIN_HOST, startLocalRuntime } from './lib/local-runtime';
 import { type ProfileSummary, renderProfileSummary } from './lib/profile-summary';
@@ -175,6 +176,23 @@ function helloOnce(origin: string): Promise<boolean> {
   });
 }
 
+/** A PUT to a floor worker (its setup: load/lib/floor-workers.ts); node:http, since fetch may not set Host. Answers the status. */
+function putToYardstick(origin: string, host: string, path: string, body: string): Promise<number> {
+  const { hostname, port } = new URL(origin);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { hostname, port, path, method: 'PUT', headers: { host, 'content-type': 'application/json' }, timeout: 10_000 },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`PUT ${host}${path} timed out`)));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
 /** undici hides the reason ("fetch failed") in `cause`; show it. */
 function describeError(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
@@ -279,6 +297,8 @@ async function main(): Promise<void> {
 
   const ctx: ScenarioContext = {
     url,
+    setUpFloor: (target, body) =>
+      putToYardstick(runtime!.url, target === 'floor-page' ? FLOOR_PAGE_HOST : FLOOR_WRITE_HOST, '/template', body),
     users,
     admin: admin!,
     durationSec,
@@ -316,12 +336,8 @@ async function main(): Promise<void> {
       const before = o.baseline === false ? null : await sampleBaseline(o.connections, beforeSec);
       const baselineCpuMs = cpuSince(baselineCpu);
       log(`${name}: ${o.connections} connections for ${o.durationSec} s`);
-      const target =
-        o.target === 'baseline'
-          ? { url: runtime!.url, host: BASELINE_HOST }
-          : o.target === 'spin'
-            ? { url: runtime!.url, host: SPIN_HOST }
-            : { url };
+      const yardstickHost = { baseline: BASELINE_HOST, spin: SPIN_HOST, 'floor-page': FLOOR_PAGE_HOST, 'floor-write': FLOOR_WRITE_HOST };
+      const target = o.target && o.target !== 'foyer' ? { url: runtime!.url, host: yardstickHost[o.target] } : { url };
       const profiled = profiler && (o.target ?? 'foyer') === 'foyer';
       if (profiled) await profiler.start();
       const phaseCpu = workerdCpuMs();

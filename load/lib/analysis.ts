@@ -263,3 +263,36 @@ export function soakVerdict(
     failures.push(`p99 drifted ×${p99Drift.toFixed(2)} (limit ×${limits.maxP99Drift})`);
   return { rssSettledMb: settled, rssMaxAfterMb: maxAfter, rssGrowth, p99Drift, failures };
 }
+
+/**
+ * The throughput ratio to hello world a mix of reads and writes reaches when the worker's thread
+ * is the bottleneck: hello world's CPU per request over the mix's, (1 − share) × read + share ×
+ * write. What the `floor` scenario uses to say how high `mixed` can go with a given page and write.
+ *
+ * @example
+ * mixedRatio(0.47, 1.04, 16, 0.05) // ≈ 0.26: today's page and write
+ */
+export function mixedRatio(
+  helloCpuMs: number | null | undefined,
+  readCpuMs: number | null | undefined,
+  writeCpuMs: number | null | undefined,
+  writeShare: number,
+): number | null {
+  if (!helloCpuMs || !readCpuMs || !writeCpuMs || writeShare < 0 || writeShare > 1) return null;
+  return helloCpuMs / ((1 - writeShare) * readCpuMs + writeShare * writeCpuMs);
+}
+
+/**
+ * The most a write may cost (ms of CPU) for the mix to reach `targetRatio` of hello world with
+ * reads at `readCpuMs`; null when the reads alone already miss it.
+ */
+export function writeBudgetFor(
+  targetRatio: number,
+  helloCpuMs: number | null | undefined,
+  readCpuMs: number | null | undefined,
+  writeShare: number,
+): number | null {
+  if (!helloCpuMs || !readCpuMs || targetRatio <= 0 || writeShare <= 0 || writeShare > 1) return null;
+  const budget = (helloCpuMs / targetRatio - (1 - writeShare) * readCpuMs) / writeShare;
+  return budget > 0 ? budget : null;
+}

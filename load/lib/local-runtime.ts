@@ -24,6 +24,7 @@ import { generatedUserData, generateSeed, type SeedData } from '../../drizzle/se
 import { seedStatements } from '../../drizzle/seed/statements';
 import { buildWeb } from '../../scripts/build-web';
 import { ROOT } from '../../scripts/local-config';
+import { FLOOR_PAGE_HOST, FLOOR_PAGE_SCRIPT, FLOOR_WRITE_HOST, FLOOR_WRITE_SCRIPT } from './floor-workers';
 
 const run = promisify(execFile);
 
@@ -286,6 +287,16 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     });
     const baseline = yardstick('baseline', BASELINE_SCRIPT, BASELINE_HOST);
     const spin = yardstick('baseline-spin', SPIN_SCRIPT, SPIN_HOST);
+    const floorPage = yardstick('floor-page', FLOOR_PAGE_SCRIPT, FLOOR_PAGE_HOST);
+    // Its own database, object and queue, persisted beside Foyer's state but never shared with it.
+    const floorWrite: WorkerOptions = {
+      ...yardstick('floor-write', FLOOR_WRITE_SCRIPT, FLOOR_WRITE_HOST),
+      d1Databases: { DB: 'floor-write-db' },
+      durableObjects: { FEED: { className: 'FloorFeed', useSQLite: true } },
+      queueProducers: { QUEUE: 'floor-write-queue' },
+      queueConsumers: { 'floor-write-queue': { maxBatchSize: 25, maxBatchTimeout: 1 } },
+    };
+    const yardsticks = [baseline, spin, floorPage, floorWrite];
     return {
       host: '127.0.0.1',
       port: options.port,
@@ -321,7 +332,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       // The placeholder `cf` object is enough; fetching the real one needs the internet.
       cf: false,
       ...(options.inspectorPort ? { inspectorPort: options.inspectorPort } : {}),
-      workers: foyer ? [foyer, baseline, spin, ...(staticFiles ? [staticFiles] : [])] : [baseline, spin],
+      workers: foyer ? [foyer, ...yardsticks, ...(staticFiles ? [staticFiles] : [])] : yardsticks,
     };
   };
 

@@ -27,15 +27,18 @@ export interface MeasureOptions {
   /** Progress reports while the phase runs (see HttpPhaseOptions.progress). */
   progress?: HttpPhaseOptions['progress'];
   /**
-   * Aim the phase at the baseline worker itself (the `baseline` scenario), or at hello world
-   * slowed by pure CPU (`spin`: paths `/spin/<rounds>`, the CPU-matched control).
+   * Aim the phase at the baseline worker itself (the `baseline` scenario), at hello world
+   * slowed by pure CPU (`spin`: paths `/spin/<rounds>`, the CPU-matched control), or at a floor
+   * (load/lib/floor-workers.ts: `floor-page`, `floor-write`).
    */
-  target?: 'foyer' | 'baseline' | 'spin';
+  target?: 'foyer' | 'baseline' | 'spin' | 'floor-page' | 'floor-write';
 }
 
 export interface ScenarioContext {
   /** Origin of the Foyer worker under test, e.g. http://127.0.0.1:8770. */
   url: string;
+  /** PUTs a floor worker's setup (load/lib/floor-workers.ts) on the local runtime; answers the HTTP status. */
+  setUpFloor(target: 'floor-page' | 'floor-write', body: string): Promise<number>;
   /** Seeded users with signed tokens; `users[i].auth` is the Authorization header. */
   users: LoadUser[];
   /** An admin (`ops`) for admin routes. */

@@ -3,6 +3,7 @@ import { cache } from './cache';
 import { cold } from './cold';
 import { events } from './events';
 import { feed } from './feed';
+import { floor } from './floor';
 import { html } from './html';
 import { limiterCost } from './limiter-cost';
 import { memory } from './memory';
@@ -14,7 +15,7 @@ import { stress } from './stress';
 
 /** Every scenario `npm run load -- <name>` knows, by name. */
 export const scenarios: Record<string, Scenario> = Object.fromEntries(
-  [baseline, normal, peak, stress, soak, memory, feed, mixed, page, html, ratelimit, limiterCost, cache, cold, events].map((s) => [
+  [baseline, normal, peak, stress, soak, memory, feed, mixed, page, html, ratelimit, limiterCost, cache, cold, events, floor].map((s) => [
     s.name,
     s,
   ]),

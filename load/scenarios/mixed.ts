@@ -6,15 +6,45 @@
  */
 import type { RequestSpec } from '../lib/http-load';
 import { introPage, type Scenario } from '../lib/scenario';
-import { prng } from '../lib/users';
+import { type LoadUser, prng } from '../lib/users';
 import { warmIntroPages } from './pages';
 
 export const WRITE_SHARE = 0.05;
 /** Writes of one user serialise on D1; a few connections keep the writes-only phase about CPU, not queueing. */
-const WRITE_CONNECTIONS = 10;
+export const WRITE_CONNECTIONS = 10;
 const PRIORITIES = ['low', 'normal', 'high'] as const;
 /** Every generated user has at least 25 seeded tasks (drizzle/seed/demo-data.ts). */
 const SEEDED_TASKS_PER_USER = 25;
+
+/**
+ * Task writes as users make them: half create a task (POST), half change the priority of one of
+ * the user's seeded tasks (PATCH). Shared with the `floor` scenario, which compares them to the
+ * write floor.
+ */
+export function taskWrites(random: () => number): (user: LoadUser) => RequestSpec {
+  let n = 0;
+  return (user) => {
+    const headers = { authorization: user.auth, 'content-type': 'application/json' };
+    n++;
+    if (n % 2 === 0) {
+      return {
+        method: 'POST',
+        path: '/api/v1/tasks',
+        headers,
+        body: JSON.stringify({ title: `load test task ${n}`, priority: 'low' }),
+        label: 'write',
+      };
+    }
+    const task = 1 + Math.floor(random() * SEEDED_TASKS_PER_USER);
+    return {
+      method: 'PATCH',
+      path: `/api/v1/tasks/${user.id}-task-${task}`,
+      headers,
+      body: JSON.stringify({ priority: PRIORITIES[n % PRIORITIES.length] }),
+      label: 'write',
+    };
+  };
+}
 
 export const mixed: Scenario = {
   name: 'mixed',
@@ -26,28 +56,7 @@ export const mixed: Scenario = {
     const connections = ctx.options.connections ? Number(ctx.options.connections) : 50;
     await warmIntroPages(ctx);
     const random = prng(11);
-    let n = 0;
-    const write = (user: (typeof ctx.users)[number]): RequestSpec => {
-      const headers = { authorization: user.auth, 'content-type': 'application/json' };
-      n++;
-      if (n % 2 === 0) {
-        return {
-          method: 'POST',
-          path: '/api/v1/tasks',
-          headers,
-          body: JSON.stringify({ title: `load test task ${n}`, priority: 'low' }),
-          label: 'write',
-        };
-      }
-      const task = 1 + Math.floor(random() * SEEDED_TASKS_PER_USER);
-      return {
-        method: 'PATCH',
-        path: `/api/v1/tasks/${user.id}-task-${task}`,
-        headers,
-        body: JSON.stringify({ priority: PRIORITIES[n % PRIORITIES.length] }),
-        label: 'write',
-      };
-    };
+    const write = taskWrites(random);
     const randomUser = () => ctx.users[Math.floor(random() * ctx.users.length)]!;
     const next = (): RequestSpec => {
       const user = randomUser();

@@ -5,11 +5,13 @@ import {
   findKnee,
   latencyDrift,
   memoryTrend,
+  mixedRatio,
   RELATIVE_STRESS_LIMITS,
   runtimeShare,
   type StressStep,
   soakVerdict,
   spinRoundsToMatch,
+  writeBudgetFor,
 } from '../../load/lib/analysis';
 import { isCacheHit, isIsolateHit } from '../../load/lib/stats';
 
@@ -194,5 +196,29 @@ describe('spinRoundsToMatch (the CPU-matched control)', () => {
     expect(spinRoundsToMatch(1.4, undefined, 1.0, 200_000)).toBeNull();
     expect(spinRoundsToMatch(0.5, 0.6, 1.0, 200_000)).toBeNull();
     expect(spinRoundsToMatch(1.4, 0.6, 0.6, 200_000)).toBeNull();
+  });
+});
+
+describe('mixedRatio and writeBudgetFor (the floor scenario)', () => {
+  it('blends reads and writes by CPU per request against hello world', () => {
+    // 95 % reads at 1 ms and 5 % writes at 10 ms: 1.45 ms a request; hello world at 0.5 ms.
+    expect(mixedRatio(0.5, 1, 10, 0.05)).toBeCloseTo(0.5 / 1.45, 6);
+    expect(mixedRatio(0.5, 0.5, 0.5, 0.05)).toBeCloseTo(1, 6);
+    expect(mixedRatio(0.5, 1, 10, 0)).toBeCloseTo(0.5, 6);
+  });
+
+  it('gives the write cost at which the mix reaches a ratio, and none when reads alone miss it', () => {
+    // Hello 0.5 ms, reads 0.8 ms: 0.5 at 1 ms a request leaves (1 − 0.76) / 0.05 = 4.8 ms a write.
+    expect(writeBudgetFor(0.5, 0.5, 0.8, 0.05)).toBeCloseTo(4.8, 6);
+    const budget = writeBudgetFor(0.5, 0.5, 0.8, 0.05)!;
+    expect(mixedRatio(0.5, 0.8, budget, 0.05)).toBeCloseTo(0.5, 6);
+    // Reads at 1.1 ms already cost more than 1 ms a request: no write budget is left.
+    expect(writeBudgetFor(0.5, 0.5, 1.1, 0.05)).toBeNull();
+  });
+
+  it('gives nothing without figures', () => {
+    expect(mixedRatio(null, 1, 10, 0.05)).toBeNull();
+    expect(mixedRatio(0.5, undefined, 10, 0.05)).toBeNull();
+    expect(writeBudgetFor(0.5, 0.5, null, 0.05)).toBeNull();
   });
 });
