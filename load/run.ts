@@ -297,8 +297,8 @@ async function main(): Promise<void> {
 
   const ctx: ScenarioContext = {
     url,
-    setUpFloor: (target, body) =>
-      putToYardstick(runtime!.url, target === 'floor-page' ? FLOOR_PAGE_HOST : FLOOR_WRITE_HOST, '/template', body),
+    setUpFloor: (target, path, body) =>
+      putToYardstick(runtime!.url, target === 'floor-page' ? FLOOR_PAGE_HOST : FLOOR_WRITE_HOST, path, body),
     users,
     admin: admin!,
     durationSec,

@@ -296,3 +296,11 @@ export function writeBudgetFor(
   const budget = (helloCpuMs / targetRatio - (1 - writeShare) * readCpuMs) / writeShare;
   return budget > 0 ? budget : null;
 }
+
+/** The middle of the known values (the mean of the two middle ones for an even count); null if none. */
+export function median(values: readonly (number | null | undefined)[]): number | null {
+  const known = values.filter((v): v is number => typeof v === 'number' && Number.isFinite(v)).sort((a, b) => a - b);
+  if (known.length === 0) return null;
+  const mid = Math.floor(known.length / 2);
+  return known.length % 2 ? known[mid]! : (known[mid - 1]! + known[mid]!) / 2;
+}

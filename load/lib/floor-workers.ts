@@ -3,9 +3,9 @@
  * contract must do on the wire, and nothing of Foyer's own. Divided by hello world like every
  * other figure, they show how close a goal may come (docs/performance.md, "The floor").
  *
- * - The page floor answers a copy of a real warm intro page (its body and every header, a fresh
- *   request id), taken from Foyer by the `floor` scenario; `/logged` also writes a JSON log line
- *   of the same fields as Foyer's request line (docs/operations.md).
+ * - The page floor answers a copy of a real warm answer of Foyer's (the JSON intro page, or `GET /`:
+ *   its body and every header, a fresh request id), taken by the `floor` scenario; `/<name>/logged`
+ *   also writes a JSON log line of the same fields as Foyer's request line (docs/operations.md).
  * - The write floor makes the I/O a write must make: one D1 batch (the change and its outbox row
  *   in one transaction), one call to a Durable Object that stores the event (the live feed), one
  *   queue message, and the consumer's one D1 batch per delivered batch marking the rows sent.
@@ -17,7 +17,7 @@ export const FLOOR_PAGE_HOST = 'floor-page.load.localhost';
 /** Requests with this Host reach the write floor. */
 export const FLOOR_WRITE_HOST = 'floor-write.load.localhost';
 
-/** What the page floor answers: set once with `PUT /template` before it is measured. */
+/** What the page floor answers at `/<name>`: set with `PUT /<name>` before it is measured. */
 export interface PageTemplate {
   headers: [string, string][];
   body: string;
@@ -25,23 +25,25 @@ export interface PageTemplate {
   line: Record<string, unknown>;
 }
 
-// Module state is plain data set once by the scenario, never a promise shared between requests.
-export const FLOOR_PAGE_SCRIPT = `let template = null;
-let bytes = null;
+// Module state is plain data set by the scenario before measuring, never a promise shared between requests.
+// `PUT /<name>` sets a template; `GET /<name>` answers it, `GET /<name>/logged` also logs its line.
+export const FLOOR_PAGE_SCRIPT = `const templates = new Map();
 export default {
   async fetch(request) {
+    const [, name, logged] = new URL(request.url).pathname.split('/');
     if (request.method === 'PUT') {
-      template = await request.json();
-      bytes = new TextEncoder().encode(template.body);
+      const template = await request.json();
+      templates.set(name, { ...template, bytes: new TextEncoder().encode(template.body) });
       return new Response(null, { status: 204 });
     }
-    if (!template) return new Response('PUT /template first', { status: 503 });
+    const template = templates.get(name);
+    if (!template) return new Response('PUT /' + name + ' first', { status: 503 });
     const started = performance.now();
     const requestId = crypto.randomUUID();
     const headers = new Headers(template.headers);
     headers.set('x-request-id', requestId);
-    const response = new Response(bytes, { status: 200, headers });
-    if (request.url.endsWith('/logged')) {
+    const response = new Response(template.bytes, { status: 200, headers });
+    if (logged) {
       const durationMs = Math.round((performance.now() - started) * 10) / 10;
       console.log(JSON.stringify({ ...template.line, time: new Date().toISOString(), requestId, durationMs }));
     }

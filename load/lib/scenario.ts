@@ -38,7 +38,7 @@ export interface ScenarioContext {
   /** Origin of the Foyer worker under test, e.g. http://127.0.0.1:8770. */
   url: string;
   /** PUTs a floor worker's setup (load/lib/floor-workers.ts) on the local runtime; answers the HTTP status. */
-  setUpFloor(target: 'floor-page' | 'floor-write', body: string): Promise<number>;
+  setUpFloor(target: 'floor-page' | 'floor-write', path: string, body: string): Promise<number>;
   /** Seeded users with signed tokens; `users[i].auth` is the Authorization header. */
   users: LoadUser[];
   /** An admin (`ops`) for admin routes. */
