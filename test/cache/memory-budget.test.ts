@@ -6,7 +6,7 @@ import { KnownVersions } from '../../worker/cache/known-versions';
 import { Lru } from '../../worker/cache/lru';
 import { ISOLATE_CACHE_BYTES, OTHER_BYTES, PAGE_DATA_BYTES, RENDERED_PAGE_BYTES } from '../../worker/cache/memory-budget';
 import { readFragment } from '../../worker/cache/page-source';
-import { fragmentBytes, IsolateStore } from '../../worker/cache/stores';
+import { fragmentBytes, IsolateStore, SHARED_FRAGMENT_BYTES } from '../../worker/cache/stores';
 import { assembleFromIsolate, assembleIntroPage } from '../../worker/services/intro-page';
 import { seed } from '../helpers/seed';
 
@@ -51,8 +51,11 @@ describe('isolate memory budget (docs/capacity.md#isolate-memory-budget)', () =>
         peak = Math.max(peak, store.bytes);
       }
       expect(peak).toBeLessThanOrEqual(PAGE_DATA_BYTES);
-      // Filled, not starved: the budget is used, and holds about as many pages as their sizes allow.
-      expect(store.bytes).toBeGreaterThan(PAGE_DATA_BYTES * 0.95);
+      // Filled, not starved: the personal pages' share of the budget (all but the shared fragment's
+      // reserve, which holds one small fragment here) is used, and holds about as many pages as
+      // their sizes allow. Against the whole budget the fill moved with the seeded data's sizes,
+      // which follow the day the test runs.
+      expect(store.bytes).toBeGreaterThan((PAGE_DATA_BYTES - SHARED_FRAGMENT_BYTES) * 0.95);
       const perUser = fragmentBytes(`0|${userId(USERS)}`, generated(USERS), JSON.stringify(templates[0]!.s).length);
       const held = store.size - 1;
       expect(held).toBeGreaterThan(PAGE_DATA_BYTES / perUser / 2);
