@@ -4,6 +4,7 @@ import {
   describeRuntimeShare,
   findKnee,
   latencyDrift,
+  median,
   memoryTrend,
   mixedRatio,
   RELATIVE_STRESS_LIMITS,
@@ -220,5 +221,13 @@ describe('mixedRatio and writeBudgetFor (the floor scenario)', () => {
     expect(mixedRatio(null, 1, 10, 0.05)).toBeNull();
     expect(mixedRatio(0.5, undefined, 10, 0.05)).toBeNull();
     expect(writeBudgetFor(0.5, 0.5, null, 0.05)).toBeNull();
+  });
+});
+
+describe('median', () => {
+  it('takes the middle of the known values', () => {
+    expect(median([3, null, 1, 2])).toBe(2);
+    expect(median([4, 1, undefined, 3, 2])).toBe(2.5);
+    expect(median([null, undefined])).toBeNull();
   });
 });
