@@ -2,12 +2,14 @@ import { env } from 'cloudflare:workers';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MS } from '../../shared/calendar';
-import { readFragmentAfter } from '../../worker/cache/delta-source';
+import { bringForward, readFragmentAfter } from '../../worker/cache/delta-source';
 import type { Fragment } from '../../worker/cache/fragment';
 import { readFragment } from '../../worker/cache/page-source';
 import { createDb } from '../../worker/db/client';
-import type { ActivityEvent } from '../../worker/schemas/activity-event';
+import type { ActivityEvent, ActivityType } from '../../worker/schemas/activity-event';
 import type { UpdateTask } from '../../worker/schemas/task';
+import { sectionsChangedBy } from '../../worker/sections/after-event';
+import { type SectionReads, sectionReads } from '../../worker/sections/load';
 import { updatePreferences } from '../../worker/services/preferences';
 import { createTask, deleteTask, updateTask } from '../../worker/services/tasks';
 
@@ -70,17 +72,36 @@ async function freshUser(zone: string): Promise<string> {
   return id;
 }
 
-/** Applies one step through the real services; the committed event, or null when nothing was written. */
-async function apply(userId: string, s: Step, tasks: string[], now: number): Promise<ActivityEvent | null> {
-  const db = createDb(env.DB);
+/** The event type a step records (what the route names when it asks for the write-through's reads). */
+function eventTypeOf(s: Step): ActivityType | undefined {
+  if (s.kind === 'create') return 'task.created';
+  if (s.kind === 'update' || s.kind === 'complete' || s.kind === 'reopen') return 'task.updated';
+  if (s.kind === 'delete') return 'task.deleted';
+  if (s.kind === 'preferences') return 'preferences.updated';
+  return undefined;
+}
+
+/**
+ * Applies one step through the real services, with the write-through's reads riding in the
+ * write's own batch when `reads` is given (as the routes do); the committed event and what
+ * the reads returned, or null when nothing was written.
+ */
+async function apply(
+  db: ReturnType<typeof createDb>,
+  userId: string,
+  s: Step,
+  tasks: string[],
+  now: number,
+  reads: SectionReads['statements'] = [],
+): Promise<{ event: ActivityEvent; readResults: unknown[] } | null> {
   const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? ms : new Date(now + ms).toISOString());
   const pick = (i: number) => tasks[i % Math.max(1, tasks.length)] ?? 'no-such-task';
   try {
     switch (s.kind) {
       case 'create': {
-        const change = await createTask(db, userId, { title: s.title, priority: s.priority, dueAt: iso(s.due) ?? null }, now);
+        const change = await createTask(db, userId, { title: s.title, priority: s.priority, dueAt: iso(s.due) ?? null }, now, reads);
         tasks.push(change.value.id);
-        return change.event;
+        return answered(change);
       }
       case 'update': {
         const patch: UpdateTask = {};
@@ -89,21 +110,21 @@ async function apply(userId: string, s: Step, tasks: string[], now: number): Pro
         if (s.patch.due !== undefined) patch.dueAt = iso(s.patch.due);
         if (s.patch.snooze !== undefined) patch.snoozedUntil = iso(s.patch.snooze);
         if (Object.keys(patch).length === 0) patch.priority = 'high';
-        return (await updateTask(db, userId, pick(s.task), patch, now)).event;
+        return answered(await updateTask(db, userId, pick(s.task), patch, now, reads));
       }
       case 'complete':
       case 'reopen':
-        return (await updateTask(db, userId, pick(s.task), { status: s.kind === 'complete' ? 'done' : 'open' }, now)).event;
+        return answered(await updateTask(db, userId, pick(s.task), { status: s.kind === 'complete' ? 'done' : 'open' }, now, reads));
       case 'delete': {
         const id = pick(s.task);
-        const { event } = await deleteTask(db, userId, id);
+        const change = await deleteTask(db, userId, id, reads);
         tasks.splice(tasks.indexOf(id), 1);
-        return event;
+        return answered(change);
       }
       case 'preferences': {
         const patch = { ...(s.timeZone ? { timeZone: s.timeZone } : {}), ...(s.theme ? { theme: s.theme } : {}) };
         if (Object.keys(patch).length === 0) return null;
-        return (await updatePreferences(db, userId, patch, userId, now)).event;
+        return answered(await updatePreferences(db, userId, patch, userId, now, reads));
       }
       case 'clock':
         return null;
@@ -115,8 +136,12 @@ async function apply(userId: string, s: Step, tasks: string[], now: number): Pro
   }
 }
 
+function answered(change: { event: ActivityEvent; readResults?: unknown[] }) {
+  return { event: change.event, readResults: change.readResults ?? [] };
+}
+
 describe('write-through by delta (property, real D1)', { timeout: 240_000 }, () => {
-  it('a bundle brought forward event by event equals the bundle read whole at the same moment', async () => {
+  it("a bundle brought forward event by event (reads in the write's batch, or read after it) equals the bundle read whole at the same moment", async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom(...ZONES),
@@ -129,14 +154,25 @@ describe('write-through by delta (property, real D1)', { timeout: 240_000 }, () 
           const tasks: string[] = [];
           for (const s of steps) {
             if (s.kind === 'clock') now += s.hours * MS.hour;
-            const event = await apply(userId, s, tasks, now);
-            if (!event) continue;
+            // The batched path, as the routes take it: the reread sections' statements ride in
+            // the write's own batch, built on the write's database, at the write's `now`.
+            const db = createDb(env.DB);
+            const type = eventTypeOf(s);
+            const reread = type ? sectionsChangedBy({ type }) : undefined;
+            const reads = reread ? sectionReads(db, reread, { userId, now, timeZone: bundle.s.personalization?.timeZone }) : undefined;
+            const written = await apply(db, userId, s, tasks, now, reads?.statements);
+            if (!written) continue;
+            const { event } = written;
+            const batched = reads && reread ? await bringForward(bundle, event, reread, reads.build(written.readResults), now) : undefined;
+            // The read-after path (the fallback when no reads rode along), from the same state.
             const delta = await readFragmentAfter(env, userId, bundle, event, now);
             const whole = (await readFragment(env, 'personal', userId, now)).fragment;
+            expect(batched, `batched delta after ${s.kind} declined`).toBeDefined();
             expect(delta, `delta after ${s.kind} declined`).toBeDefined();
             // Same sections, same version, same order of keys: the same content hash.
+            expect(batched?.fragment).toStrictEqual(whole);
             expect(delta?.fragment).toStrictEqual(whole);
-            bundle = delta?.fragment as Fragment;
+            bundle = batched?.fragment as Fragment;
           }
         },
       ),

@@ -3,10 +3,13 @@ import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fragmentCache } from '../../worker/cache/fragment-cache';
 import { readFragment } from '../../worker/cache/page-source';
+import { answeredBy } from '../../worker/cache/write-through';
 import { createDb } from '../../worker/db/client';
 import type { IntroPage } from '../../worker/sections';
 import { createTask } from '../../worker/services/tasks';
 import { authHeaders } from '../helpers/auth';
+import { guardD1 } from '../helpers/d1-guard';
+import { D1_OUTAGE_MESSAGES, switchableD1 } from '../helpers/d1-outage';
 import { call, json, lastD1Trace } from '../helpers/http';
 import { seed } from '../helpers/seed';
 
@@ -38,7 +41,9 @@ describe('write-through after a user write', () => {
     expect(write.status).toBe(201);
     const { event } = await write.json<{ event: { id: number } }>();
     const statements = lastD1Trace?.statements ?? [];
-    // The write's own batch, then the write-through: no personalization join, no feed query.
+    // One round trip: the write's own batch carries the write-through's reads, with no
+    // personalization join, no feed query and no newest-event-id check.
+    expect(lastD1Trace?.roundTrips).toBe(1);
     expect(statements.some(readsPreferences)).toBe(false);
     expect(statements.some(readsRecentEvents)).toBe(false);
 
@@ -54,6 +59,7 @@ describe('write-through after a user write', () => {
     const headers = await authHeaders('bob');
     const theme = await call('/api/v1/users/bob/preferences', json({ theme: 'dark' }, headers, 'PATCH'));
     expect(theme.status).toBe(200);
+    expect(lastD1Trace?.roundTrips).toBe(1);
     expect((await held('bob'))?.s.personalization?.theme).toBe('dark');
 
     const zone = await call('/api/v1/users/bob/preferences', json({ timeZone: 'Pacific/Kiritimati' }, headers, 'PATCH'));
@@ -89,5 +95,67 @@ describe('write-through after a user write', () => {
     // Carrying the bundle forward by the first event would have shown the second task without its event.
     expect(fragment.v).toBe(second.event.id);
     expect(fragment.s.activityFeed?.events.slice(0, 2).map((e) => e.id)).toEqual([second.event.id, first.event.id]);
+  });
+
+  it('falls back to reading after the write when the reads that rode in its batch cannot be used', async () => {
+    await page('bob');
+    const guarded = guardD1(env.DB);
+    const db = createDb(guarded.db);
+    const now = Date.now();
+    const reads = fragmentCache.writeThroughReads(db, 'bob', 'task.created', now);
+    expect(reads).toBeDefined();
+    const change = await createTask(db, 'bob', { title: 'unusable reads', priority: 'low' }, now, reads?.statements);
+    expect(guarded.trace.roundTrips).toBe(1);
+    const ctx = createExecutionContext();
+    const req = { env: { ...env, DB: guarded.db }, waitUntil: (p: Promise<unknown>) => ctx.waitUntil(p) };
+    // Results that do not match the statements (as if the batch had answered something else).
+    const fragment = await fragmentCache.refreshAfterWrite(req, 'bob', change.event, answeredBy(reads, []));
+    await waitOnExecutionContext(ctx);
+    expect(guarded.trace.roundTrips).toBe(2);
+    expect(fragment.v).toBe(change.event.id);
+    expect(fragment).toStrictEqual((await readFragment(env, 'personal', 'bob', fragment.at)).fragment);
+  });
+
+  it('falls back to the whole read when another write committed between the planned reads and their write', async () => {
+    await page('bob');
+    const db = createDb(env.DB);
+    const now = Date.now();
+    const reads = fragmentCache.writeThroughReads(db, 'bob', 'task.created', now);
+    const other = await createTask(db, 'bob', { title: 'in between', priority: 'low' }, now);
+    const change = await createTask(db, 'bob', { title: 'planned', priority: 'low' }, now, reads?.statements);
+    expect(change.event.id).toBe(other.event.id + 1);
+    const ctx = createExecutionContext();
+    const fragment = await fragmentCache.refreshAfterWrite(
+      { env, waitUntil: (p) => ctx.waitUntil(p) },
+      'bob',
+      change.event,
+      answeredBy(reads, change.readResults),
+    );
+    await waitOnExecutionContext(ctx);
+    // Carrying the held bundle forward by the last event alone would have lost the one before it.
+    expect(fragment.s.activityFeed?.events.slice(0, 2).map((e) => e.id)).toEqual([change.event.id, other.event.id]);
+    expect(fragment).toStrictEqual((await readFragment(env, 'personal', 'bob', fragment.at)).fragment);
+  });
+
+  it('asks for no reads when this isolate holds no bundle of the writer (the write goes alone)', async () => {
+    fragmentCache.reset();
+    expect(fragmentCache.writeThroughReads(createDb(env.DB), 'alice', 'task.created')).toBeUndefined();
+  });
+
+  it('writes nothing when the batch carrying the reads fails, and answers 503 with Retry-After', async () => {
+    await page('bob');
+    const before = await env.DB.prepare("select count(*) n from tasks where owner_id = 'bob'").first<{ n: number }>();
+    const headers = await authHeaders('bob');
+    const outage = switchableD1(env.DB);
+    outage.failWith = D1_OUTAGE_MESSAGES.locked;
+    const broken = guardD1(outage.db);
+    const res = await call('/api/v1/tasks', json({ title: 'never', priority: 'low' }, headers), { env: { DB: broken.db } });
+    expect(res.status).toBe(503);
+    expect(res.headers.get('Retry-After')).toBeTruthy();
+    // The failed batch was the write's, with the write-through's reads in it (a select of tasks).
+    expect(broken.trace.statements.some((sql) => /^insert into "tasks"/.test(sql))).toBe(true);
+    expect(broken.trace.statements.some((sql) => /^select .* from "tasks"/.test(sql))).toBe(true);
+    const after = await env.DB.prepare("select count(*) n from tasks where owner_id = 'bob'").first<{ n: number }>();
+    expect(after?.n).toBe(before?.n);
   });
 });

@@ -1,11 +1,13 @@
 import type { ActivityEvent } from '../schemas/activity-event';
-import { readFragmentAfter } from './delta-source';
+import { sectionsChangedBy } from '../sections/after-event';
+import { bringForward, readFragmentAfter } from './delta-source';
 import type { CacheRequest, Fragment, Slot } from './fragment';
 import type { KnownVersions } from './known-versions';
 import type { LookupCounts } from './lookup-counts';
 import { type Computed, readFragment, SourceFailed } from './page-source';
 import type { SectionErrors } from './section-errors';
 import type { IsolateStore, KvStore } from './stores';
+import type { AnsweredWriteThrough } from './write-through';
 
 /**
  * Fragments computed from their source (page-source.ts), once per isolate however many requests
@@ -85,6 +87,30 @@ export class Computations {
     this.deps.counts.count((c) => c.d1.computes++);
     this.#store(req, 'personal', userId, slot, delta);
     return delta;
+  }
+
+  /**
+   * A user's bundle after their committed `event`, from the reads that ran inside the write's
+   * own batch (write-through.ts): no D1 round trip here, and no newest-event-id check, since the
+   * batch saw exactly the state its own event made. Undefined when they cannot be used (the
+   * event rereads other sections than were planned, the held bundle was not one version
+   * behind, a section failed to build); the caller then does what it does without them.
+   */
+  async computeFromWrite(req: CacheRequest, answered: AnsweredWriteThrough, event: ActivityEvent): Promise<Computed | undefined> {
+    const { reads, results } = answered;
+    const planned = sectionsChangedBy(event);
+    if (!planned || planned.length !== reads.sections.length || planned.some((n, i) => reads.sections[i] !== n)) return undefined;
+    if (results.length !== reads.statements.length) return undefined;
+    let computed: Computed | undefined;
+    try {
+      computed = await bringForward(reads.base, event, reads.sections, reads.build(results), reads.now);
+    } catch {
+      return undefined;
+    }
+    if (!computed) return undefined;
+    this.deps.counts.count((c) => c.d1.computes++);
+    this.#store(req, 'personal', reads.userId, reads.slot, computed);
+    return computed;
   }
 
   /** A whole result (no failed section) goes to both layers. */

@@ -1,8 +1,8 @@
 import { replicaDb } from '../db/sessions';
 import type { ActivityEvent } from '../schemas/activity-event';
-import type { SectionData } from '../sections';
+import type { SectionData, SectionName } from '../sections';
 import { feedWith, sectionsChangedBy } from '../sections/after-event';
-import { loadSectionsFromD1 } from '../sections/load';
+import { type LoadedSections, loadSectionsFromD1 } from '../sections/load';
 import type { Fragment } from './fragment';
 import { BUNDLE_ORDER, type Computed, contentHash } from './page-source';
 
@@ -18,6 +18,9 @@ import { BUNDLE_ORDER, type Computed, contentHash } from './page-source';
  * one per user, so a gap means a change this isolate did not see) or lacks a section, D1 already
  * holds a newer event (another write committed meanwhile), or a section failed. The caller then
  * reads the whole bundle (page-source.ts).
+ *
+ * The write path does not come here when it can avoid it: it reads the same sections inside the
+ * write's own batch (write-through.ts) and calls `bringForward` with what they returned.
  */
 export async function readFragmentAfter(
   env: Env,
@@ -28,17 +31,43 @@ export async function readFragmentAfter(
   bookmark = 'first-primary',
 ): Promise<Computed | undefined> {
   const reread = sectionsChangedBy(event);
-  const { personalization, activityFeed } = base.s;
-  if (!reread || base.v !== event.id - 1 || !personalization || !activityFeed) return undefined;
-  if (BUNDLE_ORDER.some((name) => base.s[name] === undefined)) return undefined;
+  const { personalization } = base.s;
+  if (!reread || !canBringForward(base, event)) return undefined;
   const loaded = await loadSectionsFromD1(
     // At the write's own bookmark (else the primary): a replica behind it would lack the event.
     replicaDb(env, bookmark),
     reread,
-    { userId, now, timeZone: personalization.timeZone },
+    { userId, now, timeZone: personalization?.timeZone },
     { newestEventId: true },
   );
   if (loaded.newestEventId !== event.id) return undefined;
+  return bringForward(base, event, reread, loaded, now);
+}
+
+/** Whether `base` can be brought forward by `event`: exactly one version behind, and whole. */
+export function canBringForward(base: Fragment, event: ActivityEvent): boolean {
+  return base.v === event.id - 1 && isWholeBundle(base);
+}
+
+/** Every section of the personal bundle present (a degraded copy is never the base of a delta). */
+export function isWholeBundle(base: Fragment): boolean {
+  return BUNDLE_ORDER.every((name) => base.s[name] !== undefined);
+}
+
+/**
+ * `base` after `event`, given the sections `reread` as D1 holds them once the event committed
+ * (and no later event): those sections replaced, the event put on top of the feed, the rest
+ * carried over, in a whole read's order. Undefined when a reread section failed or is missing.
+ */
+export async function bringForward(
+  base: Fragment,
+  event: ActivityEvent,
+  reread: readonly SectionName[],
+  loaded: Pick<LoadedSections, 'data' | 'errors'>,
+  now: number,
+): Promise<Computed | undefined> {
+  const { activityFeed } = base.s;
+  if (!activityFeed || !canBringForward(base, event)) return undefined;
   if (reread.some((name) => loaded.errors[name] || loaded.data[name] === undefined)) return undefined;
   const merged: Partial<SectionData> = { ...base.s, ...loaded.data, activityFeed: feedWith(activityFeed, event) };
   const s: Partial<SectionData> = {};

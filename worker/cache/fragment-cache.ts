@@ -1,10 +1,14 @@
+import type { Database } from '../db/client';
 import { ProblemError } from '../errors';
 import { errorMessage, log } from '../observability/log';
-import type { ActivityEvent } from '../schemas/activity-event';
+import type { ActivityEvent, ActivityType } from '../schemas/activity-event';
 import type { SectionData } from '../sections';
+import { sectionsChangedBy } from '../sections/after-event';
+import { sectionReads } from '../sections/load';
 import { Computations } from './computations';
 import { type CacheConfig, DEFAULT_CACHE_CONFIG, personalFreshMsFor } from './config';
 import type { CacheCounters } from './counters';
+import { isWholeBundle } from './delta-source';
 import { type CacheRequest, type Fragment, type FragmentOutcome, fresh, type Layer, personalSlot, type Slot, sharedSlot } from './fragment';
 import { KnownVersions } from './known-versions';
 import { LookupCounts } from './lookup-counts';
@@ -15,6 +19,7 @@ import type { PurgeScope, PurgeState } from './purge-state';
 import { PurgeSync } from './purge-sync';
 import { SectionErrors } from './section-errors';
 import { IsolateStore, KvStore } from './stores';
+import type { AnsweredWriteThrough, WriteThroughReads } from './write-through';
 
 /**
  * The page cache of one isolate (module scope, so every request it serves shares it): it looks
@@ -156,6 +161,45 @@ export class FragmentCache {
     let { fragment } = await this.#computing.run(req, 'personal', userId, slot, how).promise;
     if (fragment.v < minVersion) ({ fragment } = await this.#computing.compute(req, 'personal', userId, slot));
     return fragment;
+  }
+
+  /**
+   * The reads that bring `userId`'s bundle forward past a write that records an `eventType`
+   * event at `now`, built on the write's `db` for its own batch (write-through.ts). Undefined
+   * (the write then goes alone, and the write-through reads after it as on a miss) when this
+   * isolate holds no whole bundle of theirs under purge generations it may use without a read,
+   * or the event is one whose effect is not known section by section.
+   */
+  writeThroughReads(db: Database, userId: string, eventType: ActivityType, now = Date.now()): WriteThroughReads | undefined {
+    const state = this.currentPurgeState(now);
+    const sections = sectionsChangedBy({ type: eventType });
+    if (!state || !sections) return undefined;
+    const slot = personalSlot(state, userId);
+    const base = this.#isolate.peek(slot);
+    if (!base?.s.personalization || !isWholeBundle(base)) return undefined;
+    const reads = sectionReads(db, sections, { userId, now, timeZone: base.s.personalization.timeZone });
+    return { statements: reads.statements, build: reads.build, userId, now, slot, base, sections };
+  }
+
+  /**
+   * The write-through after a user's committed `event`: from the reads that ran in the write's
+   * own batch when there are some and they fit (no D1 round trip), else as `refreshPersonal`
+   * does (the held bundle brought forward by a read of its own, else the whole bundle read).
+   * Requests that want the bundle meanwhile join this computation.
+   */
+  async refreshAfterWrite(req: CacheRequest, userId: string, event: ActivityEvent, answered?: AnsweredWriteThrough): Promise<Fragment> {
+    if (answered && answered.reads.userId === userId) {
+      const { slot } = answered.reads;
+      const how = async () => {
+        const computed = await this.#computing.computeFromWrite(req, answered, event);
+        if (computed) return computed;
+        const base = this.#isolate.peek(slot);
+        return base ? this.#computing.computeAfter(req, userId, slot, base, event) : this.#computing.compute(req, 'personal', userId, slot);
+      };
+      const { fragment } = await this.#computing.run(req, 'personal', userId, slot, how).promise;
+      if (fragment.v >= event.id) return fragment;
+    }
+    return this.refreshPersonal(req, userId, event.id, event);
   }
 
   async refreshShared(req: CacheRequest): Promise<Fragment> {

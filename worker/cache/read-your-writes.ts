@@ -2,10 +2,12 @@ import type { Context } from 'hono';
 import { setCookie } from 'hono/cookie';
 import { parse } from 'hono/utils/cookie';
 import type { AppEnv } from '../app-env';
+import type { Database } from '../db/client';
 import { cookieOptions } from '../http/cookies';
 import { errorMessage, log } from '../observability/log';
-import type { ActivityEvent } from '../schemas/activity-event';
+import type { ActivityEvent, ActivityType } from '../schemas/activity-event';
 import { fragmentCache } from './fragment-cache';
+import type { AnsweredWriteThrough, WriteThroughReads } from './write-through';
 
 /**
  * The read-your-writes token. A user's version is the id of their newest activity event:
@@ -71,9 +73,16 @@ export function readPosition(c: RequestHeaders, userId: string, minVersion: numb
  * `event`'s id) and the write's D1 bookmark, when it has one, back to the caller (headers and
  * cookies), records the version in this isolate, and starts the write-through in `waitUntil`
  * (their next page is then most likely a hit): the bundle this isolate holds brought forward by
- * `event`, else read whole.
+ * `event` (from `writeThrough`, the reads that ran in the write's own batch, when given), else
+ * read whole.
  */
-export function handBackVersion(c: Context<AppEnv>, userId: string, event: ActivityEvent, bookmark?: string | null): void {
+export function handBackVersion(
+  c: Context<AppEnv>,
+  userId: string,
+  event: ActivityEvent,
+  bookmark?: string | null,
+  writeThrough?: AnsweredWriteThrough,
+): void {
   const version = event.id;
   c.header(VERSION_HEADER, String(version));
   setCookie(c, VERSION_COOKIE, `${userId}.${version}`, { ...cookieOptions(c.env), maxAge: 24 * 60 * 60 });
@@ -88,8 +97,17 @@ export function handBackVersion(c: Context<AppEnv>, userId: string, event: Activ
     ...(bookmark ? { bookmark } : {}),
   };
   c.executionCtx.waitUntil(
-    fragmentCache.refreshPersonal(req, userId, version, event).catch((err: unknown) => {
+    fragmentCache.refreshAfterWrite(req, userId, event, writeThrough).catch((err: unknown) => {
       log.warn('write-through refresh failed', { userId, error: errorMessage(err) });
     }),
   );
+}
+
+/**
+ * Before a user's write: the reads its write-through needs, for the write's own D1 batch
+ * (worker/cache/write-through.ts), so the write costs one D1 round trip in the request instead
+ * of two. The write must be made at the same `now`. Undefined: the write goes alone.
+ */
+export function writeThroughReads(db: Database, userId: string, eventType: ActivityType, now: number): WriteThroughReads | undefined {
+  return fragmentCache.writeThroughReads(db, userId, eventType, now);
 }

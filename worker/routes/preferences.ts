@@ -1,5 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { canAccessUser, userIdSchema } from '../auth/principal';
+import { writeThroughReads } from '../cache/read-your-writes';
+import { answeredBy } from '../cache/write-through';
 import { primaryDb } from '../db/sessions';
 import { ForbiddenError } from '../errors';
 import { authenticated, createApi, problems } from '../http/openapi-app';
@@ -41,8 +43,11 @@ export const preferencesApi = api.openapi(
     const principal = c.get('principal');
     if (!canAccessUser(principal, userId)) throw new ForbiddenError('You may change only your own preferences.');
     const primary = primaryDb(c.env);
-    const change = await updatePreferences(primary.db, userId, c.req.valid('json'), principal.userId);
-    afterUserWrite(c, userId, change.event, primary.bookmark());
+    const now = Date.now();
+    // The write-through's reads ride in the write's own batch: one D1 round trip in the request.
+    const reads = writeThroughReads(primary.db, userId, 'preferences.updated', now);
+    const change = await updatePreferences(primary.db, userId, c.req.valid('json'), principal.userId, now, reads?.statements);
+    afterUserWrite(c, userId, change.event, primary.bookmark(), answeredBy(reads, change.readResults));
     return c.json({ personalization: change.value, event: change.event }, 200);
   },
 );

@@ -1,5 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { readPosition, versionHint } from '../cache/read-your-writes';
+import { readPosition, versionHint, writeThroughReads } from '../cache/read-your-writes';
+import { answeredBy } from '../cache/write-through';
 import { primaryDb, replicaDb } from '../db/sessions';
 import { authenticated, createApi, jsonContent, problems } from '../http/openapi-app';
 import { authenticate } from '../middleware/authenticate';
@@ -46,8 +47,11 @@ export const tasksApi = api
     async (c) => {
       const { userId } = c.get('principal');
       const primary = primaryDb(c.env);
-      const change = await createTask(primary.db, userId, c.req.valid('json'));
-      afterUserWrite(c, userId, change.event, primary.bookmark());
+      const now = Date.now();
+      // The write-through's reads ride in the write's own batch: one D1 round trip in the request.
+      const reads = writeThroughReads(primary.db, userId, 'task.created', now);
+      const change = await createTask(primary.db, userId, c.req.valid('json'), now, reads?.statements);
+      afterUserWrite(c, userId, change.event, primary.bookmark(), answeredBy(reads, change.readResults));
       return c.json({ task: toTask(change.value), event: change.event }, 201, { Location: `/api/v1/tasks/${change.value.id}` });
     },
   )
@@ -63,8 +67,10 @@ export const tasksApi = api
     async (c) => {
       const { userId } = c.get('principal');
       const primary = primaryDb(c.env);
-      const change = await updateTask(primary.db, userId, c.req.valid('param').id, c.req.valid('json'));
-      afterUserWrite(c, userId, change.event, primary.bookmark());
+      const now = Date.now();
+      const reads = writeThroughReads(primary.db, userId, 'task.updated', now);
+      const change = await updateTask(primary.db, userId, c.req.valid('param').id, c.req.valid('json'), now, reads?.statements);
+      afterUserWrite(c, userId, change.event, primary.bookmark(), answeredBy(reads, change.readResults));
       return c.json({ task: toTask(change.value), event: change.event }, 200);
     },
   )
@@ -80,8 +86,9 @@ export const tasksApi = api
     async (c) => {
       const { userId } = c.get('principal');
       const primary = primaryDb(c.env);
-      const change = await deleteTask(primary.db, userId, c.req.valid('param').id);
-      afterUserWrite(c, userId, change.event, primary.bookmark());
+      const reads = writeThroughReads(primary.db, userId, 'task.deleted', Date.now());
+      const change = await deleteTask(primary.db, userId, c.req.valid('param').id, reads?.statements);
+      afterUserWrite(c, userId, change.event, primary.bookmark(), answeredBy(reads, change.readResults));
       return c.json({ task: toTask(change.value), event: change.event }, 200);
     },
   );

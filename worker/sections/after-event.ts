@@ -17,7 +17,7 @@ const CLOCK_SECTIONS = ['userStatistics', 'actionableItems'] as const satisfies 
  * A task event changes only task sections, which are the clock's anyway. A preference change
  * rereads personalization too (and its zone moves the day and week boundaries).
  */
-export function sectionsChangedBy(event: ActivityEvent): readonly SectionName[] | undefined {
+export function sectionsChangedBy(event: Pick<ActivityEvent, 'type'>): readonly SectionName[] | undefined {
   if (event.type.startsWith('task.')) return CLOCK_SECTIONS;
   if (event.type === 'preferences.updated') return ['personalization', ...CLOCK_SECTIONS];
   return undefined;

@@ -26,6 +26,65 @@ export interface LoadOptions {
 }
 
 /**
+ * The named sections' D1 statements, and how to build the sections from their results: the
+ * two halves of `loadSectionsFromD1`, apart so that another batch can carry the statements
+ * (a write's own, worker/cache/write-through.ts). `timeZone` must be given when
+ * `personalization` (where the zone lives) is not among them.
+ */
+export interface SectionReads {
+  statements: BatchItem<'sqlite'>[];
+  /**
+   * The sections from the statements' results, in order. Throws NotFoundError when
+   * personalization is read and the user does not exist.
+   */
+  build(rows: readonly unknown[]): Pick<LoadedSections, 'data' | 'errors' | 'newestEventId'>;
+}
+
+export function sectionReads(
+  db: Database,
+  names: readonly SectionName[],
+  input: SectionInput & { timeZone?: string },
+  options: LoadOptions = {},
+): SectionReads {
+  const wanted = SECTION_NAMES.filter((n) => names.includes(n));
+  const plan = wanted.map((name) => ({ name, statements: SECTIONS[name].statements(db, input) as readonly BatchItem<'sqlite'>[] }));
+  const statements = plan.flatMap((p) => p.statements);
+  if (options.newestEventId) statements.push(newestEventIdOf(db, input.userId) as unknown as BatchItem<'sqlite'>);
+  const build = (rows: readonly unknown[]) => {
+    const result: Pick<LoadedSections, 'data' | 'errors' | 'newestEventId'> = { data: {}, errors: {} };
+    const byName = new Map<SectionName, unknown[]>();
+    let offset = 0;
+    for (const p of plan) {
+      byName.set(p.name, rows.slice(offset, offset + p.statements.length));
+      offset += p.statements.length;
+    }
+
+    if (options.newestEventId) result.newestEventId = Number((rows[offset] as { id: number | null }[])[0]?.id ?? 0);
+
+    let timeZone = input.timeZone ?? 'UTC';
+    if (byName.has('personalization')) {
+      const [userRows] = byName.get('personalization') as [unknown[]];
+      if (userRows.length === 0) throw new NotFoundError(`No user with id "${input.userId}".`);
+    }
+    // Personalization first: the other sections need the zone it resolves.
+    for (const name of ['personalization', ...wanted.filter((n) => n !== 'personalization')] as SectionName[]) {
+      const sectionRows = byName.get(name);
+      if (!sectionRows) continue;
+      try {
+        const section = SECTIONS[name] as { build(results: unknown, input: unknown): unknown };
+        const value = section.build(sectionRows, { ...input, timeZone });
+        (result.data as Record<string, unknown>)[name] = value;
+        if (name === 'personalization') timeZone = (value as SectionData['personalization']).timeZone;
+      } catch (err) {
+        result.errors[name] = err instanceof Error ? err : new Error(String(err));
+      }
+    }
+    return result;
+  };
+  return { statements, build };
+}
+
+/**
  * Reads the named sections from D1 in one `db.batch`: one round trip whatever the count.
  * `timeZone` must be given when `personalization` (where the zone lives) is not among them.
  * Throws NotFoundError when personalization is read and the user does not exist.
@@ -36,54 +95,21 @@ export async function loadSectionsFromD1(
   input: SectionInput & { timeZone?: string },
   options: LoadOptions = {},
 ): Promise<LoadedSections> {
-  const wanted = SECTION_NAMES.filter((n) => names.includes(n));
-  const result: LoadedSections = { data: {}, errors: {}, d1Ms: 0, statements: 0 };
-  if (wanted.length === 0) return result;
-
-  const plan = wanted.map((name) => ({ name, statements: SECTIONS[name].statements(db, input) as readonly BatchItem<'sqlite'>[] }));
-  const all = plan.flatMap((p) => p.statements);
-  if (options.newestEventId) all.push(newestEventIdOf(db, input.userId) as unknown as BatchItem<'sqlite'>);
-  result.statements = all.length;
+  const reads = sectionReads(db, names, input, options);
+  const result: LoadedSections = { data: {}, errors: {}, d1Ms: 0, statements: reads.statements.length };
+  if (reads.statements.length === 0 || !names.some((n) => SECTION_NAMES.includes(n))) return { ...result, statements: 0 };
   const started = performance.now();
   let rows: unknown[];
   try {
-    rows = await db.batch(all as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]]);
+    rows = await db.batch(reads.statements as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]]);
   } catch (err) {
     const failure = err instanceof Error ? err : new Error(String(err));
-    for (const name of wanted) result.errors[name] = failure;
+    for (const name of SECTION_NAMES.filter((n) => names.includes(n))) result.errors[name] = failure;
     return result;
   } finally {
     result.d1Ms = performance.now() - started;
   }
-
-  const byName = new Map<SectionName, unknown[]>();
-  let offset = 0;
-  for (const p of plan) {
-    byName.set(p.name, rows.slice(offset, offset + p.statements.length));
-    offset += p.statements.length;
-  }
-
-  if (options.newestEventId) result.newestEventId = Number((rows[offset] as { id: number | null }[])[0]?.id ?? 0);
-
-  let timeZone = input.timeZone ?? 'UTC';
-  if (byName.has('personalization')) {
-    const [userRows] = byName.get('personalization') as [unknown[]];
-    if (userRows.length === 0) throw new NotFoundError(`No user with id "${input.userId}".`);
-  }
-  // Personalization first: the other sections need the zone it resolves.
-  for (const name of ['personalization', ...wanted.filter((n) => n !== 'personalization')] as SectionName[]) {
-    const sectionRows = byName.get(name);
-    if (!sectionRows) continue;
-    try {
-      const section = SECTIONS[name] as { build(results: unknown, input: unknown): unknown };
-      const value = section.build(sectionRows, { ...input, timeZone });
-      (result.data as Record<string, unknown>)[name] = value;
-      if (name === 'personalization') timeZone = (value as SectionData['personalization']).timeZone;
-    } catch (err) {
-      result.errors[name] = err instanceof Error ? err : new Error(String(err));
-    }
-  }
-  return result;
+  return { ...result, ...reads.build(rows) };
 }
 
 function newestEventIdOf(db: Database, userId: string) {

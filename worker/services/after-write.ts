@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import type { AppEnv } from '../app-env';
 import { handBackVersion } from '../cache/read-your-writes';
+import type { AnsweredWriteThrough } from '../cache/write-through';
 import type { EventMessage } from '../events/message';
 import { toDomainEvent } from '../events/outbox';
 import { sendEvents } from '../events/publish';
@@ -20,7 +21,8 @@ export const FEED_HAND_OFF_WAIT_MS = 1_000;
  * called by name so that no effect depends on some module having been imported:
  *
  * 1. before the response: the read-your-writes version token (with the write's D1 `bookmark`)
- *    and the write-through of the writer's fresh bundle (worker/cache/read-your-writes.ts);
+ *    and the write-through of the writer's fresh bundle (worker/cache/read-your-writes.ts), from
+ *    `writeThrough`, the reads the write's own batch carried for it, when there are some;
  * 2. after it (`waitUntil`): the event handed to the user's live feed (worker/feed/hand-off.ts),
  *    the direct path that keeps the feed's latency low;
  * 3. then, in the same `waitUntil`: the event, whose outbox row committed with the change, sent
@@ -33,9 +35,15 @@ export const FEED_HAND_OFF_WAIT_MS = 1_000;
  * An effect that fails never fails the write: D1 is the source of truth and every effect can
  * recover from it. A new effect is one more line here.
  */
-export function afterUserWrite(c: Context<AppEnv>, userId: string, event: ActivityEvent, bookmark?: string | null): void {
+export function afterUserWrite(
+  c: Context<AppEnv>,
+  userId: string,
+  event: ActivityEvent,
+  bookmark?: string | null,
+  writeThrough?: AnsweredWriteThrough,
+): void {
   try {
-    handBackVersion(c, userId, event, bookmark);
+    handBackVersion(c, userId, event, bookmark, writeThrough);
   } catch (err) {
     // The write is committed; an effect's failure must not undo its answer.
     log.error('after-write consumer failed', { requestId: c.get('requestId'), userId, error: errorMessage(err) });

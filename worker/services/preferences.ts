@@ -1,12 +1,12 @@
 import { eq, sql } from 'drizzle-orm';
-import { preferences, users } from '../../drizzle/schema';
+import { type ActivityEventRow, preferences, users } from '../../drizzle/schema';
 import type { Database } from '../db/client';
 import { NotFoundError } from '../errors';
 import { outboxStatement } from '../events/outbox';
 import type { UpdatePreferences } from '../schemas/preferences';
 import { completeSectionOrder, type Personalization, personalizationFrom, selectPersonalization } from '../sections/personalization';
 import { appendEvent, eventFromRow } from './activity';
-import type { Change } from './tasks';
+import type { Change, RidingReads } from './tasks';
 
 /** Upserts the changed preferences and records the event (and its outbox row) in one atomic batch. */
 export async function updatePreferences(
@@ -15,6 +15,7 @@ export async function updatePreferences(
   patch: UpdatePreferences,
   actorId: string,
   now = Date.now(),
+  reads: RidingReads = [],
 ): Promise<Change<Personalization>> {
   const set = {
     ...patch,
@@ -22,7 +23,7 @@ export async function updatePreferences(
     updatedAt: new Date(now),
   };
   // The insert's SELECT yields no row for an unknown user, so nothing (event included) is written.
-  const [, [event], , [row]] = await db.batch([
+  const results = await db.batch([
     db
       .insert(preferences)
       .select(
@@ -43,9 +44,12 @@ export async function updatePreferences(
     appendEvent(db, userId, 'preferences.updated', { fields: Object.keys(patch), by: actorId }, { whenPreviousChanged: true }),
     outboxStatement(db, userId),
     selectPersonalization(db, userId),
+    ...reads,
   ]);
+  const [event] = results[1] as ActivityEventRow[];
+  const [row] = results[3] as NonNullable<Parameters<typeof personalizationFrom>[0]>[];
   if (!row || !event) throw new NotFoundError(`No user with id "${userId}".`);
-  return { value: personalizationFrom(row), event: eventFromRow(event) };
+  return { value: personalizationFrom(row), event: eventFromRow(event), readResults: results.slice(4) };
 }
 
 function sqlValue(value: string | number | null) {

@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, sql } from 'drizzle-orm';
-import { type TaskRow, tasks } from '../../drizzle/schema';
+import type { BatchItem } from 'drizzle-orm/batch';
+import { type ActivityEventRow, type TaskRow, tasks } from '../../drizzle/schema';
 import type { Database } from '../db/client';
 import { NotFoundError } from '../errors';
 import { outboxStatement } from '../events/outbox';
@@ -11,6 +12,22 @@ import { appendEvent, eventFromRow } from './activity';
 export interface Change<T> {
   value: T;
   event: ActivityEvent;
+  /** What the `reads` the caller gave returned, in order (they ran in the same batch, after the change). */
+  readResults?: unknown[];
+}
+
+/**
+ * Reads another layer asks to run in a write's own `db.batch`, after its statements: D1 runs a
+ * batch as one transaction, so they see the change and its event committed, and nothing later
+ * (the write-through's, worker/cache/write-through.ts). Opaque to the services.
+ */
+export type RidingReads = readonly BatchItem<'sqlite'>[];
+
+/** The change's row, its event's row, and the riding reads' results from a task write's batch. */
+function taskWriteResults(results: unknown[]): { task?: TaskRow; event?: ActivityEventRow; readResults: unknown[] } {
+  const [task] = results[0] as TaskRow[];
+  const [event] = results[1] as ActivityEventRow[];
+  return { task, event, readResults: results.slice(3) };
 }
 
 function taskId(): string {
@@ -26,9 +43,15 @@ export async function listTasks(db: Database, ownerId: string, filter: { status?
     .limit(filter.limit);
 }
 
-export async function createTask(db: Database, ownerId: string, input: CreateTask, now = Date.now()): Promise<Change<TaskRow>> {
+export async function createTask(
+  db: Database,
+  ownerId: string,
+  input: CreateTask,
+  now = Date.now(),
+  reads: RidingReads = [],
+): Promise<Change<TaskRow>> {
   const id = taskId();
-  const [[task], [event]] = await db.batch([
+  const results = await db.batch([
     db
       .insert(tasks)
       .values({
@@ -43,8 +66,10 @@ export async function createTask(db: Database, ownerId: string, input: CreateTas
       .returning(),
     appendEvent(db, ownerId, 'task.created', { taskId: id, title: input.title, priority: input.priority, dueAt: input.dueAt ?? null }),
     outboxStatement(db, ownerId),
+    ...reads,
   ]);
-  return { value: task!, event: eventFromRow(event!) };
+  const { task, event, readResults } = taskWriteResults(results);
+  return { value: task!, event: eventFromRow(event!), readResults };
 }
 
 /** The event that best names a patch: completing and snoozing matter more than "updated". */
@@ -55,7 +80,14 @@ function eventTypeFor(patch: UpdateTask): ActivityType {
   return 'task.updated';
 }
 
-export async function updateTask(db: Database, ownerId: string, id: string, patch: UpdateTask, now = Date.now()): Promise<Change<TaskRow>> {
+export async function updateTask(
+  db: Database,
+  ownerId: string,
+  id: string,
+  patch: UpdateTask,
+  now = Date.now(),
+  reads: RidingReads = [],
+): Promise<Change<TaskRow>> {
   const set: Partial<TaskRow> = { updatedAt: new Date(now) };
   if (patch.title !== undefined) set.title = patch.title;
   if (patch.priority !== undefined) set.priority = patch.priority;
@@ -65,7 +97,7 @@ export async function updateTask(db: Database, ownerId: string, id: string, patc
     set.status = patch.status;
     set.completedAt = patch.status === 'done' ? new Date(now) : null;
   }
-  const [[task], [event]] = await db.batch([
+  const results = await db.batch([
     db
       .update(tasks)
       .set(set)
@@ -79,20 +111,24 @@ export async function updateTask(db: Database, ownerId: string, id: string, patc
       { whenPreviousChanged: true },
     ),
     outboxStatement(db, ownerId),
+    ...reads,
   ]);
+  const { task, event, readResults } = taskWriteResults(results);
   if (!task || !event) throw new NotFoundError(`You have no task with id "${id}".`);
-  return { value: task, event: eventFromRow(event) };
+  return { value: task, event: eventFromRow(event), readResults };
 }
 
-export async function deleteTask(db: Database, ownerId: string, id: string): Promise<Change<TaskRow>> {
-  const [[task], [event]] = await db.batch([
+export async function deleteTask(db: Database, ownerId: string, id: string, reads: RidingReads = []): Promise<Change<TaskRow>> {
+  const results = await db.batch([
     db
       .delete(tasks)
       .where(and(eq(tasks.id, id), eq(tasks.ownerId, ownerId)))
       .returning(),
     appendEvent(db, ownerId, 'task.deleted', { taskId: id }, { whenPreviousChanged: true }),
     outboxStatement(db, ownerId),
+    ...reads,
   ]);
+  const { task, event, readResults } = taskWriteResults(results);
   if (!task || !event) throw new NotFoundError(`You have no task with id "${id}".`);
-  return { value: task, event: eventFromRow(event) };
+  return { value: task, event: eventFromRow(event), readResults };
 }
