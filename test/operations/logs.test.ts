@@ -2,6 +2,7 @@ import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
 import { env } from 'cloudflare:workers';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { app } from '../../worker/app';
+import { traceFrom } from '../../worker/observability/trace-context';
 import { tokenFor } from '../helpers/auth';
 import { envWith, failing } from '../helpers/broken-env';
 import { call } from '../helpers/http';
@@ -139,6 +140,13 @@ describe('traceparent (W3C Trace Context)', () => {
     const res = await call('/api/v1/metrics');
     expect(res.status).toBe(401);
     expect(res.headers.get('traceparent')).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/);
+  });
+
+  it('gives every request its own ids, past the end of the pool they are drawn from in bulk', () => {
+    const traces = Array.from({ length: 200 }, () => traceFrom(undefined));
+    for (const t of traces) expect(t.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/);
+    expect(new Set(traces.map((t) => t.traceId)).size).toBe(200);
+    expect(new Set(traces.map((t) => t.spanId)).size).toBe(200);
   });
 
   it('accepts a later version with extra fields, answering in version 00', async () => {

@@ -24,24 +24,32 @@ const ZERO_SPAN = '0'.repeat(16);
 
 const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
 
-/** Reused by every request (filled and read synchronously): 16 bytes of trace id, 8 of span id. */
-const random = new Uint8Array(24);
+/** Bytes of one trace id (16) and one span id (8). */
+const IDS_BYTES = 24;
+/**
+ * Random bytes for the next 64 requests' ids, drawn in one call to the runtime's random source:
+ * one call per request was ~1.8 % of a warm page's CPU in a profile. Each byte is still used once.
+ */
+const pool = new Uint8Array(IDS_BYTES * 64);
+let next = pool.length;
 
 function hex(from: number, to: number): string {
   let out = '';
-  for (let i = from; i < to; i++) out += HEX[random[i] as number];
+  for (let i = from; i < to; i++) out += HEX[pool[i] as number];
   return out;
 }
 
-/**
- * A fresh trace id and span id from one call to the random source (a call into the runtime per
- * request instead of two). All-zero ids are invalid (spec §3.2.2.3, §3.2.2.4): draw again.
- */
+/** A fresh trace id and span id. All-zero ids are invalid (spec §3.2.2.3, §3.2.2.4): draw again. */
 function freshIds(): { traceId: string; spanId: string } {
   for (;;) {
-    crypto.getRandomValues(random);
-    const traceId = hex(0, 16);
-    const spanId = hex(16, 24);
+    if (next === pool.length) {
+      crypto.getRandomValues(pool);
+      next = 0;
+    }
+    const at = next;
+    next += IDS_BYTES;
+    const traceId = hex(at, at + 16);
+    const spanId = hex(at + 16, at + IDS_BYTES);
     if (traceId !== ZERO_TRACE && spanId !== ZERO_SPAN) return { traceId, spanId };
   }
 }
