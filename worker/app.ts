@@ -1,6 +1,5 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
-import { requestId } from 'hono/request-id';
 import type { AppEnv } from './app-env';
 import { MethodNotAllowedError, NotFoundError, PayloadTooLargeError } from './errors';
 import { allowedMethods } from './http/allowed-methods';
@@ -35,8 +34,7 @@ export const MAX_BODY_BYTES = 64 * 1024;
 export function createApp() {
   const app = new OpenAPIHono<AppEnv>();
 
-  // A caller's id is kept when it is sane (hono checks charset and length), else one is made.
-  app.use(requestId({ headerName: 'X-Request-Id', limitLength: 128 }));
+  // Request id (the caller's when sane), trace context, the log line and the HTTP metrics.
   app.use(observe);
   app.use(refuseUnsafeConfig);
   // Who is calling, resolved once; then every API request is counted for that principal.

@@ -7,7 +7,7 @@ import { serverTimingHeader, timingsRecord } from '../http/server-timing';
 import { scheduleFlush } from '../observability/flush';
 import { log } from '../observability/log';
 import { increment, metrics, observe as observeHistogram } from '../observability/metrics';
-import { parseCacheStatus, summarizeError } from '../observability/request-log';
+import { parseCacheStatus, REQUEST_ID_HEADER, requestIdFrom, summarizeError } from '../observability/request-log';
 import { type TraceContext, traceFrom } from '../observability/trace-context';
 
 declare module 'hono' {
@@ -34,14 +34,18 @@ export function routeLabel(c: Context<AppEnv>): string {
 }
 
 /**
- * Outermost middleware: trace context, one JSON log line per request, and the HTTP
- * metrics. It never holds the response up: points are flushed after it (waitUntil).
+ * Outermost middleware: the request id (`X-Request-Id`, the caller's when sane), trace context,
+ * one JSON log line per request, and the HTTP metrics. It never holds the response up: points are flushed after it (waitUntil).
  *
  * Time in Workers advances only across I/O (https://developers.cloudflare.com/workers/runtime-apis/performance/),
  * so durations measure waiting on D1, KV and Durable Objects, which is what dominates.
  */
 export const observe = createMiddleware<AppEnv>(async function observe(c, next) {
   const started = performance.now();
+  // Here rather than in hono/request-id's own middleware layer: one wrapper fewer per request.
+  const requestId = requestIdFrom(c.req.header(REQUEST_ID_HEADER));
+  c.set('requestId', requestId);
+  c.header(REQUEST_ID_HEADER, requestId);
   const trace = traceFrom(c.req.header('traceparent'));
   c.set('trace', trace);
 
@@ -56,9 +60,9 @@ export const observe = createMiddleware<AppEnv>(async function observe(c, next) 
   try {
     c.res.headers.set('traceparent', trace.traceparent);
     if (timings) c.res.headers.append('Server-Timing', serverTimingHeader(timings));
-    // hono's requestId sets the header only on responses built through `c`; problem
+    // `c.header` above reaches only responses built through `c`; problem
     // responses are built directly, and the contract wants the id on every response.
-    if (!c.res.headers.has('X-Request-Id')) c.res.headers.set('X-Request-Id', c.get('requestId'));
+    if (!c.res.headers.has(REQUEST_ID_HEADER)) c.res.headers.set(REQUEST_ID_HEADER, requestId);
   } catch {
     // Some responses (e.g. passed through from fetch) have immutable headers; the log still has the trace.
   }
@@ -71,7 +75,7 @@ export const observe = createMiddleware<AppEnv>(async function observe(c, next) 
 
   const line: Record<string, unknown> = {
     time: new Date().toISOString(),
-    requestId: c.get('requestId'),
+    requestId,
     traceId: trace.traceId,
     spanId: trace.spanId,
     parentSpanId: trace.parentSpanId ?? null,
