@@ -5,7 +5,7 @@ import { canAccessUser, USER_ID_MESSAGE, USER_ID_PATTERN, userIdSchema } from '.
 import { introPageHealth, introPageHealthSchema } from '../cache/diagnostics';
 import { ForbiddenError, ValidationError } from '../errors';
 import { authenticated, createApi, problems } from '../http/openapi-app';
-import { recordTiming } from '../http/server-timing';
+import { recordTimings } from '../http/server-timing';
 import { authenticate } from '../middleware/authenticate';
 import { introPageSchema } from '../sections';
 import { type AssembledPage, assembleFromIsolate, assembleIntroPage, introPageInput } from '../services/intro-page';
@@ -25,7 +25,7 @@ export function matchesIfNoneMatch(header: string | undefined, etag: string): bo
 
 /** Sets the page's validators and cache diagnostics on the response. */
 export function setPageHeaders(c: Context<AppEnv>, assembled: AssembledPage): void {
-  for (const t of assembled.timings) recordTiming(c, t.name, t.ms, t.description);
+  recordTimings(c, assembled.timings);
   c.header('ETag', assembled.etag);
   c.header('Cache-Status', assembled.cacheStatus);
   // Personal data: no shared cache may keep it, and the browser must revalidate (cheaply, via ETag).
