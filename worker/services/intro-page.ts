@@ -117,9 +117,7 @@ function finish(
     },
     etag,
     cacheStatus: cacheStatus([personal, shared]),
-    // A warm page's timings are the same list every time (no I/O, so every figure is 0; the
-    // section names are the fragments'): made once per view, not once per request.
-    timings: fromIsolate ? (view.isolateTimings ??= timings(coordMs, [personal, shared])) : timings(coordMs, [personal, shared]),
+    timings: fromIsolate ? isolateTimings(view, personal, shared) : timings(coordMs, [personal, shared]),
   };
 }
 
@@ -190,6 +188,15 @@ export function cacheStatus(outcomes: FragmentOutcome[]): string {
   if (o.layer === 'kv') return `foyer-kv; hit; ${ttl}${failed}, foyer-isolate; fwd=miss; stored`;
   if (o.layer === 'd1') return `foyer-kv; fwd=miss; stored${failed}, foyer-isolate; fwd=miss; stored`;
   return `foyer-kv; fwd=miss${failed}, foyer-isolate; fwd=miss`;
+}
+
+/**
+ * A warm page's timings are the same list every time (no I/O, so every figure is 0; the section
+ * names are the fragments'): made once per view, not once per request.
+ */
+function isolateTimings(view: RenderedView, personal: FragmentOutcome, shared: FragmentOutcome): readonly PageTiming[] {
+  view.isolateTimings ??= timings(0, [personal, shared]);
+  return view.isolateTimings;
 }
 
 function timings(coordMs: number, outcomes: FragmentOutcome[]): PageTiming[] {
