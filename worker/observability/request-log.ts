@@ -1,3 +1,5 @@
+import { randomUuid } from './random-ids';
+
 /**
  * Pieces of the per-request JSON log line (worker/middleware/observe.ts). Kept apart so the
  * rules for what may be logged live in one small module.
@@ -12,7 +14,7 @@ const MAX_REQUEST_ID_LENGTH = 128;
  * of hono/request-id, which this replaces), else a new one: it goes into headers and logs.
  */
 export function requestIdFrom(header: string | undefined): string {
-  if (!header || header.length > MAX_REQUEST_ID_LENGTH || /[^\w\-=]/.test(header)) return crypto.randomUUID();
+  if (!header || header.length > MAX_REQUEST_ID_LENGTH || /[^\w\-=]/.test(header)) return randomUuid();
   return header;
 }
 
