@@ -47,7 +47,10 @@ describe('request logs', () => {
     expect(byCookie.status).toBe(200);
     const requestId = res.headers.get('X-Request-Id');
     const line = requestLine(requestId);
-    expect(printed.filter((p) => p.includes('"msg":"request"') && p.includes(requestId ?? '?'))).toHaveLength(1);
+    const printedLines = printed.filter((p) => p.includes('"msg":"request"') && p.includes(requestId ?? '?'));
+    expect(printedLines).toHaveLength(1);
+    // Workers Logs shows the first fields first (docs/operations.md): level and msg lead.
+    expect(printedLines[0]).toMatch(/^\{"level":"info","msg":"request","time":"/);
     expect(line).toMatchObject({
       level: 'info',
       method: 'GET',

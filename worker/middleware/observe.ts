@@ -5,7 +5,7 @@ import type { AppEnv } from '../app-env';
 import { ProblemError } from '../errors';
 import { serverTimingHeader, timingsRecord } from '../http/server-timing';
 import { scheduleFlush } from '../observability/flush';
-import { log } from '../observability/log';
+import { type LogLine, log } from '../observability/log';
 import { increment, metrics, observe as observeHistogram } from '../observability/metrics';
 import { parseCacheStatus, REQUEST_ID_HEADER, requestIdFrom, summarizeError } from '../observability/request-log';
 import { type TraceContext, traceFrom } from '../observability/trace-context';
@@ -73,7 +73,9 @@ export const observe = createMiddleware<AppEnv>(async function observe(c, next) 
   // Every 429 is the rate limiter's (contract); its problem names the policy it enforced.
   if (status === 429) metrics.rateLimitRejected(violatedPolicy(c.error) ?? 'unknown');
 
-  const line: Record<string, unknown> = {
+  const line: LogLine = {
+    level: status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info',
+    msg: 'request',
     time: new Date().toISOString(),
     requestId,
     traceId: trace.traceId,
@@ -90,7 +92,7 @@ export const observe = createMiddleware<AppEnv>(async function observe(c, next) 
     timings: timingsRecord(timings),
   };
   if (c.error) line.error = summarizeError(c.error);
-  log.at(status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info', 'request', line);
+  log.line(line);
 
   let ctx: ExecutionContext | undefined;
   try {
