@@ -35,7 +35,8 @@ export function routeLabel(c: Context<AppEnv>): string {
 
 /**
  * Outermost middleware: the request id (`X-Request-Id`, the caller's when sane), trace context,
- * one JSON log line per request, and the HTTP metrics. It never holds the response up: points are flushed after it (waitUntil).
+ * one JSON log line per request, and the HTTP metrics. It never holds the response up: points
+ * are flushed after it (waitUntil).
  *
  * Time in Workers advances only across I/O (https://developers.cloudflare.com/workers/runtime-apis/performance/),
  * so durations measure waiting on D1, KV and Durable Objects, which is what dominates.
@@ -60,8 +61,8 @@ export const observe = createMiddleware<AppEnv>(async function observe(c, next) 
   try {
     c.res.headers.set('traceparent', trace.traceparent);
     if (timings) c.res.headers.append('Server-Timing', serverTimingHeader(timings));
-    // `c.header` above reaches only responses built through `c`; problem
-    // responses are built directly, and the contract wants the id on every response.
+    // `c.header` above reaches only responses built through `c`; problem responses are built
+    // directly, and the contract wants the id on every response.
     if (!c.res.headers.has(REQUEST_ID_HEADER)) c.res.headers.set(REQUEST_ID_HEADER, requestId);
   } catch {
     // Some responses (e.g. passed through from fetch) have immutable headers; the log still has the trace.
