@@ -1,9 +1,8 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
-import { methodNotAllowed } from 'hono/method-not-allowed';
-import { requestId } from 'hono/request-id';
 import type { AppEnv } from './app-env';
 import { MethodNotAllowedError, NotFoundError, PayloadTooLargeError } from './errors';
+import { allowedMethods } from './http/allowed-methods';
 import { onError, problemResponse } from './http/problem';
 import { apiHeaders } from './middleware/api-headers';
 import { identify } from './middleware/authenticate';
@@ -35,16 +34,9 @@ export const MAX_BODY_BYTES = 64 * 1024;
 export function createApp() {
   const app = new OpenAPIHono<AppEnv>();
 
-  // A caller's id is kept when it is sane (hono checks charset and length), else one is made.
-  app.use(requestId({ headerName: 'X-Request-Id', limitLength: 128 }));
+  // Request id (the caller's when sane), trace context, the log line and the HTTP metrics.
   app.use(observe);
   app.use(refuseUnsafeConfig);
-  app.use(
-    methodNotAllowed({
-      app,
-      onMethodNotAllowed: (c, methods) => problemResponse(c, new MethodNotAllowedError(methods)),
-    }),
-  );
   // Who is calling, resolved once; then every API request is counted for that principal.
   app.use(`${API_PREFIX}/*`, apiHeaders);
   app.use(`${API_PREFIX}/*`, identify, rateLimit(API_PREFIX));
@@ -81,7 +73,13 @@ export function createApp() {
   app.route('/', loginApp);
   app.route('/admin', adminPage);
 
-  app.notFound((c) => problemResponse(c, new NotFoundError(`No route ${c.req.method} ${c.req.path}; see /api/v1/openapi.json.`)));
+  // A path some route answers, asked with another method: 405 with Allow (RFC 9110 §15.5.6).
+  const methodsOf = allowedMethods(() => app.routes);
+  app.notFound((c) => {
+    const allowed = methodsOf(c.req.path);
+    if (allowed.length > 0 && !allowed.includes(c.req.method)) return problemResponse(c, new MethodNotAllowedError(allowed));
+    return problemResponse(c, new NotFoundError(`No route ${c.req.method} ${c.req.path}; see /api/v1/openapi.json.`));
+  });
   app.onError(onError);
   return api;
 }

@@ -23,6 +23,42 @@ describe('errors are RFC 9457 problem documents (checked by the call helper on e
     expect(res.headers.get('Allow')).toContain('POST');
   });
 
+  // The Allow list is worked out only on the not-found path (worker/http/allowed-methods.ts); the
+  // answer is the one the hono/method-not-allowed middleware gave on every request before.
+  it.each([
+    ['PUT', '/api/v1/tasks', 'GET, HEAD, POST'],
+    ['GET', '/api/v1/tasks/00000000-0000-4000-8000-000000000000', 'PATCH, DELETE'],
+    ['DELETE', '/api/v1/intro-page/alice', 'GET, HEAD'],
+    ['POST', '/api/v1/openapi.json', 'GET, HEAD'],
+  ])('405 for %s %s: Allow %s, the limiter and API headers, the problem document', async (method, path, allow) => {
+    const init: RequestInit = { method, headers: { ...alice, 'Content-Type': 'application/json' } };
+    if (method !== 'GET') init.body = '{}';
+    const res = await call(path, init);
+    expect(res.status).toBe(405);
+    expect(res.headers.get('Allow')).toBe(allow);
+    expect(res.headers.get('Content-Type')).toBe('application/problem+json');
+    expect(res.headers.get('Cache-Control')).toBe('no-store');
+    expect(res.headers.get('X-Content-Type-Options')).toBe('nosniff');
+    expect(res.headers.get('RateLimit-Policy')).toMatch(/^"/);
+    expect(res.headers.get('RateLimit')).toMatch(/^"/);
+    expect(res.headers.get('X-Request-Id')).toBeTruthy();
+    const problem = await res.json<{ status: number; detail: string; instance: string }>();
+    expect(problem.status).toBe(405);
+    expect(problem.detail).toBe(`This route accepts ${allow}.`);
+    expect(problem.instance).toBe(res.headers.get('X-Request-Id'));
+  });
+
+  it('404, not 405, for a path no route answers with any method', async () => {
+    const res = await call('/api/v1/nope', { method: 'DELETE', headers: alice });
+    expect(res.status).toBe(404);
+    expect(res.headers.get('Allow')).toBeNull();
+  });
+
+  it('HEAD on a GET route is answered, never a 405', async () => {
+    const res = await call('/api/v1/openapi.json', { method: 'HEAD' });
+    expect(res.status).toBe(200);
+  });
+
   it('415 for a body that is not JSON', async () => {
     const res = await call('/api/v1/tasks', { method: 'POST', headers: { ...alice, 'Content-Type': 'text/plain' }, body: 'title=x' });
     expect(res.status).toBe(415);

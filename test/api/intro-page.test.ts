@@ -1,5 +1,6 @@
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { USER_ID_MESSAGE } from '../../worker/auth/principal';
 import { authHeaders } from '../helpers/auth';
 import { call } from '../helpers/http';
 import { seed } from '../helpers/seed';
@@ -22,5 +23,28 @@ describe('GET /api/v1/intro-page/:userId', () => {
       'userStatistics',
     ]);
     expect(page.degraded).toEqual([]);
+  });
+});
+
+describe('GET /api/v1/intro-page/:userId with a malformed user id', () => {
+  // The served route checks the id without zod (worker/routes/intro-page.ts, userIdParam); the
+  // health route beside it still validates through the documented schema. Both must answer alike.
+  it.each([['NOT..valid'], ['Alice'], ['-alice'], [`a${'b'.repeat(64)}`], ['al%20ice'], ['al%C3%A9']])(
+    'answers %s with the 400 the documented schema gives',
+    async (id) => {
+      const admin = await authHeaders('ops', 'admin');
+      const res = await call(`/api/v1/intro-page/${id}`, { headers: admin });
+      expect(res.status).toBe(400);
+      const problem = await res.json<{ errors: unknown }>();
+      const viaSchema = await call(`/api/v1/intro-page/${id}/health`, { headers: admin });
+      expect(viaSchema.status).toBe(400);
+      expect(problem.errors).toEqual((await viaSchema.json<{ errors: unknown }>()).errors);
+      expect(problem.errors).toEqual([{ path: 'param.userId', message: USER_ID_MESSAGE }]);
+    },
+  );
+
+  it('checks the token before the id, as the validator did: no token is a 401', async () => {
+    const res = await call('/api/v1/intro-page/NOT..valid');
+    expect(res.status).toBe(401);
   });
 });

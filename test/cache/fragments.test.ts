@@ -254,6 +254,26 @@ describe('HTTP caching', () => {
     expect(changed.res.headers.get('ETag')).not.toBe(etag);
   });
 
+  it('gives each warm hit the same page timings, and only its own total (the timings list is shared between hits)', async () => {
+    await getPage('user-00009');
+    const hits = [await getPage('user-00009'), await getPage('user-00009'), await getPage('user-00009')];
+    const pageParts = (header: string) => header.split(', ').filter((m) => !/^(total|ratelimit);/.test(m));
+    const headers = hits.map((h) => h.res.headers.get('Server-Timing') ?? '');
+    for (const header of headers) {
+      expect(header.match(/(^|, )total;/g)).toHaveLength(1);
+      expect(header.match(/(^|, )ratelimit;/g)).toHaveLength(1);
+      expect(pageParts(header)).toEqual(pageParts(headers[0] ?? ''));
+    }
+    expect(pageParts(headers[0] ?? '').sort()).toEqual(
+      [
+        'coord;dur=0.0;desc="purge generations"',
+        'isolate;dur=0.0;desc="isolate lookup"',
+        ...PERSONAL.map((name) => `${name};dur=0.0;desc="isolate hit"`),
+        'systemOverview;dur=0.0;desc="isolate hit"',
+      ].sort(),
+    );
+  });
+
   it('keeps personal pages out of shared caches', async () => {
     const res = await getPage('user-00008');
     expect(res.res.headers.get('Cache-Control')).toBe('private, no-cache');

@@ -2,6 +2,8 @@ import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
 import { env } from 'cloudflare:workers';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { app } from '../../worker/app';
+import { randomUuid } from '../../worker/observability/random-ids';
+import { traceFrom } from '../../worker/observability/trace-context';
 import { tokenFor } from '../helpers/auth';
 import { envWith, failing } from '../helpers/broken-env';
 import { call } from '../helpers/http';
@@ -45,7 +47,10 @@ describe('request logs', () => {
     expect(byCookie.status).toBe(200);
     const requestId = res.headers.get('X-Request-Id');
     const line = requestLine(requestId);
-    expect(printed.filter((p) => p.includes('"msg":"request"') && p.includes(requestId ?? '?'))).toHaveLength(1);
+    const printedLines = printed.filter((p) => p.includes('"msg":"request"') && p.includes(requestId ?? '?'));
+    expect(printedLines).toHaveLength(1);
+    // Workers Logs shows the first fields first (docs/operations.md): level and msg lead.
+    expect(printedLines[0]).toMatch(/^\{"level":"info","msg":"request","time":"/);
     expect(line).toMatchObject({
       level: 'info',
       method: 'GET',
@@ -139,6 +144,19 @@ describe('traceparent (W3C Trace Context)', () => {
     const res = await call('/api/v1/metrics');
     expect(res.status).toBe(401);
     expect(res.headers.get('traceparent')).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/);
+  });
+
+  it('gives every request its own ids, past the end of the pool they are drawn from in bulk', () => {
+    const traces = Array.from({ length: 200 }, () => traceFrom(undefined));
+    for (const t of traces) expect(t.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/);
+    expect(new Set(traces.map((t) => t.traceId)).size).toBe(200);
+    expect(new Set(traces.map((t) => t.spanId)).size).toBe(200);
+  });
+
+  it('makes request ids that are version 4 UUIDs, each its own, past the end of the random pool', () => {
+    const ids = Array.from({ length: 300 }, () => randomUuid());
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(new Set(ids).size).toBe(300);
   });
 
   it('accepts a later version with extra fields, answering in version 00', async () => {

@@ -29,6 +29,16 @@ export function recordTiming(c: Context, name: string, ms: number, description?:
   else c.set('serverTiming', [entry]);
 }
 
+/**
+ * Adds metrics made elsewhere, as they are: the list only ever grows, and nothing changes an
+ * entry once recorded, so entries another request also holds (a warm page's) can be shared.
+ */
+export function recordTimings(c: Context, entries: readonly TimingEntry[]): void {
+  const list = c.get('serverTiming');
+  if (list) list.push(...entries);
+  else c.set('serverTiming', [...entries]);
+}
+
 /** `name;dur=1.2;desc="…"` metrics, comma-separated. */
 export function serverTimingHeader(entries: readonly TimingEntry[]): string {
   let out = '';

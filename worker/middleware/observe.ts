@@ -5,9 +5,9 @@ import type { AppEnv } from '../app-env';
 import { ProblemError } from '../errors';
 import { serverTimingHeader, timingsRecord } from '../http/server-timing';
 import { scheduleFlush } from '../observability/flush';
-import { log } from '../observability/log';
+import { type LogLine, log } from '../observability/log';
 import { increment, metrics, observe as observeHistogram } from '../observability/metrics';
-import { parseCacheStatus, summarizeError } from '../observability/request-log';
+import { parseCacheStatus, REQUEST_ID_HEADER, requestIdFrom, summarizeError } from '../observability/request-log';
 import { type TraceContext, traceFrom } from '../observability/trace-context';
 
 declare module 'hono' {
@@ -34,14 +34,19 @@ export function routeLabel(c: Context<AppEnv>): string {
 }
 
 /**
- * Outermost middleware: trace context, one JSON log line per request, and the HTTP
- * metrics. It never holds the response up: points are flushed after it (waitUntil).
+ * Outermost middleware: the request id (`X-Request-Id`, the caller's when sane), trace context,
+ * one JSON log line per request, and the HTTP metrics. It never holds the response up: points
+ * are flushed after it (waitUntil).
  *
  * Time in Workers advances only across I/O (https://developers.cloudflare.com/workers/runtime-apis/performance/),
  * so durations measure waiting on D1, KV and Durable Objects, which is what dominates.
  */
 export const observe = createMiddleware<AppEnv>(async function observe(c, next) {
   const started = performance.now();
+  // Here rather than in hono/request-id's own middleware layer: one wrapper fewer per request.
+  const requestId = requestIdFrom(c.req.header(REQUEST_ID_HEADER));
+  c.set('requestId', requestId);
+  c.header(REQUEST_ID_HEADER, requestId);
   const trace = traceFrom(c.req.header('traceparent'));
   c.set('trace', trace);
 
@@ -56,9 +61,9 @@ export const observe = createMiddleware<AppEnv>(async function observe(c, next) 
   try {
     c.res.headers.set('traceparent', trace.traceparent);
     if (timings) c.res.headers.append('Server-Timing', serverTimingHeader(timings));
-    // hono's requestId sets the header only on responses built through `c`; problem
-    // responses are built directly, and the contract wants the id on every response.
-    if (!c.res.headers.has('X-Request-Id')) c.res.headers.set('X-Request-Id', c.get('requestId'));
+    // `c.header` above reaches only responses built through `c`; problem responses are built
+    // directly, and the contract wants the id on every response.
+    if (!c.res.headers.has(REQUEST_ID_HEADER)) c.res.headers.set(REQUEST_ID_HEADER, requestId);
   } catch {
     // Some responses (e.g. passed through from fetch) have immutable headers; the log still has the trace.
   }
@@ -69,9 +74,11 @@ export const observe = createMiddleware<AppEnv>(async function observe(c, next) 
   // Every 429 is the rate limiter's (contract); its problem names the policy it enforced.
   if (status === 429) metrics.rateLimitRejected(violatedPolicy(c.error) ?? 'unknown');
 
-  const line: Record<string, unknown> = {
+  const line: LogLine = {
+    level: status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info',
+    msg: 'request',
     time: new Date().toISOString(),
-    requestId: c.get('requestId'),
+    requestId,
     traceId: trace.traceId,
     spanId: trace.spanId,
     parentSpanId: trace.parentSpanId ?? null,
@@ -86,7 +93,7 @@ export const observe = createMiddleware<AppEnv>(async function observe(c, next) 
     timings: timingsRecord(timings),
   };
   if (c.error) line.error = summarizeError(c.error);
-  log.at(status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info', 'request', line);
+  log.line(line);
 
   let ctx: ExecutionContext | undefined;
   try {

@@ -16,7 +16,9 @@ class MisconfiguredError extends ServiceUnavailableError {}
  * @example
  * app.use(refuseUnsafeConfig);
  */
-export const refuseUnsafeConfig = createMiddleware<AppEnv>(async function refuseUnsafeConfig(c, next) {
+// Not `async`: it hands back next()'s promise instead of awaiting it in a frame of its own (an
+// async wrapper per request for a check that is decided once per env object).
+export const refuseUnsafeConfig = createMiddleware<AppEnv>(function refuseUnsafeConfig(c, next) {
   let problem = judged.get(c.env);
   if (!judged.has(c.env)) {
     problem = unsafeTokenConfig(c.env);
@@ -34,5 +36,5 @@ export const refuseUnsafeConfig = createMiddleware<AppEnv>(async function refuse
     );
     throw new MisconfiguredError('The server is misconfigured and refuses to serve until an operator fixes it.');
   }
-  await next();
+  return next();
 });

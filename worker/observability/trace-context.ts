@@ -1,3 +1,5 @@
+import { randomHex } from './random-ids';
+
 /**
  * W3C Trace Context (https://www.w3.org/TR/trace-context/): the caller's `traceparent` is
  * kept when it is valid, this request becomes a child span of it (same trace id, new span
@@ -22,26 +24,11 @@ const HEADER = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?
 const ZERO_TRACE = '0'.repeat(32);
 const ZERO_SPAN = '0'.repeat(16);
 
-const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
-
-/** Reused by every request (filled and read synchronously): 16 bytes of trace id, 8 of span id. */
-const random = new Uint8Array(24);
-
-function hex(from: number, to: number): string {
-  let out = '';
-  for (let i = from; i < to; i++) out += HEX[random[i] as number];
-  return out;
-}
-
-/**
- * A fresh trace id and span id from one call to the random source (a call into the runtime per
- * request instead of two). All-zero ids are invalid (spec §3.2.2.3, §3.2.2.4): draw again.
- */
+/** A fresh trace id and span id. All-zero ids are invalid (spec §3.2.2.3, §3.2.2.4): draw again. */
 function freshIds(): { traceId: string; spanId: string } {
   for (;;) {
-    crypto.getRandomValues(random);
-    const traceId = hex(0, 16);
-    const spanId = hex(16, 24);
+    const traceId = randomHex(16);
+    const spanId = randomHex(8);
     if (traceId !== ZERO_TRACE && spanId !== ZERO_SPAN) return { traceId, spanId };
   }
 }

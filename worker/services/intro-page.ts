@@ -23,7 +23,8 @@ export interface AssembledPage {
   etag: string;
   /** RFC 9211 Cache-Status value naming the layer that answered. */
   cacheStatus: string;
-  timings: PageTiming[];
+  /** Shared with other requests served from the same view: read it, never change it. */
+  timings: readonly PageTiming[];
 }
 
 export interface IntroPageInput {
@@ -85,7 +86,7 @@ export function assembleFromIsolate(input: IntroPageInput, cache: FragmentCache 
   const flags = flagSnapshots.peek(input.env, input.waitUntil, input.now);
   if (!flags) return undefined;
   const found = cache.pageFromIsolate(req, state, input.userId, input.minVersion ?? 0);
-  return found ? finish(input, 0, found[0], found[1], evaluateAll(flags, input.userId)) : undefined;
+  return found ? finish(input, 0, found[0], found[1], evaluateAll(flags, input.userId), true) : undefined;
 }
 
 function finish(
@@ -94,6 +95,8 @@ function finish(
   personal: FragmentOutcome,
   shared: FragmentOutcome,
   flags: Evaluation,
+  /** Both fragments are isolate hits found with no wait: the timings depend only on the view's fragments. */
+  fromIsolate = false,
 ): AssembledPage {
   const degraded = new Set<SectionName>([...shared.degraded, ...personal.degraded]);
   for (const name of SECTION_NAMES) {
@@ -114,7 +117,7 @@ function finish(
     },
     etag,
     cacheStatus: cacheStatus([personal, shared]),
-    timings: timings(coordMs, [personal, shared]),
+    timings: fromIsolate ? isolateTimings(view, personal, shared) : timings(coordMs, [personal, shared]),
   };
 }
 
@@ -124,6 +127,8 @@ interface RenderedView {
   etag: string;
   page: IntroPage;
   bytes?: Uint8Array<ArrayBuffer>;
+  /** Server-Timing of this view served from the isolate with no wait (shared: read it, never change it). */
+  isolateTimings?: readonly PageTiming[];
 }
 
 const utf8 = new TextEncoder();
@@ -183,6 +188,15 @@ export function cacheStatus(outcomes: FragmentOutcome[]): string {
   if (o.layer === 'kv') return `foyer-kv; hit; ${ttl}${failed}, foyer-isolate; fwd=miss; stored`;
   if (o.layer === 'd1') return `foyer-kv; fwd=miss; stored${failed}, foyer-isolate; fwd=miss; stored`;
   return `foyer-kv; fwd=miss${failed}, foyer-isolate; fwd=miss`;
+}
+
+/**
+ * A warm page's timings are the same list every time (no I/O, so every figure is 0; the section
+ * names are the fragments'): made once per view, not once per request.
+ */
+function isolateTimings(view: RenderedView, personal: FragmentOutcome, shared: FragmentOutcome): readonly PageTiming[] {
+  view.isolateTimings ??= timings(0, [personal, shared]);
+  return view.isolateTimings;
 }
 
 function timings(coordMs: number, outcomes: FragmentOutcome[]): PageTiming[] {
