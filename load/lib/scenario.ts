@@ -86,6 +86,15 @@ export interface Scenario {
   run(ctx: ScenarioContext): Promise<void>;
 }
 
+/** A whole-number option (`--connections`, …) of at least 1, else `fallback` when it was not given. */
+export function intOption(ctx: Pick<ScenarioContext, 'options'>, name: string, fallback: number): number {
+  const raw = ctx.options[name];
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive whole number, got ${raw}`);
+  return n;
+}
+
 export const introPage = (user: LoadUser): RequestSpec => ({
   path: `/api/v1/intro-page/${user.id}`,
   headers: { authorization: user.auth },

@@ -7,7 +7,7 @@
 
 import { errorMessage } from '../../worker/observability/log';
 import type { RequestSpec } from '../lib/http-load';
-import { introPage, type Scenario, type ScenarioContext } from '../lib/scenario';
+import { intOption, introPage, type Scenario, type ScenarioContext } from '../lib/scenario';
 import { prng } from '../lib/users';
 import { randomIntroPages } from './pages';
 
@@ -53,7 +53,7 @@ export const cache: Scenario = {
   defaultDurationSec: 20,
   users: 1000,
   async run(ctx) {
-    const connections = ctx.options.connections ? Number(ctx.options.connections) : 50;
+    const connections = intOption(ctx, 'connections', 50);
     const started = performance.now();
     let warmed = 0;
     for (let i = 0; i < ctx.users.length; i += WARM_BATCH) {

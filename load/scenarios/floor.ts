@@ -9,8 +9,9 @@ import { median, mixedRatio, writeBudgetFor } from '../lib/analysis';
 import type { PageTemplate } from '../lib/floor-workers';
 import type { RequestSpec } from '../lib/http-load';
 import type { PhaseReport } from '../lib/report';
-import { introPage, type MeasureOptions, type Scenario, type ScenarioContext } from '../lib/scenario';
+import { intOption, introPage, type MeasureOptions, type Scenario, type ScenarioContext } from '../lib/scenario';
 import { type LoadUser, prng } from '../lib/users';
+import { htmlPageOf } from './html';
 import { taskWrites, WRITE_CONNECTIONS, WRITE_SHARE } from './mixed';
 import { randomIntroPages, warmIntroPages } from './pages';
 
@@ -49,12 +50,6 @@ const ROUNDS = 3;
 const READ_KINDS = ['page', 'pageFloor', 'pageFloorLogged', 'html', 'htmlFloorLogged'] as const;
 type ReadKind = (typeof READ_KINDS)[number];
 
-/** GET / as a browser asks for it (the `html` scenario's request). */
-const htmlPageOf = (user: LoadUser): RequestSpec => ({
-  path: '/',
-  headers: { cookie: `foyer_session=${user.token}`, accept: 'text/html' },
-});
-
 const cpu = (phase: PhaseReport) => phase.cpuMsPerRequest?.phase ?? null;
 /** Hello world's CPU per request ÷ the phase's, each from the same phase's bracket. */
 const cpuRatioOf = (phase: PhaseReport) => {
@@ -71,7 +66,7 @@ export const floor: Scenario = {
   defaultDurationSec: 10,
   users: 1000,
   async run(ctx) {
-    const connections = ctx.options.connections ? Number(ctx.options.connections) : 50;
+    const connections = intOption(ctx, 'connections', 50);
     await warmIntroPages(ctx);
     const html = await ctx.warm(ctx.users.map(htmlPageOf));
     ctx.log(`read ${html.ok} HTML pages (${html.failed} failed)`);

@@ -6,10 +6,11 @@
  * two is what rendering HTML costs on top of assembling the data.
  */
 import type { RequestSpec } from '../lib/http-load';
-import { introPage, type Scenario } from '../lib/scenario';
+import { intOption, introPage, type Scenario } from '../lib/scenario';
 import { type LoadUser, prng } from '../lib/users';
 
-const pageOf = (user: LoadUser): RequestSpec => ({
+/** GET / as a browser asks for it: the session cookie, HTML. */
+export const htmlPageOf = (user: LoadUser): RequestSpec => ({
   path: '/',
   headers: { cookie: `foyer_session=${user.token}`, accept: 'text/html' },
 });
@@ -21,17 +22,15 @@ export const html: Scenario = {
   defaultDurationSec: 15,
   users: 1000,
   async run(ctx) {
-    const raw = ctx.options.connections;
-    const connections = raw === undefined ? 50 : Number(raw);
-    if (!Number.isInteger(connections) || connections < 1) throw new Error(`--connections must be a positive whole number, got ${raw}`);
-    const { ok, failed } = await ctx.warm(ctx.users.map(pageOf));
+    const connections = intOption(ctx, 'connections', 50);
+    const { ok, failed } = await ctx.warm(ctx.users.map(htmlPageOf));
     ctx.log(`warmed ${ok} pages (${failed} failed)`);
     if (failed > 0) ctx.note(`warm-up: ${failed} of ${ok + failed} pages failed before measuring`);
     const random = prng(11);
     await ctx.measure(`GET / (html) @${connections}`, {
       connections,
       durationSec: ctx.durationSec,
-      next: () => pageOf(ctx.users[Math.floor(random() * ctx.users.length)]!),
+      next: () => htmlPageOf(ctx.users[Math.floor(random() * ctx.users.length)]!),
     });
     const sameUsers = prng(11);
     await ctx.measure(`GET /api/v1/intro-page (json) @${connections}`, {

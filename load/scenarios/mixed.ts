@@ -5,7 +5,7 @@
  * after a reads-only phase of the same run (the warm page alone, and the reference for CPU per write).
  */
 import type { RequestSpec } from '../lib/http-load';
-import { introPage, type Scenario } from '../lib/scenario';
+import { intOption, introPage, type Scenario } from '../lib/scenario';
 import { type LoadUser, prng } from '../lib/users';
 import { warmIntroPages } from './pages';
 
@@ -53,7 +53,7 @@ export const mixed: Scenario = {
   defaultDurationSec: 20,
   users: 1000,
   async run(ctx) {
-    const connections = ctx.options.connections ? Number(ctx.options.connections) : 50;
+    const connections = intOption(ctx, 'connections', 50);
     await warmIntroPages(ctx);
     const random = prng(11);
     const write = taskWrites(random);

@@ -7,16 +7,8 @@ import { spinRoundsToMatch } from '../lib/analysis';
 import type { RequestSpec } from '../lib/http-load';
 import type { PhaseReport } from '../lib/report';
 import { BASELINE_PHASE_PREFIX } from '../lib/report';
-import { introPage, LONG_BASELINE_CONNECTIONS, type Scenario, type ScenarioContext } from '../lib/scenario';
+import { intOption, introPage, LONG_BASELINE_CONNECTIONS, type Scenario, type ScenarioContext } from '../lib/scenario';
 import { type LoadUser, prng } from '../lib/users';
-
-const intNeeded = (ctx: ScenarioContext, name: string, fallback: number): number => {
-  const raw = ctx.options[name];
-  if (raw === undefined) return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive whole number, got ${raw}`);
-  return n;
-};
 
 /** Requests spread over the whole user pool in a repeatable random order. */
 export function randomIntroPages(ctx: ScenarioContext, seed = 1): () => RequestSpec {
@@ -95,7 +87,7 @@ const introPagePhase = (name: string, defaultConnections: number, description: s
   async run(ctx) {
     await defineFlags(ctx);
     await warmIntroPages(ctx);
-    const connections = intNeeded(ctx, 'connections', defaultConnections);
+    const connections = intOption(ctx, 'connections', defaultConnections);
     const phase = await ctx.measure(`intro-page warm @${connections}`, {
       connections,
       durationSec: ctx.durationSec,
@@ -162,7 +154,7 @@ export const baseline: Scenario = {
   defaultDurationSec: 10,
   users: 1,
   async run(ctx) {
-    const connections = intNeeded(ctx, 'connections', 50);
+    const connections = intOption(ctx, 'connections', 50);
     await ctx.measure(`${BASELINE_PHASE_PREFIX}${connections}`, {
       connections,
       durationSec: ctx.durationSec,
@@ -194,7 +186,7 @@ export const page: Scenario = {
   async run(ctx) {
     const path = ctx.options.path ?? '/api/v1/intro-page/{user}';
     if (!path.startsWith('/')) throw new Error(`--path must start with "/", got ${path}`);
-    const connections = intNeeded(ctx, 'connections', 50);
+    const connections = intOption(ctx, 'connections', 50);
     const random = prng(7);
     const next = (): RequestSpec => {
       const user = ctx.options.admin !== undefined ? ctx.admin : ctx.users[Math.floor(random() * ctx.users.length)]!;

@@ -4,7 +4,8 @@
  * limited. The difference in RPS and latency is the limiter's own overhead; the 429 count shows
  * whether the configured limit bit. Few users (--users, default 5) so the limit can be reached.
  */
-import type { Scenario } from '../lib/scenario';
+
+import { intOption, type Scenario } from '../lib/scenario';
 import { randomIntroPages, warmIntroPages } from './pages';
 
 const UNLIMITED = '1000000000';
@@ -16,7 +17,7 @@ export const ratelimit: Scenario = {
   defaultDurationSec: 15,
   users: 5,
   async run(ctx) {
-    const connections = ctx.options.connections ? Number(ctx.options.connections) : 50;
+    const connections = intOption(ctx, 'connections', 50);
     await warmIntroPages(ctx);
     const configured = await ctx.measure(`limiter on @${connections}`, {
       connections,

@@ -4,8 +4,9 @@
  * line every 30 s; fails (exit 1) when, after the first minute, RSS grows 10 % or more or p99
  * drifts ×1.5 or more (analysis.ts SOAK_LIMITS).
  */
+
 import { latencyDrift, memoryTrend, soakVerdict } from '../lib/analysis';
-import type { Scenario } from '../lib/scenario';
+import { intOption, type Scenario } from '../lib/scenario';
 import { round, summarizeLatencies } from '../lib/stats';
 import { randomIntroPages, warmIntroPages } from './pages';
 
@@ -28,7 +29,7 @@ export const soak: Scenario = {
   users: 1000,
   isolateHeap: true,
   async run(ctx) {
-    const connections = ctx.options.connections ? Number(ctx.options.connections) : 50;
+    const connections = intOption(ctx, 'connections', 50);
     await warmIntroPages(ctx);
     const sampled: { at: number; rssMb: number; heapMb?: number }[] = [];
     const everySec = ctx.durationSec >= 120 ? 5 : 1;

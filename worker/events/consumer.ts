@@ -108,9 +108,7 @@ async function applyTogether(db: Database, env: Env, ctx: ExecutionContext, rece
     at += item.statements.length;
     // A second copy of an event in the same batch meets the record its first copy just wrote.
     const outcome =
-      record && !record.done && claims.has(record.claim)
-        ? 'duplicate'
-        : outcomeOf(item.event, record, item.claim, item.effects, item.message.attempts);
+      record && claims.has(record.claim) ? 'duplicate' : outcomeOf(item.event, record, item.claim, item.effects, item.message.attempts);
     claims.add(item.claim);
     if (outcome === 'reordered') item.message.retry({ delaySeconds: REORDER_DELAY_SECONDS });
     else if (outcome === 'effects') toFinish.push(item);

@@ -28,9 +28,10 @@ export const log = {
   info: (msg: string, fields?: LogFields) => write('info', msg, fields),
   warn: (msg: string, fields?: LogFields) => write('warn', msg, fields),
   error: (msg: string, fields?: LogFields) => write('error', msg, fields),
-  /** A line whose level is decided by the caller (the request line: by status). */
-  at: (level: LogLevel, msg: string, fields?: LogFields) => write(level, msg, fields),
-  /** The same line, printed as built: the request line (every request) skips the copy `at` makes. */
+  /**
+   * A line built by the caller, level decided there (the request line: by status), printed as
+   * built: on every request, so without the copy the others make.
+   */
   line: (line: LogLine) => print(line.level, JSON.stringify(line)),
 };
 

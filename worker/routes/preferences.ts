@@ -1,15 +1,12 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { canAccessUser, userIdSchema } from '../auth/principal';
-import { writeThroughReads } from '../cache/read-your-writes';
-import { answeredBy } from '../cache/write-through';
-import { primaryDb } from '../db/sessions';
 import { ForbiddenError } from '../errors';
 import { authenticated, createApi, problems } from '../http/openapi-app';
 import { authenticate } from '../middleware/authenticate';
 import { activityEventSchema } from '../schemas/activity-event';
 import { updatePreferencesSchema } from '../schemas/preferences';
 import { personalizationSchema } from '../sections/personalization';
-import { afterUserWrite } from '../services/after-write';
+import { userWrite } from '../services/after-write';
 import { updatePreferences } from '../services/preferences';
 
 const api = createApi();
@@ -42,12 +39,10 @@ export const preferencesApi = api.openapi(
     const { userId } = c.req.valid('param');
     const principal = c.get('principal');
     if (!canAccessUser(principal, userId)) throw new ForbiddenError('You may change only your own preferences.');
-    const primary = primaryDb(c.env);
-    const now = Date.now();
-    // The write-through's reads ride in the write's own batch: one D1 round trip in the request.
-    const reads = writeThroughReads(primary.db, userId, 'preferences.updated', now);
-    const change = await updatePreferences(primary.db, userId, c.req.valid('json'), principal.userId, now, reads?.statements);
-    afterUserWrite(c, userId, change.event, primary.bookmark(), answeredBy(reads, change.readResults));
+    const patch = c.req.valid('json');
+    const change = await userWrite(c, userId, 'preferences.updated', (db, now, reads) =>
+      updatePreferences(db, userId, patch, principal.userId, now, reads),
+    );
     return c.json({ personalization: change.value, event: change.event }, 200);
   },
 );

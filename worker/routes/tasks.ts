@@ -1,12 +1,11 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { readPosition, versionHint, writeThroughReads } from '../cache/read-your-writes';
-import { answeredBy } from '../cache/write-through';
-import { primaryDb, replicaDb } from '../db/sessions';
+import { readPosition, versionHint } from '../cache/read-your-writes';
+import { replicaDb } from '../db/sessions';
 import { authenticated, createApi, jsonContent, problems } from '../http/openapi-app';
 import { authenticate } from '../middleware/authenticate';
 import { activityEventSchema } from '../schemas/activity-event';
 import { createTaskSchema, listTasksQuerySchema, taskIdParamSchema, taskSchema, toTask, updateTaskSchema } from '../schemas/task';
-import { afterUserWrite } from '../services/after-write';
+import { userWrite } from '../services/after-write';
 import { createTask, deleteTask, listTasks, updateTask } from '../services/tasks';
 
 const changeSchema = z.object({ task: taskSchema, event: activityEventSchema }).openapi('TaskChange');
@@ -46,12 +45,8 @@ export const tasksApi = api
     }),
     async (c) => {
       const { userId } = c.get('principal');
-      const primary = primaryDb(c.env);
-      const now = Date.now();
-      // The write-through's reads ride in the write's own batch: one D1 round trip in the request.
-      const reads = writeThroughReads(primary.db, userId, 'task.created', now);
-      const change = await createTask(primary.db, userId, c.req.valid('json'), now, reads?.statements);
-      afterUserWrite(c, userId, change.event, primary.bookmark(), answeredBy(reads, change.readResults));
+      const input = c.req.valid('json');
+      const change = await userWrite(c, userId, 'task.created', (db, now, reads) => createTask(db, userId, input, now, reads));
       return c.json({ task: toTask(change.value), event: change.event }, 201, { Location: `/api/v1/tasks/${change.value.id}` });
     },
   )
@@ -66,11 +61,9 @@ export const tasksApi = api
     }),
     async (c) => {
       const { userId } = c.get('principal');
-      const primary = primaryDb(c.env);
-      const now = Date.now();
-      const reads = writeThroughReads(primary.db, userId, 'task.updated', now);
-      const change = await updateTask(primary.db, userId, c.req.valid('param').id, c.req.valid('json'), now, reads?.statements);
-      afterUserWrite(c, userId, change.event, primary.bookmark(), answeredBy(reads, change.readResults));
+      const { id } = c.req.valid('param');
+      const patch = c.req.valid('json');
+      const change = await userWrite(c, userId, 'task.updated', (db, now, reads) => updateTask(db, userId, id, patch, now, reads));
       return c.json({ task: toTask(change.value), event: change.event }, 200);
     },
   )
@@ -85,10 +78,8 @@ export const tasksApi = api
     }),
     async (c) => {
       const { userId } = c.get('principal');
-      const primary = primaryDb(c.env);
-      const reads = writeThroughReads(primary.db, userId, 'task.deleted', Date.now());
-      const change = await deleteTask(primary.db, userId, c.req.valid('param').id, reads?.statements);
-      afterUserWrite(c, userId, change.event, primary.bookmark(), answeredBy(reads, change.readResults));
+      const { id } = c.req.valid('param');
+      const change = await userWrite(c, userId, 'task.deleted', (db, _now, reads) => deleteTask(db, userId, id, reads));
       return c.json({ task: toTask(change.value), event: change.event }, 200);
     },
   );

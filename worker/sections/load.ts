@@ -32,6 +32,8 @@ export interface LoadOptions {
  * `personalization` (where the zone lives) is not among them.
  */
 export interface SectionReads {
+  /** The named sections that exist, in the bundle's order. */
+  sections: SectionName[];
   statements: BatchItem<'sqlite'>[];
   /**
    * The sections from the statements' results, in order. Throws NotFoundError when
@@ -81,7 +83,7 @@ export function sectionReads(
     }
     return result;
   };
-  return { statements, build };
+  return { sections: wanted, statements, build };
 }
 
 /**
@@ -96,15 +98,16 @@ export async function loadSectionsFromD1(
   options: LoadOptions = {},
 ): Promise<LoadedSections> {
   const reads = sectionReads(db, names, input, options);
-  const result: LoadedSections = { data: {}, errors: {}, d1Ms: 0, statements: reads.statements.length };
-  if (reads.statements.length === 0 || !names.some((n) => SECTION_NAMES.includes(n))) return { ...result, statements: 0 };
+  const result: LoadedSections = { data: {}, errors: {}, d1Ms: 0, statements: 0 };
+  if (reads.sections.length === 0) return result;
+  result.statements = reads.statements.length;
   const started = performance.now();
   let rows: unknown[];
   try {
     rows = await db.batch(reads.statements as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]]);
   } catch (err) {
     const failure = err instanceof Error ? err : new Error(String(err));
-    for (const name of SECTION_NAMES.filter((n) => names.includes(n))) result.errors[name] = failure;
+    for (const name of reads.sections) result.errors[name] = failure;
     return result;
   } finally {
     result.d1Ms = performance.now() - started;

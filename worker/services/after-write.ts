@@ -1,20 +1,46 @@
 import type { Context } from 'hono';
 import type { AppEnv } from '../app-env';
-import { handBackVersion } from '../cache/read-your-writes';
-import type { AnsweredWriteThrough } from '../cache/write-through';
+import { handBackVersion, writeThroughReads } from '../cache/read-your-writes';
+import { type AnsweredWriteThrough, answeredBy } from '../cache/write-through';
+import type { Database } from '../db/client';
+import { primaryDb } from '../db/sessions';
 import type { EventMessage } from '../events/message';
 import { toDomainEvent } from '../events/outbox';
 import { sendEvents } from '../events/publish';
 import { handOffToFeed } from '../feed/hand-off';
 import { errorMessage, log } from '../observability/log';
-import type { ActivityEvent } from '../schemas/activity-event';
+import type { ActivityEvent, ActivityType } from '../schemas/activity-event';
 import { withTimeout } from '../time-limit';
+import type { Change, RidingReads } from './tasks';
 
 /**
  * How long the send to the queue waits for the direct feed hand-off before it goes without the
  * "delivered" hint (the consumer then hands the event over again; the object ignores an id it has).
  */
 export const FEED_HAND_OFF_WAIT_MS = 1_000;
+
+/**
+ * A user's write, as every write route makes it: on the primary, at one `now`, with the
+ * write-through's reads riding in the write's own batch when this isolate holds the user's bundle
+ * (one D1 round trip in the request), then `afterUserWrite` with the write's bookmark and those
+ * reads' results. `write` makes the change with the `db`, `now` and riding `reads` it is given.
+ *
+ * @example
+ * const change = await userWrite(c, userId, 'task.created', (db, now, reads) => createTask(db, userId, input, now, reads));
+ */
+export async function userWrite<T>(
+  c: Context<AppEnv>,
+  userId: string,
+  eventType: ActivityType,
+  write: (db: Database, now: number, reads: RidingReads | undefined) => Promise<Change<T>>,
+): Promise<Change<T>> {
+  const primary = primaryDb(c.env);
+  const now = Date.now();
+  const reads = writeThroughReads(primary.db, userId, eventType, now);
+  const change = await write(primary.db, now, reads?.statements);
+  afterUserWrite(c, userId, change.event, primary.bookmark(), answeredBy(reads, change.readResults));
+  return change;
+}
 
 /**
  * Everything that follows a committed user write (D1 holds the change and its event by now),
