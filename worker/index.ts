@@ -11,7 +11,7 @@ export { RateLimiter } from '../durable-objects/rate-limiter';
 
 export default {
   fetch: app.fetch,
-  // The events queue and its dead-letter queue (wrangler.toml [[queues.consumers]]; docs/events.md).
+  // The events queue and its dead-letter queue (wrangler.toml [queues] consumers; docs/events.md).
   async queue(batch, env, ctx) {
     if (isDeadLetterQueue(batch.queue)) await recordDeadLetters(createDb(env.DB), batch);
     else await consumeEvents(batch, env, ctx);
