@@ -1,39 +1,120 @@
 /**
- * `npm start`: the local server on http://127.0.0.1:8787 with D1, KV, Durable Objects and the
- * events queues (producer and consumers) all local, browser assets built, migrations applied and
- * demo data seeded (idempotent), state under .wrangler/. The local runtime does not fire Cron
- * Triggers by itself, so this script calls the scheduled handler (the outbox relay) every minute.
+ * `npm start [-- --port N] [--inspector-port M]`: the local server on http://127.0.0.1:8787 with
+ * D1, KV, Durable Objects and the events queues (producer and consumers) all local, browser
+ * assets built, migrations applied and demo data seeded (idempotent), state under .wrangler/.
+ * The local runtime does not fire Cron Triggers by itself, so this script calls the scheduled
+ * handler (the outbox relay) every minute. Other flags go to `wrangler dev` as they are.
  */
 import { execFileSync, spawn } from 'node:child_process';
+import { lookup } from 'node:dns/promises';
+import { createInterface } from 'node:readline';
+import { DEMO_USERS } from '../drizzle/seed/demo-data';
 import { buildWeb } from './build-web';
 import { ensureDevVars, ROOT } from './local-config';
+import { seedLocal } from './seed';
 
-// stdin is not passed on: wrangler asks "About to apply N migration(s)… continue?" only when stdin
-// is a terminal, and `npm start` must run straight through to the server.
-const run = (args: string[]) => execFileSync('npx', args, { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
-
-ensureDevVars();
-// The page's scripts and styles (dist/, served by Workers Static Assets); skipped when up to date.
-await buildWeb({ ifStale: true });
-run(['wrangler', 'd1', 'migrations', 'apply', 'DB', '--local']);
-run(['tsx', 'scripts/seed.ts']);
-// `npm start -- --port 8790` replaces a default instead of repeating the flag (wrangler refuses that).
 const extra = process.argv.slice(2);
-const given = (flag: string) => extra.some((arg) => arg === flag || arg.startsWith(`${flag}=`));
-const defaults = [...(given('--ip') ? [] : ['--ip', '127.0.0.1']), ...(given('--port') ? [] : ['--port', '8787'])];
-const dev = spawn('npx', ['wrangler', 'dev', '--test-scheduled', ...defaults, ...extra], {
-  cwd: ROOT,
-  stdio: 'inherit',
-});
-// `--test-scheduled` exposes /__scheduled (https://developers.cloudflare.com/workers/configuration/cron-triggers/#test-cron-triggers);
-// wrangler.toml's cron is every minute, so is this. A failed call (server still starting) waits for the next.
 const option = (flag: string, fallback: string) => {
   const i = extra.findIndex((arg) => arg === flag || arg.startsWith(`${flag}=`));
   if (i < 0) return fallback;
   return extra[i]!.includes('=') ? extra[i]!.split('=')[1]! : (extra[i + 1] ?? fallback);
 };
+const origin = `http://${option('--ip', '127.0.0.1')}:${option('--port', '8787')}`;
+
+/**
+ * `wrangler d1 migrations apply` with its output kept back: it prints the migrations table once
+ * per migration and, with no terminal, answers its own "continue?" prompt in the log. Shown in
+ * full only when it fails.
+ */
+function migrate(): string {
+  try {
+    const out = execFileSync('npx', ['wrangler', 'd1', 'migrations', 'apply', 'DB', '--local'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const applied = [...new Set(out.match(/\b\d{4}_[\w-]+\.sql\b/g) ?? [])];
+    return applied.length ? `applied migrations ${applied.join(', ')}` : 'migrations up to date';
+  } catch (err) {
+    const { stdout, stderr } = err as { stdout?: string; stderr?: string };
+    process.stderr.write(`${stdout ?? ''}${stderr ?? ''}`);
+    console.error('npm start: applying the D1 migrations failed (above).');
+    process.exit(1);
+  }
+}
+
+ensureDevVars();
+// The page's scripts and styles (dist/, served by Workers Static Assets); skipped when up to date.
+await buildWeb({ ifStale: true });
+console.log(migrate());
+console.log(seedLocal());
+
+// Offline, the local runtime's fetch of the `Request.cf` object fails with a stack trace per
+// start-up; the placeholder it then falls back to is what it gets told to use instead.
+const offline = await lookup('workers.cloudflare.com').then(
+  () => false,
+  () => true,
+);
+// `npm start -- --port 8790` replaces a default instead of repeating the flag (wrangler refuses that).
+const given = (flag: string) => extra.some((arg) => arg === flag || arg.startsWith(`${flag}=`));
+const defaults = [...(given('--ip') ? [] : ['--ip', '127.0.0.1']), ...(given('--port') ? [] : ['--port', '8787'])];
+const dev = spawn('npx', ['wrangler', 'dev', '--test-scheduled', ...defaults, ...extra], {
+  cwd: ROOT,
+  stdio: ['inherit', 'pipe', 'pipe'],
+  env: { ...process.env, ...(offline ? { CLOUDFLARE_CF_FETCH_ENABLED: 'false' } : {}) },
+});
+
+// wrangler dev prints the bindings table again once its dev registry connects: show it once.
+let bindingsShown = false;
+let skipping = false;
+let ready = false;
+function relay(stream: NodeJS.ReadableStream, out: NodeJS.WriteStream): void {
+  createInterface({ input: stream }).on('line', (line) => {
+    if (line.startsWith('Your Worker has access to the following bindings')) {
+      skipping = bindingsShown;
+      bindingsShown = true;
+    } else if (skipping && line.trim() === '') {
+      skipping = false;
+      return;
+    }
+    if (skipping || line.includes('Connection status updated')) return;
+    out.write(`${line}\n`);
+    if (!ready && line.includes('Ready on')) {
+      ready = true;
+      void announce();
+    }
+  });
+}
+relay(dev.stdout!, process.stdout);
+relay(dev.stderr!, process.stderr);
+
+/** The banner, once the first page answers. */
+async function announce(): Promise<void> {
+  for (let attempt = 0; attempt < 120; attempt++) {
+    const ok = await fetch(`${origin}/api/v1/health`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  const users = DEMO_USERS.map((u) => (u.role === 'admin' ? `${u.id} (admin)` : u.id)).join(', ');
+  console.log(
+    [
+      '',
+      `Foyer is running on ${origin}${offline ? ' (offline: Request.cf is a placeholder)' : ''}`,
+      `  sign in:   ${origin}/login as ${users}, or a generated user-00001 …`,
+      `  API token: TOKEN=$(npm run -s token -- --sub alice)   (--role admin for an operator)`,
+      '  Ctrl-C to stop; another port: npm start -- --port 8790 --inspector-port 8791',
+      '',
+    ].join('\n'),
+  );
+}
+
+// `--test-scheduled` exposes /__scheduled (https://developers.cloudflare.com/workers/configuration/cron-triggers/#test-cron-triggers);
+// wrangler.toml's cron is every minute, so is this. A failed call (server still starting) waits for the next.
 const cron = setInterval(() => {
-  fetch(`http://${option('--ip', '127.0.0.1')}:${option('--port', '8787')}/__scheduled?cron=*+*+*+*+*`).catch(() => {});
+  fetch(`${origin}/__scheduled?cron=*+*+*+*+*`).catch(() => {});
 }, 60_000);
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => dev.kill(signal));
 dev.on('exit', (code) => {
