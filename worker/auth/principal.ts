@@ -1,9 +1,8 @@
 import { z } from '@hono/zod-openapi';
 import { ROLES } from '../../drizzle/schema';
+import { USER_ID_MESSAGE, USER_ID_PATTERN } from './user-id';
 
-export const USER_ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
-/** What a bad user id is told (the schema's message, also used where it is checked without zod). */
-export const USER_ID_MESSAGE = 'a user id is 1-64 lowercase letters, digits, "-" or "_"';
+export { USER_ID_MESSAGE, USER_ID_PATTERN };
 export const userIdSchema = z.string().regex(USER_ID_PATTERN, USER_ID_MESSAGE);
 
 /** The claims Foyer reads from a verified token; anything else in the token is ignored. */
