@@ -5,13 +5,13 @@
  * The local runtime does not fire Cron Triggers by itself, so this script calls the scheduled
  * handler (the outbox relay) every minute. Other flags go to `wrangler dev` as they are.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { lookup } from 'node:dns/promises';
 import { createInterface } from 'node:readline';
 import { DEMO_USERS } from '../drizzle/seed/demo-data';
 import { buildWeb } from './build-web';
 import { ensureDevVars, ROOT } from './local-config';
-import { seedLocal } from './seed';
+import { migrateLocal, seedLocal } from './local-db';
 
 const extra = process.argv.slice(2);
 const option = (flag: string, fallback: string) => {
@@ -21,33 +21,16 @@ const option = (flag: string, fallback: string) => {
 };
 const origin = `http://${option('--ip', '127.0.0.1')}:${option('--port', '8787')}`;
 
-/**
- * `wrangler d1 migrations apply` with its output kept back: it prints the migrations table once
- * per migration and, with no terminal, answers its own "continue?" prompt in the log. Shown in
- * full only when it fails.
- */
-function migrate(): string {
-  try {
-    const out = execFileSync('npx', ['wrangler', 'd1', 'migrations', 'apply', 'DB', '--local'], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const applied = [...new Set(out.match(/\b\d{4}_[\w-]+\.sql\b/g) ?? [])];
-    return applied.length ? `applied migrations ${applied.join(', ')}` : 'migrations up to date';
-  } catch (err) {
-    const { stdout, stderr } = err as { stdout?: string; stderr?: string };
-    process.stderr.write(`${stdout ?? ''}${stderr ?? ''}`);
-    console.error('npm start: applying the D1 migrations failed (above).');
-    process.exit(1);
-  }
-}
-
 ensureDevVars();
 // The page's scripts and styles (dist/, served by Workers Static Assets); skipped when up to date.
 await buildWeb({ ifStale: true });
-console.log(migrate());
-console.log(seedLocal());
+try {
+  console.log(migrateLocal());
+  console.log(seedLocal());
+} catch (err) {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+}
 
 // Offline, the local runtime's fetch of the `Request.cf` object fails with a stack trace per
 // start-up; the placeholder it then falls back to is what it gets told to use instead.
