@@ -14,7 +14,7 @@ try {
   ensureDevVars();
   rmSync(stateDir, { recursive: true, force: true });
   console.log(`wiped ${stateDir}`);
-  console.log(migrateLocal(stateDir));
+  console.log(await migrateLocal(stateDir));
   console.log(seedLocal({ stateDir }));
 } catch (err) {
   console.error(err instanceof Error ? err.message : err);

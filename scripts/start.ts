@@ -25,7 +25,7 @@ ensureDevVars();
 // The page's scripts and styles (dist/, served by Workers Static Assets); skipped when up to date.
 await buildWeb({ ifStale: true });
 try {
-  console.log(migrateLocal());
+  console.log(await migrateLocal());
   console.log(seedLocal());
 } catch (err) {
   console.error(err instanceof Error ? err.message : err);

@@ -24,6 +24,7 @@ import { generatedUserData, generateSeed, type SeedData } from '../../drizzle/se
 import { seedStatements } from '../../drizzle/seed/statements';
 import { buildWeb } from '../../scripts/build-web';
 import { ROOT } from '../../scripts/local-config';
+import { applyMigrations } from '../../scripts/local-db';
 import { FLOOR_PAGE_HOST, FLOOR_PAGE_SCRIPT, FLOOR_WRITE_HOST, FLOOR_WRITE_SCRIPT } from './floor-workers';
 
 const run = promisify(execFile);
@@ -134,26 +135,6 @@ async function bundle(log: (line: string) => void): Promise<{ dir: string; main:
   if (!main) throw new Error(`wrangler deploy --dry-run wrote no .js file into ${dir}`);
   log(`bundled the worker in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   return { dir, main: join(dir, main) };
-}
-
-/** Drizzle's migrations, recorded in `d1_migrations` the way wrangler does, so both tools agree. */
-async function applyMigrations(db: D1Database, log: (line: string) => void): Promise<void> {
-  const dir = resolve(ROOT, 'drizzle/migrations');
-  await db.exec(
-    'CREATE TABLE IF NOT EXISTS d1_migrations (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE, applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP NOT NULL)',
-  );
-  const applied = new Set((await db.prepare('SELECT name FROM d1_migrations').all<{ name: string }>()).results.map((r) => r.name));
-  for (const file of readdirSync(dir)
-    .filter((f) => f.endsWith('.sql'))
-    .sort()) {
-    if (applied.has(file)) continue;
-    const statements = readFileSync(join(dir, file), 'utf8')
-      .split('--> statement-breakpoint')
-      .map((s) => s.trim())
-      .filter(Boolean);
-    await db.batch([...statements.map((s) => db.prepare(s)), db.prepare('INSERT INTO d1_migrations (name) VALUES (?)').bind(file)]);
-    log(`applied migration ${file}`);
-  }
 }
 
 /**
@@ -352,7 +333,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       for (let attempt = 1; ; attempt++) {
         try {
           const db = (await mf.getD1Database('DB', 'foyer')) as unknown as D1Database;
-          await applyMigrations(db, log);
+          for (const file of await applyMigrations(db)) log(`applied migration ${file}`);
           const present = await generatedUsersPresent(db);
           if (options.seedUsers - present > DIRECT_SEED_ABOVE) {
             // Thousands of users through the binding take minutes (batches of 50): write them
