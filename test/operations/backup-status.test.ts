@@ -4,6 +4,7 @@ import { LAST_GOOD_BACKUP_KEY, readBackupStatus } from '../../worker/observabili
 import { forgetHealthReport } from '../../worker/services/health-cache';
 import { authHeaders } from '../helpers/auth';
 import { call } from '../helpers/http';
+import { parsePrometheus } from '../helpers/prometheus';
 
 type Health = { status: string; backup: { lastGoodAt: string | null; ageSeconds: number | null; manifest: string | null; error?: string } };
 
@@ -47,5 +48,29 @@ describe('the age of the last good backup in GET /api/v1/health', () => {
 
   it('is null without a bucket binding (an environment that has none)', async () => {
     expect(await readBackupStatus(undefined, Date.now())).toEqual({ lastGoodAt: null, ageSeconds: null, manifest: null });
+  });
+});
+
+describe('the backup age in the Prometheus scrape (what FoyerBackupStale reads)', () => {
+  const scrapedAge = async () => {
+    const res = await call('/api/v1/metrics?format=prometheus', { headers: await authHeaders('ops', 'admin') });
+    expect(res.status).toBe(200);
+    const family = parsePrometheus(await res.text()).get('foyer_backup_age_seconds');
+    expect(family?.type).toBe('gauge');
+    expect(family?.samples).toHaveLength(1);
+    return family?.samples[0];
+  };
+
+  it('is the age of the recorded backup, labelled with the environment', async () => {
+    const at = new Date(Date.now() - 2 * 3600_000).toISOString();
+    await env.BACKUPS.put(LAST_GOOD_BACKUP_KEY, JSON.stringify({ at, environment: 'local', manifest: 'm', sha256: 'ab' }));
+    const sample = await scrapedAge();
+    expect(sample?.labels).toEqual({ environment: env.ENVIRONMENT });
+    expect(sample?.value).toBeGreaterThanOrEqual(2 * 3600);
+    expect(sample?.value).toBeLessThan(2 * 3600 + 120);
+  });
+
+  it('is +Inf when no backup was ever recorded, so the alert fires instead of staying silent', async () => {
+    expect((await scrapedAge())?.value).toBe(Number.POSITIVE_INFINITY);
   });
 });

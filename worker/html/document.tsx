@@ -86,8 +86,8 @@ export function renderPageShell(viewer: Principal, options: DocumentOptions): st
  * Assembly hands out the same page object while a user's fragments stay the same
  * (services/intro-page.ts), so a warm page is rendered once, not on every request: rendering was
  * most of GET /'s CPU. Only the nonce differs per request, and it is added after. Kept as UTF-8
- * bytes only (about 20 KB a page): turning the string into a response body on every request was
- * half of a warm GET /'s CPU in a profile, and holding the string as well doubled the memory.
+ * bytes only (about 20 KB a page): encoding the string into a response body on every request
+ * would repeat the same work per request, and holding the string as well doubles the memory.
  * Bounded by bytes (memory-budget.ts); the page object it holds is normally the one the page
  * cache holds, so only the markup is counted here.
  */

@@ -10,8 +10,8 @@ export interface RegisteredRoute {
  * The methods a path answers, for a 405's `Allow` header (RFC 9110 §15.5.6). The same rules as
  * hono/method-not-allowed (middleware, registered for ALL, is no method; GET implies HEAD; the
  * same router, so the same order), but asked only by the not-found handler: as a middleware it
- * wrapped every request to look at a 404 that almost none of them produce (2 % of a warm
- * page's CPU in a profile). The table is built on the first call, when every route is in.
+ * would wrap every request to serve the few that end in a 404. The table is built on the first
+ * call, when every route is in.
  *
  * @example
  * const allowed = allowedMethods(() => app.routes);

@@ -94,6 +94,9 @@ export const DERIVED_GAUGES = {
   foyer_health_check_latency_seconds: {
     help: 'Round-trip time of each dependency check at scrape time.',
   },
+  foyer_backup_age_seconds: {
+    help: 'Age of the last verified D1 backup at scrape time (the BACKUPS record); +Inf when none is recorded or it cannot be read.',
+  },
   foyer_events: {
     help: 'Domain events over the last 24 h by type and stage (published, delivered, retried, dead_lettered), read from D1 at scrape time.',
   },

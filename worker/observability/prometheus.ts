@@ -31,7 +31,12 @@ function num(value: number): string {
  * `_bucket` lines ending in `le="+Inf"`, then `_sum` and `_count`.
  * https://prometheus.io/docs/instrumenting/exposition_formats/
  */
-export function renderPrometheus(totals: readonly SeriesPoint[], health?: HealthReport, events?: EventFigures): string {
+export function renderPrometheus(
+  totals: readonly SeriesPoint[],
+  health?: HealthReport,
+  events?: EventFigures,
+  environment = 'local',
+): string {
   const byName = new Map<string, SeriesPoint[]>();
   for (const point of totals) {
     const list = byName.get(point.name) ?? [];
@@ -66,7 +71,7 @@ export function renderPrometheus(totals: readonly SeriesPoint[], health?: Health
     '# TYPE foyer_websocket_connections gauge',
     `foyer_websocket_connections ${num(open)}`,
   );
-  if (health) lines.push(...healthLines(health));
+  if (health) lines.push(...healthLines(health, environment));
   if (events) lines.push(...eventLines(events));
   return `${lines.join('\n')}\n`;
 }
@@ -75,7 +80,7 @@ const OVERALL_STATUSES = ['ok', 'degraded', 'down'] as const;
 const CHECK_STATUSES = ['ok', 'slow', 'down'] as const;
 
 /** One series per possible status (1 = current) so an alert can match `{status="degraded"} == 1`. */
-function healthLines(health: HealthReport): string[] {
+function healthLines(health: HealthReport, environment: string): string[] {
   const gauge = (name: keyof typeof DERIVED_GAUGES) => [`# HELP ${name} ${escapeHelp(DERIVED_GAUGES[name].help)}`, `# TYPE ${name} gauge`];
   const checks = Object.entries(health.checks);
   return [
@@ -93,6 +98,9 @@ function healthLines(health: HealthReport): string[] {
     ),
     ...gauge('foyer_health_check_latency_seconds'),
     ...checks.map(([check, result]) => `foyer_health_check_latency_seconds${labelSet([['check', check]])} ${num(result.latencyMs / 1000)}`),
+    // No known backup is as stale as it gets; the label lets one rule hold each environment to its bound.
+    ...gauge('foyer_backup_age_seconds'),
+    `foyer_backup_age_seconds${labelSet([['environment', environment]])} ${num(health.backup.ageSeconds ?? Number.POSITIVE_INFINITY)}`,
   ];
 }
 

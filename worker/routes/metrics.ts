@@ -58,7 +58,7 @@ export const metricsApi = api.openapi(
     }
     c.header('Cache-Control', 'no-store');
     if (health) {
-      return c.text(renderPrometheus(snapshot.totals, await health, (await events) ?? undefined), 200, {
+      return c.text(renderPrometheus(snapshot.totals, await health, (await events) ?? undefined, c.env.ENVIRONMENT), 200, {
         'Content-Type': PROMETHEUS_CONTENT_TYPE,
       });
     }
