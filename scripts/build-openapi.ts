@@ -4,7 +4,7 @@
  * Writes the OpenAPI 3.1 document that `GET /api/v1/openapi.json` serves into
  * dist/api/v1/openapi.json, generated from the app's routes (worker/http/openapi-document.ts).
  * The worker reads it through the ASSETS binding (worker/routes/openapi.ts) instead of generating
- * it, so the generator stays out of the deployed bundle (docs/performance.md#bundle-size).
+ * it, so no isolate spends CPU generating one unchanging document.
  *
  * Every build of dist/ runs it when the worker's sources are newer than the file
  * (scripts/build-web.ts: `npm run build`, wrangler's [build] step before every deploy, dry run

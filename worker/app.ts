@@ -1,8 +1,9 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
+import { methodNotAllowed } from 'hono/method-not-allowed';
+import { requestId } from 'hono/request-id';
 import type { AppEnv } from './app-env';
 import { MethodNotAllowedError, NotFoundError, PayloadTooLargeError } from './errors';
-import { allowedMethods } from './http/allowed-methods';
 import { onError, problemResponse } from './http/problem';
 import { apiHeaders } from './middleware/api-headers';
 import { identify } from './middleware/authenticate';
@@ -34,8 +35,12 @@ export const MAX_BODY_BYTES = 64 * 1024;
 export function createApp() {
   const app = new OpenAPIHono<AppEnv>();
 
-  // Request id (the caller's when sane), trace context, the log line and the HTTP metrics.
+  // The request id: the caller's when sane (word characters, `-`, `=`; at most 128), else a UUID.
+  app.use(requestId({ limitLength: 128 }));
+  // Trace context, the log line and the HTTP metrics.
   app.use(observe);
+  // A path some route answers, asked with another method: 405 with Allow (RFC 9110 §15.5.6).
+  app.use(methodNotAllowed({ app, onMethodNotAllowed: (c, allowed) => problemResponse(c, new MethodNotAllowedError(allowed)) }));
   app.use(refuseUnsafeConfig);
   // Who is calling, resolved once; then every API request is counted for that principal.
   app.use(`${API_PREFIX}/*`, apiHeaders);
@@ -73,13 +78,7 @@ export function createApp() {
   app.route('/', loginApp);
   app.route('/admin', adminPage);
 
-  // A path some route answers, asked with another method: 405 with Allow (RFC 9110 §15.5.6).
-  const methodsOf = allowedMethods(() => app.routes);
-  app.notFound((c) => {
-    const allowed = methodsOf(c.req.path);
-    if (allowed.length > 0 && !allowed.includes(c.req.method)) return problemResponse(c, new MethodNotAllowedError(allowed));
-    return problemResponse(c, new NotFoundError(`No route ${c.req.method} ${c.req.path}; see /api/v1/openapi.json.`));
-  });
+  app.notFound((c) => problemResponse(c, new NotFoundError(`No route ${c.req.method} ${c.req.path}; see /api/v1/openapi.json.`)));
   app.onError(onError);
   return api;
 }

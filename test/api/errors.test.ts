@@ -23,8 +23,7 @@ describe('errors are RFC 9457 problem documents (checked by the call helper on e
     expect(res.headers.get('Allow')).toContain('POST');
   });
 
-  // The Allow list is worked out only on the not-found path (worker/http/allowed-methods.ts); the
-  // answer is the one the hono/method-not-allowed middleware gave on every request before.
+  // hono/method-not-allowed's Allow list, in a problem document (worker/app.ts).
   it.each([
     ['PUT', '/api/v1/tasks', 'GET, HEAD, POST'],
     ['GET', '/api/v1/tasks/00000000-0000-4000-8000-000000000000', 'PATCH, DELETE'],

@@ -5,9 +5,7 @@ import type { AppEnv } from '../app-env';
  * The OpenAPI 3.1 document of an app's routes: what `GET /api/v1/openapi.json` serves, built from
  * the same zod schemas that validate requests. Called at build time (scripts/build-openapi.ts
  * writes it into dist/) and by the test that holds the served document to the routes
- * (test/api/openapi.test.ts), never by the deployed worker: its bundle leaves the generator out
- * (worker/bundle/zod-to-openapi.ts), since every cold start would parse it to serve one
- * unchanging document.
+ * (test/api/openapi.test.ts), never per request: the worker serves the file the build wrote.
  *
  * @example
  * const document = openApiDocument(createApp());

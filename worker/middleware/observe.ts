@@ -7,7 +7,7 @@ import { serverTimingHeader, timingsRecord } from '../http/server-timing';
 import { scheduleFlush } from '../observability/flush';
 import { type LogLine, log } from '../observability/log';
 import { increment, metrics, observe as observeHistogram } from '../observability/metrics';
-import { parseCacheStatus, REQUEST_ID_HEADER, requestIdFrom, summarizeError } from '../observability/request-log';
+import { parseCacheStatus, summarizeError } from '../observability/request-log';
 import { type TraceContext, traceFrom } from '../observability/trace-context';
 
 declare module 'hono' {
@@ -34,8 +34,7 @@ export function routeLabel(c: Context<AppEnv>): string {
 }
 
 /**
- * Outermost middleware: the request id (`X-Request-Id`, the caller's when sane), trace context,
- * one JSON log line per request, and the HTTP metrics. It never holds the response up: points
+ * Outermost middleware after hono/request-id: trace context, one JSON log line per request, and the HTTP metrics. It never holds the response up: points
  * are flushed after it (waitUntil).
  *
  * Time in Workers advances only across I/O (https://developers.cloudflare.com/workers/runtime-apis/performance/),
@@ -43,10 +42,8 @@ export function routeLabel(c: Context<AppEnv>): string {
  */
 export const observe = createMiddleware<AppEnv>(async function observe(c, next) {
   const started = performance.now();
-  // Here rather than in hono/request-id's own middleware layer: one wrapper fewer per request.
-  const requestId = requestIdFrom(c.req.header(REQUEST_ID_HEADER));
-  c.set('requestId', requestId);
-  c.header(REQUEST_ID_HEADER, requestId);
+  // Set by hono/request-id, registered before this middleware (worker/app.ts).
+  const requestId = c.get('requestId');
   const trace = traceFrom(c.req.header('traceparent'));
   c.set('trace', trace);
 
@@ -63,7 +60,7 @@ export const observe = createMiddleware<AppEnv>(async function observe(c, next) 
     if (timings) c.res.headers.append('Server-Timing', serverTimingHeader(timings));
     // `c.header` above reaches only responses built through `c`; problem responses are built
     // directly, and the contract wants the id on every response.
-    if (!c.res.headers.has(REQUEST_ID_HEADER)) c.res.headers.set(REQUEST_ID_HEADER, requestId);
+    if (!c.res.headers.has('X-Request-Id')) c.res.headers.set('X-Request-Id', requestId);
   } catch {
     // Some responses (e.g. passed through from fetch) have immutable headers; the log still has the trace.
   }

@@ -1,22 +1,7 @@
-import { randomUuid } from './random-ids';
-
 /**
  * Pieces of the per-request JSON log line (worker/middleware/observe.ts). Kept apart so the
  * rules for what may be logged live in one small module.
  */
-
-export const REQUEST_ID_HEADER = 'X-Request-Id';
-/** Longest caller-sent request id kept. */
-const MAX_REQUEST_ID_LENGTH = 128;
-
-/**
- * The caller's request id when it is sane (word characters, `-` and `=`, at most 128: the rule
- * of hono/request-id, which this replaces), else a new one: it goes into headers and logs.
- */
-export function requestIdFrom(header: string | undefined): string {
-  if (!header || header.length > MAX_REQUEST_ID_LENGTH || /[^\w\-=]/.test(header)) return randomUuid();
-  return header;
-}
 
 /** Bearer credentials, JWTs and cookie pairs that might hide inside an error message. */
 const SECRET_PATTERNS: [RegExp, string][] = [

@@ -1,5 +1,3 @@
-import { randomHex } from './random-ids';
-
 /**
  * W3C Trace Context (https://www.w3.org/TR/trace-context/): the caller's `traceparent` is
  * kept when it is valid, this request becomes a child span of it (same trace id, new span
@@ -27,8 +25,11 @@ const ZERO_SPAN = '0'.repeat(16);
 /** A fresh trace id and span id. All-zero ids are invalid (spec §3.2.2.3, §3.2.2.4): draw again. */
 function freshIds(): { traceId: string; spanId: string } {
   for (;;) {
-    const traceId = randomHex(16);
-    const spanId = randomHex(8);
+    const bytes = crypto.getRandomValues(new Uint8Array(24));
+    let hex = '';
+    for (const byte of bytes) hex += byte.toString(16).padStart(2, '0');
+    const traceId = hex.slice(0, 32);
+    const spanId = hex.slice(32);
     if (traceId !== ZERO_TRACE && spanId !== ZERO_SPAN) return { traceId, spanId };
   }
 }

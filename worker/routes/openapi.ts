@@ -8,8 +8,7 @@ const ASSET_URL = `https://assets.local${OPENAPI_ASSET_PATH}`;
 /**
  * `GET /api/v1/openapi.json`: the OpenAPI 3.1 document, generated from the routes at build time
  * (scripts/build-openapi.ts, run by every build of dist/) and read here through the ASSETS
- * binding, so the generator stays out of the bundle that every cold start parses
- * (docs/performance.md#bundle-size). `/api/*` runs the worker first (`run_worker_first` in
+ * binding, so no isolate spends CPU generating one unchanging document. `/api/*` runs the worker first (`run_worker_first` in
  * wrangler.toml), so the asset is reachable only through this route, with the API's headers
  * and rate limit like any other. test/api/openapi.test.ts fails when the file and the routes
  * disagree.
