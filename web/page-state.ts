@@ -29,6 +29,7 @@ export function stateOf<T>(data: T | null): SectionState<T> {
 }
 
 export const DEFAULT_PERSONALIZATION: Personalization = {
+  displayName: '',
   theme: 'system',
   hiddenSections: [],
   sectionOrder: ['userStatistics', 'systemOverview', 'actionableItems', 'activityFeed', 'personalization'],

@@ -24,6 +24,12 @@ describe('GET /api/v1/intro-page/:userId', () => {
     ]);
     expect(page.degraded).toEqual([]);
   });
+
+  it('carries the display name the person registered with', async () => {
+    const res = await call('/api/v1/intro-page/alice', { headers: await authHeaders('alice') });
+    const page = await res.json<{ sections: { personalization: { displayName: string } } }>();
+    expect(page.sections.personalization.displayName).toBe('Alice Archer');
+  });
 });
 
 describe('GET /api/v1/intro-page/:userId with a malformed user id', () => {

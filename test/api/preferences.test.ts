@@ -29,6 +29,7 @@ describe('PATCH /api/v1/users/:userId/preferences', () => {
     expect(res.status).toBe(200);
     const body = await res.json<Body>();
     expect(body.personalization).toEqual({
+      displayName: 'Bob Baker',
       theme: 'dark',
       // The order given first, then every section not named, so none can get lost.
       sectionOrder: ['activityFeed', 'userStatistics', 'systemOverview', 'actionableItems', 'personalization'],

@@ -62,7 +62,7 @@ describe('POST /api/v1/users', () => {
     expect(page.sections.actionableItems).toContainEqual(
       expect.objectContaining({ taskId: onboardingTaskId(id), reason: 'high_priority' }),
     );
-    expect(page.sections.personalization).toMatchObject({ locale: 'de-CH', timeZone: 'Europe/Berlin' });
+    expect(page.sections.personalization).toMatchObject({ displayName: 'Carol New', locale: 'de-CH', timeZone: 'Europe/Berlin' });
     expect(await count("select count(*) n from audit_log where action = 'user.registered' and detail like ?", `%"${id}:1"%`)).toBe(1);
   });
 

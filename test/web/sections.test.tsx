@@ -51,6 +51,7 @@ const feed: Feed = {
   feedUrl: '/api/v1/feed?after=2',
 };
 const prefs: Personalization = {
+  displayName: 'Alice Archer',
   theme: 'dark',
   hiddenSections: ['systemOverview'],
   sectionOrder: ['activityFeed', 'userStatistics', 'systemOverview', 'actionableItems', 'personalization'],
@@ -245,7 +246,8 @@ describe('IntroPage', () => {
     expect(html).not.toMatch(/data-slot="systemOverview"[^>]*data-island/);
     expect(html).toMatch(/data-slot="activityFeed" data-island="activityFeed"/);
     expect(html).toContain('<main id="main" class="page" data-theme="dark"');
-    expect(html).toContain('<h1>Welcome back, alice</h1>');
+    // Greeted by the name they registered with, not the account id.
+    expect(html).toContain('<h1>Welcome back, Alice Archer</h1>');
     // Dates in the viewer's locale and zone.
     expect(html).toContain('Sonntag, 22. November');
     // A completion carries only the task id; the title comes from the creation event on the page.

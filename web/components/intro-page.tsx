@@ -60,7 +60,8 @@ export function IntroPage({ data }: { data: PageData }) {
   return (
     <main id="main" class="page" data-theme={prefs.theme} tabIndex={-1}>
       <div class="page-head">
-        <h1>Welcome back, {data.viewer.userId}</h1>
+        {/* The account id stands in while the personalization section is unavailable. */}
+        <h1>Welcome back, {prefs.displayName || data.viewer.userId}</h1>
         <p class="muted">{format.date(data.page.generatedAt)}</p>
       </div>
       <div class="grid" id="sections">

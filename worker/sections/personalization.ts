@@ -9,6 +9,8 @@ export const sectionNameSchema = z.enum(SECTION_NAMES);
 
 export const personalizationSchema = z
   .object({
+    /** The name the person registered with; the page greets them by it. */
+    displayName: z.string().openapi({ example: 'Alice Archer' }),
     theme: z.enum(THEMES),
     hiddenSections: z.array(sectionNameSchema),
     /** Every section exactly once, in display order. */
@@ -37,6 +39,7 @@ export function selectPersonalization(db: Database, userId: string) {
   return db
     .select({
       userTimeZone: sql<string>`${users.timeZone}`.as('user_time_zone'),
+      displayName: users.name,
       theme: preferences.theme,
       hiddenSections: preferences.hiddenSections,
       sectionOrder: preferences.sectionOrder,
@@ -60,6 +63,7 @@ export function personalizationFrom(
   row:
     | {
         userTimeZone: string;
+        displayName: string;
         theme: Personalization['theme'] | null;
         hiddenSections: string[] | null;
         sectionOrder: string[] | null;
@@ -70,6 +74,7 @@ export function personalizationFrom(
 ): Personalization {
   const zone = row?.timeZone ?? row?.userTimeZone ?? 'UTC';
   return {
+    displayName: row?.displayName ?? '',
     theme: row?.theme ?? 'system',
     hiddenSections: completeSectionOrder(row?.hiddenSections ?? []).filter((s) => row?.hiddenSections?.includes(s)),
     sectionOrder: completeSectionOrder(row?.sectionOrder ?? []),
