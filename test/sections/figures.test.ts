@@ -56,6 +56,7 @@ describe("alice's page, figured by hand from the seed (Europe/Berlin)", () => {
   it("personalization: her saved theme and locale, her account's time zone, every section in order", async () => {
     const { sections } = await pageOf('alice');
     expect(sections.personalization).toEqual({
+      displayName: 'Alice Archer',
       theme: 'light',
       hiddenSections: [],
       sectionOrder: ['userStatistics', 'systemOverview', 'actionableItems', 'activityFeed', 'personalization'],
