@@ -4,7 +4,8 @@ import { app } from '../../worker/app';
 
 const BASE = 'http://foyer.test';
 
-export type Vars = Partial<Pick<Env, 'RATE_LIMIT_REQUESTS' | 'RATE_LIMIT_WINDOW_SECONDS'>> & Partial<Pick<Env, 'RATE_LIMITER'>>;
+export type Vars = Partial<Pick<Env, 'RATE_LIMIT_REQUESTS' | 'RATE_LIMIT_WINDOW_SECONDS'>> &
+  Partial<Pick<Env, 'RATE_LIMITER' | 'ANON_FLOOD'>>;
 
 /**
  * Calls the real app (every middleware, real D1/KV/Durable Objects) with some variables

@@ -6,7 +6,7 @@ import { recordTiming } from '../http/server-timing';
 import { type Acquire, allowances } from '../rate-limit/allowance';
 import { limitField, policyField } from '../rate-limit/headers';
 import { addressKey, limiterShard, partitionKey } from '../rate-limit/partition';
-import { classify, limitingEnabled, type PolicyName, policiesFrom } from '../rate-limit/policy';
+import { classify, limitingEnabled, type PolicyName, policiesFrom, type RatePolicy } from '../rate-limit/policy';
 
 /**
  * Limits every request under `apiPrefix` per principal and class (worker/rate-limit/policy.ts).
@@ -27,6 +27,7 @@ export function rateLimit(
     const policy = policiesFrom(c.env)[classOf(c)];
     const ip = c.req.header('CF-Connecting-IP');
     const key = policy.keyBy === 'ip' ? addressKey(ip) : partitionKey(c.var.principal, ip);
+    if (!c.var.principal && ip) await refuseFlood(c.env.ANON_FLOOD, key, policy);
     const acquire: Acquire = (request) => c.env.RATE_LIMITER.get(c.env.RATE_LIMITER.idFromName(limiterShard(key))).acquire(request);
     const started = performance.now();
     const decision = await allowances.decide(key, policy, acquire, (work) => defer(c, work));
@@ -67,6 +68,34 @@ export function rateLimit(
  * app.use('/login', identify, rateLimitPages);
  */
 export const rateLimitPages = rateLimit('', (c) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? 'read' : 'write'));
+
+/** The `ANON_FLOOD` binding's period (wrangler.toml): how long a refused address waits. */
+const FLOOD_PERIOD_SECONDS = 10;
+
+/**
+ * A caller without a verified token passes the platform's Rate Limiting binding first, so a
+ * flood from one address is refused at the edge without asking the RateLimiter object from
+ * every isolate it reaches. Its ceiling sits far above every class's quota; the refusal
+ * reads like the object's (docs/decisions/durable-object-rate-limiter.md).
+ */
+async function refuseFlood(binding: RateLimit | undefined, key: string, policy: RatePolicy): Promise<void> {
+  // The binding failing says nothing about the caller: the object's limit still applies.
+  const allowed = binding
+    ? await binding.limit({ key }).then(
+        (r) => r.success,
+        () => true,
+      )
+    : true;
+  if (allowed) return;
+  const err = new RateLimitedError(FLOOD_PERIOD_SECONDS, `Too many requests from this address. Retry after ${FLOOD_PERIOD_SECONDS} s.`);
+  err.headers = {
+    ...err.headers,
+    'RateLimit-Policy': policyField(policy),
+    RateLimit: limitField(policy, { remaining: 0, resetSeconds: FLOOD_PERIOD_SECONDS }),
+  };
+  err.extensions = { ...err.extensions, 'violated-policies': [policy.name] };
+  throw err;
+}
 
 function defer(c: Context<AppEnv>, work: Promise<unknown>): void {
   try {
