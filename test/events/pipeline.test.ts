@@ -304,13 +304,13 @@ describe('the events consumer', () => {
     await env.DB.prepare("insert into users (id, name, email) values (?, 'Restored', ?)").bind(ghost, `${ghost}@example.test`).run();
     const replay = await call('/api/v1/admin/dead-letters/replay', json({ ids: [poison.id] }, admin));
     expect(replay.status).toBe(200);
-    expect(await replay.json()).toEqual({ replayed: [poison.id], skipped: [] });
+    expect(await replay.json()).toEqual({ replayed: [poison.id], skipped: [], recorded: true });
     await applied(poison.id);
     expect(await count('select count(*) n from tasks where owner_id = ?', ghost)).toBe(1);
 
     // Replaying again does no harm: nothing is sent twice, and the task stays one.
     const again = await call('/api/v1/admin/dead-letters/replay', json({ ids: [poison.id] }, admin));
-    expect(await again.json()).toEqual({ replayed: [], skipped: [poison.id] });
+    expect(await again.json()).toEqual({ replayed: [], skipped: [poison.id], recorded: true });
     const redelivered = await deliver([poison]);
     expect(redelivered.explicitAcks).toHaveLength(1);
     expect(await count('select count(*) n from tasks where owner_id = ?', ghost)).toBe(1);
@@ -319,6 +319,45 @@ describe('the events consumer', () => {
       `%${poison.id}%`,
     );
     expect(audits).toBe(2);
+  });
+
+  it('a replay whose audit write fails still answers what it sent, and a second replay resends it', async () => {
+    const ghost = uniqueId('unaudited');
+    await env.DB.prepare("insert into users (id, name, email) values (?, 'Restored', ?)").bind(ghost, `${ghost}@example.test`).run();
+    const event = {
+      id: `${ghost}:1`,
+      type: 'user.registered',
+      version: 1,
+      occurredAt: new Date().toISOString(),
+      userId: ghost,
+      seq: 1,
+      payload: { displayName: 'Restored', email: null, timeZone: 'UTC', locale: 'en-US' },
+    };
+    await env.DB.prepare(
+      "insert into dead_letters (event_id, user_id, type, body, error, attempts, dead_lettered_at) values (?, ?, 'user.registered', ?, 'x', 5, ?)",
+    )
+      .bind(event.id, ghost, JSON.stringify(event), Date.now())
+      .run();
+    // D1 refuses the replay's audit row, the way a failing database would; the consumer's own go in.
+    await env.DB.prepare(
+      "create trigger refuse_audit before insert on audit_log when new.action = 'events.dead-letters.replay' begin select raise(abort, 'audit_log is unavailable'); end",
+    ).run();
+    try {
+      const replay = await call('/api/v1/admin/dead-letters/replay', json({ ids: [event.id] }, admin));
+      expect(replay.status).toBe(200);
+      expect(await replay.json()).toEqual({ replayed: [event.id], skipped: [], recorded: false });
+      await applied(event.id);
+    } finally {
+      await env.DB.prepare('drop trigger refuse_audit').run();
+    }
+    // Not stamped, so it is replayable again; the consumer applies the event id once.
+    const again = await call('/api/v1/admin/dead-letters/replay', json({ ids: [event.id] }, admin));
+    expect(await again.json()).toEqual({ replayed: [event.id], skipped: [], recorded: true });
+    await applied(event.id);
+    expect(await count('select count(*) n from tasks where owner_id = ?', ghost)).toBe(1);
+    expect(
+      await count("select count(*) n from audit_log where action = 'events.dead-letters.replay' and detail like ?", `%${event.id}%`),
+    ).toBe(1);
   });
 
   it('applies one user’s events in order when they arrive out of order, and applies ahead of a lost one after three waits', async () => {

@@ -168,7 +168,7 @@ describe('the admin event routes', () => {
     expect((await call('/api/v1/admin/dead-letters/replay', { method: 'POST', headers: admin, body: 'ids=1' })).status).toBe(415);
     const res = await call('/api/v1/admin/dead-letters/replay', json({ ids: ['nobody:1'] }, admin));
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ replayed: [], skipped: ['nobody:1'] });
+    expect(await res.json()).toEqual({ replayed: [], skipped: ['nobody:1'], recorded: true });
   });
 });
 

@@ -57,7 +57,7 @@ export type Contract = [
   Expect<Equal<TaskChange['task']['status'], 'open' | 'done'>>,
   Expect<Equal<keyof UserRegistered, 'user' | 'event'>>,
   Expect<Equal<keyof UserRegistered['user'], 'id' | 'displayName' | 'email' | 'role' | 'timeZone' | 'locale' | 'createdAt'>>,
-  Expect<Equal<keyof ReplayResult, 'replayed' | 'skipped'>>,
+  Expect<Equal<keyof ReplayResult, 'replayed' | 'skipped' | 'recorded'>>,
   Expect<Equal<keyof IntroPage, 'userId' | 'generatedAt' | 'sections' | 'flags' | 'degraded'>>,
   Expect<Equal<keyof IntroPage['sections'], 'userStatistics' | 'systemOverview' | 'actionableItems' | 'activityFeed' | 'personalization'>>,
   Expect<

@@ -1,8 +1,8 @@
 import { and, desc, eq, inArray, isNull } from 'drizzle-orm';
 import { type DeadLetterRow, deadLetters, eventFailures } from '../../drizzle/schema';
 import type { Database } from '../db/client';
-import { log } from '../observability/log';
-import { recordAudit } from '../services/audit';
+import { errorMessage, log } from '../observability/log';
+import { auditStatement } from '../services/audit';
 
 /** How a queue name says it is a dead-letter queue (wrangler.toml names them foyer-events-dlq-<env>). */
 export const isDeadLetterQueue = (queue: string) => queue.includes('-dlq');
@@ -50,12 +50,19 @@ export interface ReplayResult {
   replayed: string[];
   /** Asked for but not replayable: unknown, or already replayed and not dead-lettered since. */
   skipped: string[];
+  /**
+   * False when the events were sent but their replayed stamp and the audit row could not be
+   * written: the replay happened, and replaying again sends them again (applied once anyway).
+   */
+  recorded: boolean;
 }
 
 /**
  * Re-enqueues dead letters that have not been replayed since they were dead-lettered (all of
- * them, or the given ids), stamps them replayed and audits the replay. Replaying twice does no
- * harm: the second call finds them replayed, and the consumer applies an event id once anyway.
+ * them, or the given ids), then stamps them replayed and audits the replay in one D1 batch.
+ * Replaying twice does no harm: the second call finds them replayed, and the consumer applies
+ * an event id once anyway. Once the send succeeded the answer says what was sent, even if the
+ * record of it failed: a 503 would tell the operator nothing happened.
  */
 export async function replayDeadLetters(env: Env, db: Database, actor: string, ids?: string[]): Promise<ReplayResult> {
   const rows = await db
@@ -64,15 +71,24 @@ export async function replayDeadLetters(env: Env, db: Database, actor: string, i
     .where(and(isNull(deadLetters.replayedAt), ids ? inArray(deadLetters.eventId, ids) : undefined))
     .limit(DEAD_LETTER_PAGE);
   const replayed = rows.map((r) => r.eventId);
-  if (rows.length) {
-    await env.EVENTS.sendBatch(rows.map((r) => ({ body: r.body, contentType: 'json' as const })));
-    await db.batch([
-      db.update(deadLetters).set({ replayedAt: new Date(), replayedBy: actor }).where(inArray(deadLetters.eventId, replayed)),
-      // A fresh count of attempts for the replayed run.
-      db.delete(eventFailures).where(inArray(eventFailures.eventId, replayed)),
-    ]);
-  }
   const skipped = (ids ?? []).filter((id) => !replayed.includes(id));
-  await recordAudit(db, { actor, action: 'events.dead-letters.replay', detail: { replayed, skipped } });
-  return { replayed, skipped };
+  if (rows.length) await env.EVENTS.sendBatch(rows.map((r) => ({ body: r.body, contentType: 'json' as const })));
+  const audit = auditStatement(db, { actor, action: 'events.dead-letters.replay', detail: { replayed, skipped } });
+  const recorded = await (replayed.length
+    ? db.batch([
+        db.update(deadLetters).set({ replayedAt: new Date(), replayedBy: actor }).where(inArray(deadLetters.eventId, replayed)),
+        // A fresh count of attempts for the replayed run.
+        db.delete(eventFailures).where(inArray(eventFailures.eventId, replayed)),
+        audit,
+      ])
+    : audit
+  ).then(
+    () => true,
+    (error: unknown) => {
+      if (!replayed.length) throw error;
+      log.error('dead-letter replay sent but not recorded', { replayed, error: errorMessage(error) });
+      return false;
+    },
+  );
+  return { replayed, skipped, recorded };
 }

@@ -105,8 +105,12 @@ export const adminEventsApi = api
       request: { body: { required: true, ...jsonContent(replaySchema) } },
       responses: {
         200: {
-          description: 'What was replayed, and which asked-for ids were not replayable (unknown or already replayed)',
-          ...jsonContent(z.object({ replayed: z.array(z.string()), skipped: z.array(z.string()) }).openapi('ReplayResult')),
+          description:
+            'What was sent back to the queue, which asked-for ids were not replayable (unknown or already replayed), and whether the replay ' +
+            'was stamped and audited (`recorded: false`: the events were sent but the record failed; replaying again resends them, applied once)',
+          ...jsonContent(
+            z.object({ replayed: z.array(z.string()), skipped: z.array(z.string()), recorded: z.boolean() }).openapi('ReplayResult'),
+          ),
         },
         ...problems(400, 401, 403, 415, 503),
       },
