@@ -149,9 +149,9 @@ async function must(deps: ProvisionDeps, argv: string[], doing: string): Promise
   );
 }
 
-/** The JSON document wrangler prints, after any warning lines before it. */
+/** The JSON document wrangler prints, after any warning lines before it (`▲ [WARNING] …` has a bracket too). */
 function jsonOf<T>(stdout: string, doing: string): T {
-  const start = stdout.search(/[[{]/);
+  const start = stdout.search(/^[[{]/m);
   try {
     return JSON.parse(stdout.slice(start)) as T;
   } catch {

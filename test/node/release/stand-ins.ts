@@ -201,11 +201,13 @@ export class Account {
     const exists = (what: string) => ({ code: 1, stdout: '', stderr: `✘ [ERROR] ${what} already exists.` });
     if (line === 'npx wrangler d1 list --json')
       return ok(
-        JSON.stringify(
-          this.d1.map((db) => ({ ...db, version: 'production', created_at: '2026-11-01T00:00:00Z' })),
-          null,
-          2,
-        ),
+        // wrangler may print a warning before the document; its "[WARNING]" is not where the JSON starts.
+        '▲ [WARNING] Processing wrangler.toml configuration: a warning first\n' +
+          JSON.stringify(
+            this.d1.map((db) => ({ ...db, version: 'production', created_at: '2026-11-01T00:00:00Z' })),
+            null,
+            2,
+          ),
       );
     if (a === 'd1' && b === 'create' && c) {
       if (this.d1.some((db) => db.name === c)) return exists(`A database with name ${c}`);
