@@ -54,7 +54,7 @@ export function planFor(env: Environment, config: WranglerConfig, options: { per
   const databaseId = (env === 'local' ? (db.preview_database_id ?? db.database_id) : db.database_id) ?? '';
   if (env !== 'local' && (!databaseId || databaseId.startsWith('REPLACE_WITH'))) {
     throw new Error(
-      `[env.${env}] still has the placeholder database_id "${databaseId}". Create the database with \`npx wrangler d1 create ${db.database_name ?? `foyer-${env}`}\` and put its id in wrangler.toml (docs/deployment.md, first-time setup).`,
+      `[env.${env}] still has the placeholder database_id "${databaseId}". Run \`npm run provision -- --env ${env}\`: it creates ${db.database_name ?? `foyer-${env}`} if missing and writes its id into wrangler.toml (docs/deployment.md, first-time setup).`,
     );
   }
   const persistTo = options.persistTo ?? '.wrangler/state';

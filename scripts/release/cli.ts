@@ -8,13 +8,12 @@
  * environment) reads /api/v1/metrics; the smoke test takes SMOKE_TOKEN or JWT_SECRET as
  * `npm run smoke` does. Exits 0 when promoted, 1 when rolled back or failed, 2 on bad usage.
  */
-import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { ROOT, rawWranglerConfig } from '../local-config';
 import { DEFAULT_POLICY, parseSteps } from './decide';
 import { metricsReader } from './metrics';
 import { ReleaseError, release } from './release';
-import type { Runner } from './wrangler';
+import { spawnRunner } from './wrangler';
 
 function usage(problem: string): never {
   console.error(`${problem}\nusage: npm run release -- --env <staging|production> [--steps 10,50,100] [--watch 300] [--url https://…]`);
@@ -63,21 +62,7 @@ if (!url || !/^https?:\/\//.test(url)) usage(`--url (or ${env.toUpperCase()}_URL
 const token = process.env.METRICS_TOKEN;
 if (!token) usage('METRICS_TOKEN must hold an admin token of this environment: the release watches /api/v1/metrics');
 
-const run: Runner = (argv) =>
-  new Promise((done) => {
-    const [program = 'npx', ...args] = argv;
-    const child = spawn(program, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    child.on('close', (code) => done({ code: code ?? 1, stdout, stderr }));
-    child.on('error', (err) => done({ code: 1, stdout, stderr: `${stderr}${err.message}` }));
-  });
+const run = spawnRunner(ROOT);
 
 const sha = process.env.GITHUB_SHA?.slice(0, 12);
 try {

@@ -2,6 +2,7 @@
  * The wrangler command lines a release runs, and what it reads back from them. Every command
  * goes through a `Runner`, so tests can record the exact lines against a fake wrangler.
  */
+import { spawn } from 'node:child_process';
 import { z } from 'zod';
 
 export interface CommandResult {
@@ -12,6 +13,25 @@ export interface CommandResult {
 
 /** Runs one command (argv[0] is the program) and returns its exit code and output. */
 export type Runner = (argv: string[]) => Promise<CommandResult>;
+
+/** The real runner: spawns the command in `cwd` and collects its output (nothing is shown while it runs). */
+export function spawnRunner(cwd: string): Runner {
+  return (argv) =>
+    new Promise((done) => {
+      const [program = 'npx', ...args] = argv;
+      const child = spawn(program, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk) => {
+        stdout += chunk;
+      });
+      child.stderr.on('data', (chunk) => {
+        stderr += chunk;
+      });
+      child.on('close', (code) => done({ code: code ?? 1, stdout, stderr }));
+      child.on('error', (err) => done({ code: 1, stdout, stderr: `${stderr}${err.message}` }));
+    });
+}
 
 const wrangler = (...args: string[]) => ['npx', 'wrangler', ...args];
 

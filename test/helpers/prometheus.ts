@@ -1,7 +1,8 @@
 /**
  * A strict reader of the Prometheus text format (0.0.4), enough to check what
  * /api/v1/metrics renders: every sample belongs to a family announced by HELP and TYPE,
- * and histograms are cumulative, end in +Inf and carry _sum and _count.
+ * histograms are cumulative, end in +Inf and carry _sum and _count, and only summaries carry
+ * `quantile` (the rule `promtool check metrics` enforces).
  */
 export interface Sample {
   name: string;
@@ -41,11 +42,13 @@ export function parsePrometheus(text: string): Map<string, Family> {
     const match = SAMPLE.exec(line);
     if (!match) throw new Error(`not a sample line: ${line}`);
     const [, name = '', , labelText = '', value = ''] = match;
-    const base = current?.type === 'histogram' ? name.replace(/_(bucket|sum|count)$/, '') : name;
+    const suffixes = { histogram: /_(bucket|sum|count)$/, summary: /_(sum|count)$/ }[current?.type ?? ''];
+    const base = suffixes ? name.replace(suffixes, '') : name;
     if (!current || current.name !== base || !current.type) throw new Error(`sample ${name} outside its family`);
     const labels: Record<string, string> = {};
     for (const m of labelText.matchAll(LABEL))
       labels[m[1] as string] = (m[2] as string).replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
+    if ('quantile' in labels && current.type !== 'summary') throw new Error(`${name}: a ${current.type} with a "quantile" label`);
     const number = value === '+Inf' ? Number.POSITIVE_INFINITY : Number(value);
     if (Number.isNaN(number) && value !== 'NaN') throw new Error(`bad value in ${line}`);
     current.samples.push({ name, labels, value: number });
@@ -83,6 +86,26 @@ export function assertHistogramsWellFormed(families: Map<string, Family>): numbe
       if (count.value !== buckets.at(-1)?.value) throw new Error(`${family.name}${key}: +Inf bucket differs from _count`);
       checked++;
     }
+  }
+  return checked;
+}
+
+/** Throws unless every summary series has quantiles in [0, 1], and _sum and _count (≥ 0). */
+export function assertSummariesWellFormed(families: Map<string, Family>): number {
+  let checked = 0;
+  for (const family of families.values()) {
+    if (family.type !== 'summary') continue;
+    const quantiles = family.samples.filter((s) => s.name === family.name);
+    if (quantiles.length === 0) throw new Error(`${family.name}: no quantile samples`);
+    for (const q of quantiles) {
+      const at = Number(q.labels.quantile);
+      if (!(at >= 0 && at <= 1)) throw new Error(`${family.name}: quantile "${q.labels.quantile}" is not in [0, 1]`);
+    }
+    const count = family.samples.find((s) => s.name === `${family.name}_count`);
+    const sum = family.samples.find((s) => s.name === `${family.name}_sum`);
+    if (!count || !sum) throw new Error(`${family.name}: _sum or _count missing`);
+    if (!(count.value >= 0 && sum.value >= 0)) throw new Error(`${family.name}: negative _sum or _count`);
+    checked++;
   }
   return checked;
 }

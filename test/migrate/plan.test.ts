@@ -34,7 +34,7 @@ describe('planFor', () => {
 
   it('refuses a placeholder database id and says how to get a real one', () => {
     expect(() => planFor('production', config)).toThrow(
-      /placeholder database_id "REPLACE_WITH_PRODUCTION_D1_ID".*wrangler d1 create foyer-production/,
+      /placeholder database_id "REPLACE_WITH_PRODUCTION_D1_ID".*npm run provision -- --env production`: it creates foyer-production/,
     );
   });
 

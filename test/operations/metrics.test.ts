@@ -5,7 +5,7 @@ import { metricsStore } from '../../worker/observability/flush';
 import { authHeaders } from '../helpers/auth';
 import { openFeed } from '../helpers/feed';
 import { call, json } from '../helpers/http';
-import { assertHistogramsWellFormed, parsePrometheus } from '../helpers/prometheus';
+import { assertHistogramsWellFormed, assertSummariesWellFormed, parsePrometheus } from '../helpers/prometheus';
 import { seed } from '../helpers/seed';
 
 type Summary = {
@@ -161,10 +161,40 @@ describe('GET /api/v1/metrics', () => {
       }
       expect(families.get('foyer_websocket_connections')?.type).toBe('gauge');
       expect(assertHistogramsWellFormed(families)).toBeGreaterThan(0);
+      expect(assertSummariesWellFormed(families)).toBe(1);
       const requests = families.get('foyer_http_requests_total')?.samples ?? [];
       expect(requests.some((s) => s.labels.route === '/api/v1/health' && s.labels.status === '200' && s.value >= 1)).toBe(true);
       for (const s of requests) expect(s.labels.route).not.toMatch(/alice|bob/);
     }
+  });
+
+  it('gives the event lag as a summary: quantiles, _sum and _count over the applied events it sampled', async () => {
+    const id = `lag-${crypto.randomUUID().slice(0, 8)}`;
+    expect((await call('/api/v1/users', json({ id, displayName: 'Lag' }, admin))).status).toBe(201);
+    const lag = async () =>
+      parsePrometheus(await (await call('/api/v1/metrics?format=prometheus', { headers: admin })).text()).get('foyer_events_lag_seconds');
+    let family = await lag();
+    const count = () => family?.samples.find((s) => s.name === 'foyer_events_lag_seconds_count')?.value ?? 0;
+    for (let i = 0; i < 50 && count() < 1; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      family = await lag();
+    }
+    expect(family?.type).toBe('summary');
+    const sample = (name: string, quantile?: string) =>
+      family?.samples.find((s) => s.name === name && s.labels.quantile === quantile)?.value ?? Number.NaN;
+    const p50 = sample('foyer_events_lag_seconds', '0.5');
+    const p95 = sample('foyer_events_lag_seconds', '0.95');
+    expect(count()).toBeGreaterThanOrEqual(1);
+    expect(p50).toBeGreaterThanOrEqual(0);
+    expect(p95).toBeGreaterThanOrEqual(p50);
+    // The mean of the sample lies between its smallest and largest lag, so within [0, p100] and near the quantiles' scale.
+    const mean = sample('foyer_events_lag_seconds_sum') / count();
+    expect(mean).toBeGreaterThanOrEqual(0);
+    expect(mean).toBeLessThan(60);
+    // The admin figures read the same sample.
+    const figures = await (await call('/api/v1/admin/events', { headers: admin })).json<{ lagMs: { samples: number; sum: number } }>();
+    expect(figures.lagMs.samples).toBeGreaterThanOrEqual(count());
+    expect(figures.lagMs.sum).toBeGreaterThanOrEqual(0);
   });
 
   it('keeps JSON when format=json is explicit, whatever Accept says', async () => {

@@ -28,18 +28,24 @@ function uses(text: string): Use[] {
 
 const dashboardExprs = (dashboard.panels as { targets?: { expr: string }[] }[]).flatMap((p) => (p.targets ?? []).map((t) => t.expr));
 
-/** The exposition family a sample name belongs to (`…_bucket` belongs to its histogram). */
+/** The exposition family a sample name belongs to (`…_bucket` to its histogram, `…_sum` to its histogram or summary). */
 function familyOf(families: Map<string, Family>, name: string): Family | undefined {
   const direct = families.get(name);
   if (direct) return direct;
   const base = families.get(name.replace(/_(bucket|sum|count)$/, ''));
-  return base?.type === 'histogram' ? base : undefined;
+  if (base?.type === 'histogram') return base;
+  return base?.type === 'summary' && /_(sum|count)$/.test(name) ? base : undefined;
 }
 
 function labelsOf(family: Family): Set<string> {
   const declared = (CATALOG as Record<string, MetricDefinition>)[family.name]?.labels ?? [];
   const seen = family.samples.flatMap((s) => Object.keys(s.labels));
-  return new Set([...declared, ...seen, ...(family.type === 'histogram' ? ['le'] : [])]);
+  return new Set([
+    ...declared,
+    ...seen,
+    ...(family.type === 'histogram' ? ['le'] : []),
+    ...(family.type === 'summary' ? ['quantile'] : []),
+  ]);
 }
 
 let families: Map<string, Family>;

@@ -21,8 +21,8 @@ const countsSchema = z.object({
 
 export const eventFiguresSchema = countsSchema.extend({
   windowHours: z.number().int(),
-  /** From an event's occurredAt (its commit) to a consumer having applied it, over the newest LAG_SAMPLE. */
-  lagMs: z.object({ p50: z.number().nullable(), p95: z.number().nullable(), samples: z.number().int() }),
+  /** From an event's occurredAt (its commit) to a consumer having applied it, over the newest LAG_SAMPLE; `sum` of those `samples`. */
+  lagMs: z.object({ p50: z.number().nullable(), p95: z.number().nullable(), sum: z.number(), samples: z.number().int() }),
   outbox: z.object({
     /** Rows no consumer has received yet (a consumer stamps the row it receives): in the queue, or their send failed. */
     unsent: z.number().int(),
@@ -100,7 +100,7 @@ export async function eventFigures(db: Database, now = Date.now()): Promise<Even
     retried: total('retried'),
     deadLettered: total('deadLettered'),
     windowHours: FIGURES_WINDOW_MS / 3_600_000,
-    lagMs: { p50: percentile(sorted, 50), p95: percentile(sorted, 95), samples: sorted.length },
+    lagMs: { p50: percentile(sorted, 50), p95: percentile(sorted, 95), sum: sorted.reduce((a, b) => a + b, 0), samples: sorted.length },
     outbox: {
       unsent: outbox.reduce((s, r) => s + Number(r.unsent ?? 0), 0),
       backlog: outbox.reduce((s, r) => s + Number(r.backlog ?? 0), 0),

@@ -106,8 +106,15 @@ export const DERIVED_GAUGES = {
   foyer_events_dead_letters_pending: {
     help: 'Dead-lettered events not replayed yet.',
   },
+} as const;
+
+/**
+ * Derived at read time as a summary: quantiles computed in D1 from a sample, with `_sum` and
+ * `_count` over the same sample (worker/observability/prometheus.ts says why not a histogram).
+ */
+export const DERIVED_SUMMARIES = {
   foyer_events_lag_seconds: {
-    help: 'Lag from an event commit to a consumer applying it, over the newest 1000 applied events: quantile 0.5 and 0.95.',
+    help: 'Lag from an event commit to a consumer applying it, over the newest 1000 applied events of the last 24 h: quantiles 0.5 and 0.95; _sum and _count cover the same sample (not counters: divide them for the mean, do not rate() them).',
   },
 } as const;
 

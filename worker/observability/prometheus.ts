@@ -1,6 +1,6 @@
 import type { EventFigures } from '../events/figures';
 import type { HealthReport } from '../services/dependency-checks';
-import { CATALOG, DERIVED_GAUGES, type MetricDefinition } from './catalog';
+import { CATALOG, DERIVED_GAUGES, DERIVED_SUMMARIES, type MetricDefinition } from './catalog';
 import type { SeriesPoint } from './series';
 
 /** The Prometheus text exposition format, version 0.0.4. */
@@ -106,14 +106,10 @@ function healthLines(health: HealthReport, environment: string): string[] {
 
 const EVENT_STAGES = { published: 'published', delivered: 'delivered', retried: 'retried', deadLettered: 'dead_lettered' } as const;
 
-/** The domain event figures (worker/events/figures.ts) as gauges: windowed counts, not counters. */
+/** The domain event figures (worker/events/figures.ts): windowed counts as gauges (not counters), the lag as a summary. */
 function eventLines(events: EventFigures): string[] {
   const gauge = (name: keyof typeof DERIVED_GAUGES) => [`# HELP ${name} ${escapeHelp(DERIVED_GAUGES[name].help)}`, `# TYPE ${name} gauge`];
   const types = Object.entries(events.byType).sort(([a], [b]) => a.localeCompare(b));
-  // NaN before any event was applied: the series exists, so a rule naming it is never silently empty.
-  const lag = (q: string, ms: number | null) => [
-    `foyer_events_lag_seconds${labelSet([['quantile', q]])} ${num(ms === null ? Number.NaN : ms / 1000)}`,
-  ];
   return [
     ...gauge('foyer_events'),
     ...types.flatMap(([type, counts]) =>
@@ -129,9 +125,27 @@ function eventLines(events: EventFigures): string[] {
     `foyer_events_outbox_backlog ${num(events.outbox.backlog)}`,
     ...gauge('foyer_events_dead_letters_pending'),
     `foyer_events_dead_letters_pending ${num(events.deadLettersPending)}`,
-    ...gauge('foyer_events_lag_seconds'),
-    ...lag('0.5', events.lagMs.p50),
-    ...lag('0.95', events.lagMs.p95),
+    ...lagSummary(events.lagMs),
+  ];
+}
+
+/**
+ * A summary, not a histogram: the quantiles are computed in D1 from a sample (the newest
+ * LAG_SAMPLE applied events of the window), so there are no buckets to add up across scrapes
+ * or instances. `_sum` and `_count` describe that same sample; they fall as old events leave
+ * it, so they are read as a mean (`_sum / _count`), never through `rate()`.
+ */
+function lagSummary(lag: EventFigures['lagMs']): string[] {
+  const name = 'foyer_events_lag_seconds';
+  // NaN before any event was applied, as client libraries do: the series exists, so a rule naming it is never silently empty.
+  const quantile = (q: string, ms: number | null) => `${name}${labelSet([['quantile', q]])} ${num(ms === null ? Number.NaN : ms / 1000)}`;
+  return [
+    `# HELP ${name} ${escapeHelp(DERIVED_SUMMARIES[name].help)}`,
+    `# TYPE ${name} summary`,
+    quantile('0.5', lag.p50),
+    quantile('0.95', lag.p95),
+    `${name}_sum ${num(lag.sum / 1000)}`,
+    `${name}_count ${num(lag.samples)}`,
   ];
 }
 

@@ -1,7 +1,8 @@
 /**
  * What a release talks to, played locally: a fake wrangler that records every command line and
  * keeps the traffic split it was told to deploy, and a real HTTP server answering
- * GET /api/v1/metrics with the per-minute requests and 5xx that split would produce.
+ * GET /api/v1/metrics with the per-minute requests and 5xx that split would produce. And what
+ * provisioning talks to: `Account`, a fake wrangler over an account's resources.
  */
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
@@ -136,4 +137,151 @@ export class World {
 
 function ok(stdout: string): CommandResult {
   return { code: 0, stdout, stderr: '' };
+}
+
+/** What `wrangler` would find on a Cloudflare account; a fresh `Account()` is an empty one. */
+export interface AccountState {
+  d1?: { name: string; uuid: string }[];
+  kv?: { title: string; id: string }[];
+  r2?: string[];
+  lifecycle?: Record<string, { name: string; prefix: string; expireDays: number }[]>;
+  queues?: string[];
+}
+
+/**
+ * A fake wrangler over one account: the list and create commands `npm run provision` runs,
+ * printing what the real ones print (JSON for D1 and KV, `name:` blocks for R2, a table per page
+ * for queues), and refusing to create what exists, as the API does.
+ */
+export class Account {
+  readonly commands: string[][] = [];
+  readonly d1: { name: string; uuid: string }[];
+  readonly kv: { title: string; id: string }[];
+  readonly r2: string[];
+  readonly lifecycle: Record<string, { name: string; prefix: string; expireDays: number }[]>;
+  readonly queues: string[];
+  /** Every command line starting with this fails, as an API error would. */
+  failOn: string | undefined;
+  #next = 0;
+
+  constructor(
+    state: AccountState = {},
+    readonly queuesPerPage = 3,
+  ) {
+    this.d1 = [...(state.d1 ?? [])];
+    this.kv = [...(state.kv ?? [])];
+    this.r2 = [...(state.r2 ?? [])];
+    this.lifecycle = structuredClone(state.lifecycle ?? {});
+    this.queues = [...(state.queues ?? [])];
+  }
+
+  /** The command lines run that create something. */
+  creates(): string[] {
+    return this.commands.map((c) => c.join(' ')).filter((l) => / create | lifecycle add /.test(l));
+  }
+
+  #id(hex32 = false): string {
+    this.#next += 1;
+    const n = this.#next.toString(16).padStart(12, '0');
+    return hex32 ? `ab${n}`.padEnd(32, 'c') : `3a5f0c1e-0000-4000-8000-${n}`;
+  }
+
+  run: Runner = async (argv) => {
+    this.commands.push(argv);
+    const line = argv.join(' ');
+    if (this.failOn && line.startsWith(this.failOn)) {
+      return {
+        code: 1,
+        stdout: '',
+        stderr: '✘ [ERROR] A request to the Cloudflare API (/accounts/acc/…) failed.\n  Authentication error [code: 10000]',
+      };
+    }
+    const [, , ...args] = argv;
+    const [a, b, c, d, e] = args;
+    const exists = (what: string) => ({ code: 1, stdout: '', stderr: `✘ [ERROR] ${what} already exists.` });
+    if (line === 'npx wrangler d1 list --json')
+      return ok(
+        // wrangler may print a warning before the document; its "[WARNING]" is not where the JSON starts.
+        '▲ [WARNING] Processing wrangler.toml configuration: a warning first\n' +
+          JSON.stringify(
+            this.d1.map((db) => ({ ...db, version: 'production', created_at: '2026-11-01T00:00:00Z' })),
+            null,
+            2,
+          ),
+      );
+    if (a === 'd1' && b === 'create' && c) {
+      if (this.d1.some((db) => db.name === c)) return exists(`A database with name ${c}`);
+      const uuid = this.#id();
+      this.d1.push({ name: c, uuid });
+      return ok(
+        `✅ Successfully created DB '${c}' in region WEUR\nCreated your new D1 database.\n\n[[d1_databases]]\nbinding = "DB"\ndatabase_name = "${c}"\ndatabase_id = "${uuid}"\n`,
+      );
+    }
+    if (line === 'npx wrangler kv namespace list')
+      return ok(
+        JSON.stringify(
+          this.kv.map((ns) => ({ ...ns, supports_url_encoding: true })),
+          null,
+          '  ',
+        ),
+      );
+    if (a === 'kv' && b === 'namespace' && c === 'create' && d) {
+      if (this.kv.some((ns) => ns.title === d)) return exists(`A KV namespace with the title "${d}"`);
+      const id = this.#id(true);
+      this.kv.push({ title: d, id });
+      return ok(`🌀 Creating namespace with title "${d}"\n✨ Success!\n[[kv_namespaces]]\nbinding = "${d}"\nid = "${id}"\n`);
+    }
+    if (line === 'npx wrangler r2 bucket list') {
+      const blocks = this.r2.map((name) => `name:           ${name}\ncreation_date:  2026-11-01T00:00:00.000Z`);
+      return ok(`Listing buckets...\n${blocks.join('\n\n')}\n`);
+    }
+    if (a === 'r2' && b === 'bucket' && c === 'create' && d) {
+      if (this.r2.includes(d)) return exists(`The bucket ${d}`);
+      this.r2.push(d);
+      return ok(`Creating bucket '${d}'...\n✅ Created bucket '${d}' with default storage class of Standard.\n`);
+    }
+    if (a === 'r2' && b === 'bucket' && c === 'lifecycle' && d === 'list' && e) {
+      if (!this.r2.includes(e)) return { code: 1, stdout: '', stderr: `✘ [ERROR] The specified bucket does not exist. [code: 10006]` };
+      const rules = this.lifecycle[e] ?? [];
+      if (rules.length === 0) return ok(`Listing lifecycle rules for bucket '${e}'...\nThere are no lifecycle rules for bucket '${e}'.\n`);
+      const blocks = rules.map(
+        (r) => `name:     ${r.name}\nenabled:  Yes\nprefix:   ${r.prefix}\naction:   Expire objects after ${r.expireDays} days`,
+      );
+      return ok(`Listing lifecycle rules for bucket '${e}'...\n${blocks.join('\n\n')}\n`);
+    }
+    if (a === 'r2' && b === 'bucket' && c === 'lifecycle' && d === 'add' && e) {
+      const [name = '', prefix = ''] = args.slice(5);
+      const days = Number(args[args.indexOf('--expire-days') + 1]);
+      if (!this.r2.includes(e)) return { code: 1, stdout: '', stderr: '✘ [ERROR] The specified bucket does not exist. [code: 10006]' };
+      if (!args.includes('--force')) return { code: 1, stdout: '', stderr: 'would prompt for confirmation' };
+      this.lifecycle[e] = [...(this.lifecycle[e] ?? []), { name, prefix, expireDays: days }];
+      return ok(`Adding lifecycle rule '${name}' to bucket '${e}'...\n✨ Added lifecycle rule '${name}' to bucket '${e}'.\n`);
+    }
+    if (a === 'queues' && b === 'list') {
+      const page = c === '--page' ? Number(d) : 1;
+      const rows = this.queues.slice((page - 1) * this.queuesPerPage, page * this.queuesPerPage);
+      return ok(queueTable(rows));
+    }
+    if (a === 'queues' && b === 'create' && c) {
+      if (this.queues.includes(c)) return exists(`A queue with name ${c}`);
+      this.queues.push(c);
+      return ok(`🌀 Creating queue '${c}'\n✅ Created queue '${c}'.\n`);
+    }
+    return { code: 127, stdout: '', stderr: `fake wrangler does not know: ${line}` };
+  };
+}
+
+/** `wrangler queues list` as cli-table3 draws it (an empty page prints an empty table). */
+function queueTable(names: string[]): string {
+  if (names.length === 0) return '\n';
+  const rows = [
+    ['id', 'name', 'created_on', 'producers', 'consumers'],
+    ...names.map((n, i) => [`q${i}0000000000000000000000000000`, n, '2026-11-01', '1', '1']),
+  ];
+  const widths = rows[0]!.map((_, col) => Math.max(...rows.map((r) => r[col]!.length)));
+  const line = (cells: string[]) => `│ ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' │ ')} │`;
+  const rule = (l: string, m: string, r: string) => `${l}${widths.map((w) => '─'.repeat(w + 2)).join(m)}${r}`;
+  return [rule('┌', '┬', '┐'), line(rows[0]!), ...rows.slice(1).flatMap((r) => [rule('├', '┼', '┤'), line(r)]), rule('└', '┴', '┘')].join(
+    '\n',
+  );
 }
