@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { localVars } from '../../../scripts/local-config';
 import { tokenVars } from '../../../scripts/token';
 import { verifyToken } from '../../../worker/auth/verify-token';
@@ -10,6 +10,9 @@ const run = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, '../../..');
 /** `npm run token` is `node scripts/token.ts`: the same Node, no tsx. */
 const token = (...args: string[]) => run(process.execPath, ['scripts/token.ts', ...args], { cwd: ROOT });
+
+// Each case starts Node processes; on a busy shared machine that outlasts the 5 s default.
+vi.setConfig({ testTimeout: 30_000 });
 
 describe('npm run token', () => {
   it("reads the same secret, issuer and audience as wrangler dev (read through wrangler's config API)", () => {
