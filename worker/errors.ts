@@ -60,6 +60,14 @@ export class ConflictError extends ProblemError {
   readonly title = 'Conflict';
 }
 
+/** A per-user limit would be passed (the open-task cap); `limit` names it, and nothing was written. */
+export class LimitReachedError extends ConflictError {
+  constructor(detail: string, limit: number) {
+    super(detail);
+    this.extensions = { limit };
+  }
+}
+
 export class MethodNotAllowedError extends ProblemError {
   readonly status = 405;
   readonly title = 'Method not allowed';

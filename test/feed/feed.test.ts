@@ -6,7 +6,7 @@ import { FEED_PING } from '../../worker/schemas/feed-messages';
 import { appendEvent } from '../../worker/services/activity';
 import { authHeaders, tokenFor } from '../helpers/auth';
 import { createTask, type FeedClient, feedStub, openFeed, range, upgrade, wrap } from '../helpers/feed';
-import { call } from '../helpers/http';
+import { call, json } from '../helpers/http';
 import { seed } from '../helpers/seed';
 
 beforeAll(async () => {
@@ -138,15 +138,28 @@ describe('ActivityFeed: hibernation', () => {
 describe('ActivityFeed: a burst of 1000 events', () => {
   const BURST = 1000;
 
-  /** Creates `count` tasks, `concurrency` at a time, so hand-offs reach the object out of order. */
+  /**
+   * Records `count` events, `concurrency` writes at a time, so hand-offs reach the object out of
+   * order. Each writer creates a task, then completes it: a burst of creates alone would pass the
+   * open-task cap (MAX_OPEN_TASKS).
+   */
   async function burst(userId: string, count: number, concurrency: number, onProgress?: (done: number) => Promise<void>) {
     const headers = await authHeaders(userId);
     let next = 0;
     let done = 0;
     const worker = async () => {
+      let open: string | undefined;
       while (next < count) {
         next++;
-        await createTask(userId, `burst ${next}`, headers);
+        if (open) {
+          const res = await call(`/api/v1/tasks/${open}`, json({ status: 'done' }, headers, 'PATCH'));
+          if (res.status !== 200) throw new Error(`complete task: ${res.status} ${await res.text()}`);
+          open = undefined;
+        } else {
+          const res = await call('/api/v1/tasks', json({ title: `burst ${next}` }, headers));
+          if (res.status !== 201) throw new Error(`create task: ${res.status} ${await res.text()}`);
+          open = (await res.json<{ task: { id: string } }>()).task.id;
+        }
         done++;
         await onProgress?.(done);
       }

@@ -12,6 +12,8 @@ describe('classes', () => {
     expect(classify('DELETE', '/api/v1/tasks/1', '/api/v1')).toBe('write');
     expect(classify('POST', '/api/v1/admin/cache/purge', '/api/v1')).toBe('admin');
     expect(classify('GET', '/api/v1/admin/cache', '/api/v1')).toBe('read');
+    expect(classify('POST', '/api/v1/users', '/api/v1')).toBe('admin');
+    expect(classify('PATCH', '/api/v1/users/alice/preferences', '/api/v1')).toBe('write');
     expect(classify('GET', '/api/v1/feed', '/api/v1')).toBe('feed');
     expect(classify('GET', '/api/v1/health', '/api/v1')).toBe('health');
   });

@@ -31,7 +31,10 @@ export function objectBytes(fields: number): number {
  */
 export const PARSED_JSON_FACTOR = 2.5;
 
-/** Estimated heap of a parsed JSON value whose serialisation is `jsonLength` characters long. */
+/**
+ * Estimated heap of a parsed JSON value whose serialisation is `jsonLength` characters long,
+ * in whole bytes (rounded up, still on the high side): the budget and `keys.isolate.bytes` are integers.
+ */
 export function parsedJsonBytes(jsonLength: number): number {
-  return jsonLength * PARSED_JSON_FACTOR;
+  return Math.ceil(jsonLength * PARSED_JSON_FACTOR);
 }

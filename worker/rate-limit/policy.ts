@@ -9,7 +9,7 @@ import type { BucketPolicy } from './bucket';
  * | -------- | --------------------------------------- | --------- | -------------- | ------------- |
  * | `read`   | GET/HEAD under /api/v1                  | N         | user, else IP  | open          |
  * | `write`  | POST/PUT/PATCH/DELETE under /api/v1     | ceil(N/4) | user, else IP  | open          |
- * | `admin`  | writes under /api/v1/admin              | ceil(N/4) | user, else IP  | closed (503)  |
+ * | `admin`  | writes under /api/v1/admin, POST /users | ceil(N/4) | user, else IP  | closed (503)  |
  * | `feed`   | GET /api/v1/feed (WebSocket upgrade)    | max(5, ceil(N/5)) | user, else IP | open   |
  * | `health` | GET /api/v1/health                      | 10 N      | IP only        | open          |
  *
@@ -72,6 +72,11 @@ export function classify(method: string, path: string, apiPrefix: string): Polic
   const route = path.slice(apiPrefix.length);
   if (route === '/health' || route === '/health/') return 'health';
   if (route === '/feed' || route === '/feed/') return 'feed';
-  if (WRITES.has(method)) return route.startsWith('/admin/') || route === '/admin' ? 'admin' : 'write';
+  if (WRITES.has(method)) return route.startsWith('/admin/') || route === '/admin' || isRegistration(method, route) ? 'admin' : 'write';
   return 'read';
+}
+
+/** `POST /users` is admin-only (it creates accounts), so it fails closed like the admin routes. */
+function isRegistration(method: string, route: string): boolean {
+  return method === 'POST' && (route === '/users' || route === '/users/');
 }

@@ -6,9 +6,17 @@ import { authenticate } from '../middleware/authenticate';
 import { activityEventSchema } from '../schemas/activity-event';
 import { createTaskSchema, listTasksQuerySchema, taskIdParamSchema, taskSchema, toTask, updateTaskSchema } from '../schemas/task';
 import { userWrite } from '../services/after-write';
-import { createTask, deleteTask, listTasks, updateTask } from '../services/tasks';
+import { createTask, deleteTask, listTasks, MAX_OPEN_TASKS, updateTask } from '../services/tasks';
 
 const changeSchema = z.object({ task: taskSchema, event: activityEventSchema }).openapi('TaskChange');
+
+/** The open-task cap's answer, as the document describes it (the generic 409 says "already exists"). */
+const openTaskCap = {
+  409: {
+    ...problems(409)[409],
+    description: `The user already has ${MAX_OPEN_TASKS} open tasks (\`limit\` names the cap); nothing was written`,
+  },
+};
 
 const api = createApi();
 api.use('*', authenticate);
@@ -39,9 +47,14 @@ export const tasksApi = api
       method: 'post',
       path: '/',
       summary: 'Create a task (records task.created)',
+      description: `A user has at most ${MAX_OPEN_TASKS} open tasks; one more answers 409 and writes nothing.`,
       security: authenticated,
       request: { body: { required: true, ...jsonContent(createTaskSchema) } },
-      responses: { 201: { description: 'Created', ...jsonContent(changeSchema) }, ...problems(400, 401, 403, 413, 415, 429, 500, 503) },
+      responses: {
+        201: { description: 'Created', ...jsonContent(changeSchema) },
+        ...problems(400, 401, 403, 413, 415, 429, 500, 503),
+        ...openTaskCap,
+      },
     }),
     async (c) => {
       const { userId } = c.get('principal');
@@ -55,9 +68,14 @@ export const tasksApi = api
       method: 'patch',
       path: '/{id}',
       summary: 'Change a task: title, status (done completes it), priority, due date, snooze',
+      description: `Reopening (\`status: "open"\`) counts against the cap of ${MAX_OPEN_TASKS} open tasks: 409 at the cap.`,
       security: authenticated,
       request: { params: taskIdParamSchema, body: { required: true, ...jsonContent(updateTaskSchema) } },
-      responses: { 200: { description: 'Updated', ...jsonContent(changeSchema) }, ...problems(400, 401, 404, 413, 415, 429, 500, 503) },
+      responses: {
+        200: { description: 'Updated', ...jsonContent(changeSchema) },
+        ...problems(400, 401, 404, 413, 415, 429, 500, 503),
+        ...openTaskCap,
+      },
     }),
     async (c) => {
       const { userId } = c.get('principal');

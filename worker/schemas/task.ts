@@ -15,7 +15,20 @@ export const taskSchema = z
   })
   .openapi('Task');
 
-const title = z.string().trim().min(1, 'a title is required').max(200, 'a title has at most 200 characters');
+/**
+ * C0 and C1 controls (NUL, ESC, newlines, DEL…) and the bidi embeddings, overrides and isolates
+ * (U+202A-202E, U+2066-2069): they can rewrite a terminal, a log line or how a title reads
+ * ("Invoice \u202Egpj.exe"), and no real title needs them. Marks such as U+200F stay allowed.
+ */
+const UNSAFE_TITLE_CHARACTERS = /[\p{Cc}\u202A-\u202E\u2066-\u2069]/u;
+
+const title = z
+  .string()
+  .trim()
+  .min(1, 'a title is required')
+  .max(200, 'a title has at most 200 characters')
+  .refine((s) => !UNSAFE_TITLE_CHARACTERS.test(s), 'a title may not contain control or bidirectional override characters')
+  .openapi({ description: 'Trimmed; 1-200 characters, with no control (C0, C1) or bidi override/isolate characters.' });
 const instant = z.iso.datetime({ offset: true, message: 'an ISO-8601 date-time such as 2026-05-01T09:00:00Z' });
 
 export const createTaskSchema = z

@@ -2,7 +2,7 @@ import { and, asc, desc, eq, sql } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
 import { type ActivityEventRow, type TaskRow, tasks } from '../../drizzle/schema';
 import type { Database } from '../db/client';
-import { NotFoundError } from '../errors';
+import { LimitReachedError, NotFoundError } from '../errors';
 import { outboxStatement } from '../events/outbox';
 import type { ActivityEvent, ActivityType } from '../schemas/activity-event';
 import type { CreateTask, UpdateTask } from '../schemas/task';
@@ -30,6 +30,9 @@ function taskWriteResults(results: unknown[]): { task?: TaskRow; event?: Activit
   return { task, event, readResults: results.slice(3) };
 }
 
+/** Open tasks one user may have (docs/capacity.md): bounds a user's rows and the queries over them. */
+export const MAX_OPEN_TASKS = 500;
+
 function taskId(): string {
   return crypto.randomUUID();
 }
@@ -52,24 +55,54 @@ export async function createTask(
 ): Promise<Change<TaskRow>> {
   const id = taskId();
   const results = await db.batch([
+    // The cap is the insert's own condition, so concurrent creates cannot pass it together (D1
+    // serialises writers). It selects from `(select 1)`, not from users, so the foreign key
+    // still refuses a user D1 does not know (403) rather than this inserting nothing (409).
     db
       .insert(tasks)
-      .values({
-        id,
-        ownerId,
-        title: input.title,
-        priority: input.priority,
-        dueAt: input.dueAt ? new Date(input.dueAt) : null,
-        createdAt: new Date(now),
-        updatedAt: new Date(now),
-      })
+      .select(
+        db
+          .select({
+            id: sql<string>`${id}`.as('id'),
+            ownerId: sql<string>`${ownerId}`.as('owner_id'),
+            title: sql<string>`${input.title}`.as('title'),
+            status: sql<string>`'open'`.as('status'),
+            priority: sql<string>`${input.priority}`.as('priority'),
+            dueAt: sql<number | null>`${input.dueAt ? Date.parse(input.dueAt) : null}`.as('due_at'),
+            snoozedUntil: sql<null>`null`.as('snoozed_until'),
+            completedAt: sql<null>`null`.as('completed_at'),
+            createdAt: sql<number>`${now}`.as('created_at'),
+            updatedAt: sql<number>`${now}`.as('updated_at'),
+          })
+          .from(sql`(select 1)`)
+          .where(sql`${openTaskCount(ownerId)} < ${MAX_OPEN_TASKS}`),
+      )
       .returning(),
-    appendEvent(db, ownerId, 'task.created', { taskId: id, title: input.title, priority: input.priority, dueAt: input.dueAt ?? null }),
+    appendEvent(
+      db,
+      ownerId,
+      'task.created',
+      { taskId: id, title: input.title, priority: input.priority, dueAt: input.dueAt ?? null },
+      { whenPreviousChanged: true },
+    ),
     outboxStatement(db, ownerId),
     ...reads,
   ]);
   const { task, event, readResults } = taskWriteResults(results);
-  return { value: task!, event: eventFromRow(event!), readResults };
+  if (!task || !event) throw openTaskLimitError();
+  return { value: task, event: eventFromRow(event), readResults };
+}
+
+/** The user's open tasks, counted inside the writing statement (the owner/status index serves it). */
+function openTaskCount(ownerId: string) {
+  return sql`(select count(*) from ${tasks} where ${tasks.ownerId} = ${ownerId} and ${tasks.status} = 'open')`;
+}
+
+function openTaskLimitError(): LimitReachedError {
+  return new LimitReachedError(
+    `You have ${MAX_OPEN_TASKS} open tasks, the most a user may have; nothing was written. Complete or delete one, then retry.`,
+    MAX_OPEN_TASKS,
+  );
 }
 
 /** The event that best names a patch: completing and snoozing matter more than "updated". */
@@ -101,7 +134,14 @@ export async function updateTask(
     db
       .update(tasks)
       .set(set)
-      .where(and(eq(tasks.id, id), eq(tasks.ownerId, ownerId)))
+      // Reopening counts against the cap, checked in the same statement as the create's.
+      .where(
+        and(
+          eq(tasks.id, id),
+          eq(tasks.ownerId, ownerId),
+          patch.status === 'open' ? sql`(${tasks.status} = 'open' or ${openTaskCount(ownerId)} < ${MAX_OPEN_TASKS})` : undefined,
+        ),
+      )
       .returning(),
     appendEvent(
       db,
@@ -114,8 +154,20 @@ export async function updateTask(
     ...reads,
   ]);
   const { task, event, readResults } = taskWriteResults(results);
-  if (!task || !event) throw new NotFoundError(`You have no task with id "${id}".`);
+  if (!task || !event) {
+    // Nothing was written; only a reopen can have been refused by the cap rather than a missing task.
+    if (patch.status === 'open' && (await taskExists(db, ownerId, id))) throw openTaskLimitError();
+    throw new NotFoundError(`You have no task with id "${id}".`);
+  }
   return { value: task, event: eventFromRow(event), readResults };
+}
+
+async function taskExists(db: Database, ownerId: string, id: string): Promise<boolean> {
+  const [row] = await db
+    .select({ id: tasks.id })
+    .from(tasks)
+    .where(and(eq(tasks.id, id), eq(tasks.ownerId, ownerId)));
+  return row !== undefined;
 }
 
 export async function deleteTask(db: Database, ownerId: string, id: string, reads: RidingReads = []): Promise<Change<TaskRow>> {
