@@ -195,8 +195,10 @@ export class ActivityFeed extends DurableObject<Env> {
     this.#pump(ws);
   }
 
-  override async webSocketClose(ws: WebSocket): Promise<void> {
-    // Since compatibility date 2026-04-07 the runtime answers the peer's Close frame itself.
+  override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
+    // The web_socket_auto_reply_to_close flag (compat date 2026-04-07) covers accept() only: a
+    // hibernatable socket must echo the close itself, or the client ends on 1006 after its timeout.
+    close(ws, echoableCode(code), '');
     this.#replaying.delete(ws);
     this.#frames.forget(stateOf(ws)?.id ?? '');
     // Counted only: I/O here would run as sockets close at shutdown; the next flush carries it.
@@ -440,6 +442,11 @@ function send(ws: WebSocket, frame: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** The code to answer a peer's close with: its own when a script may send it, else 1000 (1005/1006/1015 are never sent). */
+function echoableCode(code: number): number {
+  return code === 1000 || (code >= 3000 && code <= 4999) ? code : 1000;
 }
 
 /** Close reasons are limited to 123 bytes (RFC 6455 §5.5); ours are ASCII and shorter. */
