@@ -38,7 +38,12 @@ interface SocketState {
   expiresAt: number;
   /** Names the socket for its frame budget (feed-limits.ts). */
   id?: string;
+  /** Digest of the token that opened it (worker/feed/protocol.ts): `revoke` closes by it. */
+  tokenDigest?: string;
 }
+
+/** The close a signed-out session's sockets get: the policy code, which the page does not retry. */
+const SIGNED_OUT = 'The session was signed out; sign in again to reopen the feed.';
 
 function stateOf(ws: WebSocket): SocketState | undefined {
   return (ws.deserializeAttachment() as SocketState | null) ?? undefined;
@@ -79,7 +84,8 @@ export class ActivityFeed extends DurableObject<Env> {
     this.#db = createDb(env.DB);
     // SQLite calls are synchronous, so this runs before any event is delivered; no blockConcurrencyWhile needed.
     this.#sql.exec(`CREATE TABLE IF NOT EXISTS feed_events (id INTEGER PRIMARY KEY, frame TEXT NOT NULL);
-      CREATE TABLE IF NOT EXISTS feed_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);`);
+      CREATE TABLE IF NOT EXISTS feed_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS feed_revoked (digest TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);`);
     const meta = new Map(
       this.#sql
         .exec<{ key: string; value: string }>('SELECT key, value FROM feed_meta')
@@ -104,6 +110,32 @@ export class ActivityFeed extends DurableObject<Env> {
   /** Open sockets right now (hibernated ones included). */
   async connections(): Promise<number> {
     return this.#openSockets().length;
+  }
+
+  /**
+   * Closes every socket opened with the token of this digest (a logout), and refuses that token
+   * from now until it expires: a connect that was verified before the logout and arrives after
+   * it is refused too. Answers how many sockets it closed; the close frames are on their way
+   * when it returns, so `POST /logout` answers after them.
+   */
+  async revoke(tokenDigest: string, expiresAt: number): Promise<number> {
+    const now = Date.now();
+    this.#sql.exec('DELETE FROM feed_revoked WHERE expires_at <= ?', now);
+    if (expiresAt > now) {
+      this.#sql.exec('INSERT OR REPLACE INTO feed_revoked (digest, expires_at) VALUES (?, ?)', tokenDigest, expiresAt);
+    }
+    let closed = 0;
+    for (const ws of this.ctx.getWebSockets()) {
+      if (stateOf(ws)?.tokenDigest !== tokenDigest) continue;
+      this.#replaying.delete(ws);
+      close(ws, FEED_CLOSE.policy, SIGNED_OUT);
+      closed++;
+    }
+    return closed;
+  }
+
+  #isRevoked(tokenDigest: string): boolean {
+    return this.#sql.exec('SELECT 1 FROM feed_revoked WHERE digest = ? AND expires_at > ?', tokenDigest, Date.now()).toArray().length > 0;
   }
 
   /**
@@ -146,6 +178,7 @@ export class ActivityFeed extends DurableObject<Env> {
         { status: 400 },
       );
     }
+    if (this.#isRevoked(connection.tokenDigest)) return refuse(FEED_CLOSE.policy, SIGNED_OUT);
     // Counted after the await above, so connects that arrive together cannot all pass the cap.
     if (this.#openSockets().length >= MAX_SOCKETS_PER_USER) {
       return refuse(FEED_CLOSE.policy, `At most ${MAX_SOCKETS_PER_USER} feeds may be open per user; close another tab or client.`);
@@ -157,6 +190,7 @@ export class ActivityFeed extends DurableObject<Env> {
       cursor: after,
       expiresAt: connection.expiresAt,
       id: crypto.randomUUID(),
+      tokenDigest: connection.tokenDigest,
     } satisfies SocketState);
     await this.#wakeAtExpiry(connection.expiresAt);
     server.send(encodeFeedMessage({ type: 'ready', lastEventId: this.#head }));
