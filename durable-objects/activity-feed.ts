@@ -14,10 +14,16 @@ import {
   parseClientMessage,
 } from '../worker/schemas/feed-messages';
 import { eventsAfter, newestEventId } from '../worker/services/activity';
-import { FRAME_BURST, FRAMES_PER_SECOND, FrameBudget, nextExpiry } from './feed-limits';
+import { FRAME_BURST, FRAMES_PER_SECOND, FrameBudget, nextExpiry, ReplaySlots } from './feed-limits';
 
 /** Events kept in the object's own log; older ones are replayed from D1. */
 export const FEED_LOG_LIMIT = 500;
+/**
+ * The most events a connect replays: an `after` further behind the newest event is closed with
+ * 1001 "reload the page" (the page then starts from a fresh render) instead of reading the
+ * user's whole history from D1. docs/api.md#live-feed, docs/capacity.md.
+ */
+export const MAX_REPLAY_EVENTS = 1000;
 /** Open sockets per user (tabs, devices, programs); one more is closed with 1008 at once. */
 export const MAX_SOCKETS_PER_USER = 32;
 /** Rows per D1 read while replaying or filling a gap. */
@@ -38,7 +44,14 @@ interface SocketState {
   expiresAt: number;
   /** Names the socket for its frame budget (feed-limits.ts). */
   id?: string;
+  /** Digest of the token that opened it (worker/feed/protocol.ts): `revoke` closes by it. */
+  tokenDigest?: string;
 }
+
+/** The close of a cursor the feed will not replay: 1001, on which the page reloads (web/client/feed.ts). */
+const RELOAD = `More than ${MAX_REPLAY_EVENTS} events were missed, or they are past retention; reload the page.`;
+/** The close a signed-out session's sockets get: the policy code, which the page does not retry. */
+const SIGNED_OUT = 'The session was signed out; sign in again to reopen the feed.';
 
 function stateOf(ws: WebSocket): SocketState | undefined {
   return (ws.deserializeAttachment() as SocketState | null) ?? undefined;
@@ -72,6 +85,8 @@ export class ActivityFeed extends DurableObject<Env> {
   #lastSyncAt = 0;
   /** Frames each socket may still send (feed-limits.ts). */
   readonly #frames = new FrameBudget();
+  /** D1 replays run at most MAX_CONCURRENT_REPLAYS at a time for this user; the rest wait their turn. */
+  readonly #replaySlots = new ReplaySlots();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -79,7 +94,8 @@ export class ActivityFeed extends DurableObject<Env> {
     this.#db = createDb(env.DB);
     // SQLite calls are synchronous, so this runs before any event is delivered; no blockConcurrencyWhile needed.
     this.#sql.exec(`CREATE TABLE IF NOT EXISTS feed_events (id INTEGER PRIMARY KEY, frame TEXT NOT NULL);
-      CREATE TABLE IF NOT EXISTS feed_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);`);
+      CREATE TABLE IF NOT EXISTS feed_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS feed_revoked (digest TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);`);
     const meta = new Map(
       this.#sql
         .exec<{ key: string; value: string }>('SELECT key, value FROM feed_meta')
@@ -104,6 +120,32 @@ export class ActivityFeed extends DurableObject<Env> {
   /** Open sockets right now (hibernated ones included). */
   async connections(): Promise<number> {
     return this.#openSockets().length;
+  }
+
+  /**
+   * Closes every socket opened with the token of this digest (a logout), and refuses that token
+   * from now until it expires: a connect that was verified before the logout and arrives after
+   * it is refused too. Answers how many sockets it closed; the close frames are on their way
+   * when it returns, so `POST /logout` answers after them.
+   */
+  async revoke(tokenDigest: string, expiresAt: number): Promise<number> {
+    const now = Date.now();
+    this.#sql.exec('DELETE FROM feed_revoked WHERE expires_at <= ?', now);
+    if (expiresAt > now) {
+      this.#sql.exec('INSERT OR REPLACE INTO feed_revoked (digest, expires_at) VALUES (?, ?)', tokenDigest, expiresAt);
+    }
+    let closed = 0;
+    for (const ws of this.ctx.getWebSockets()) {
+      if (stateOf(ws)?.tokenDigest !== tokenDigest) continue;
+      this.#replaying.delete(ws);
+      close(ws, FEED_CLOSE.policy, SIGNED_OUT);
+      closed++;
+    }
+    return closed;
+  }
+
+  #isRevoked(tokenDigest: string): boolean {
+    return this.#sql.exec('SELECT 1 FROM feed_revoked WHERE digest = ? AND expires_at > ?', tokenDigest, Date.now()).toArray().length > 0;
   }
 
   /**
@@ -146,6 +188,8 @@ export class ActivityFeed extends DurableObject<Env> {
         { status: 400 },
       );
     }
+    if (this.#isRevoked(connection.tokenDigest)) return refuse(FEED_CLOSE.policy, SIGNED_OUT);
+    if (this.#head - after > MAX_REPLAY_EVENTS) return refuse(FEED_CLOSE.goingAway, RELOAD);
     // Counted after the await above, so connects that arrive together cannot all pass the cap.
     if (this.#openSockets().length >= MAX_SOCKETS_PER_USER) {
       return refuse(FEED_CLOSE.policy, `At most ${MAX_SOCKETS_PER_USER} feeds may be open per user; close another tab or client.`);
@@ -157,6 +201,7 @@ export class ActivityFeed extends DurableObject<Env> {
       cursor: after,
       expiresAt: connection.expiresAt,
       id: crypto.randomUUID(),
+      tokenDigest: connection.tokenDigest,
     } satisfies SocketState);
     await this.#wakeAtExpiry(connection.expiresAt);
     server.send(encodeFeedMessage({ type: 'ready', lastEventId: this.#head }));
@@ -195,8 +240,10 @@ export class ActivityFeed extends DurableObject<Env> {
     this.#pump(ws);
   }
 
-  override async webSocketClose(ws: WebSocket): Promise<void> {
-    // Since compatibility date 2026-04-07 the runtime answers the peer's Close frame itself.
+  override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
+    // The web_socket_auto_reply_to_close flag (compat date 2026-04-07) covers accept() only: a
+    // hibernatable socket must echo the close itself, or the client ends on 1006 after its timeout.
+    close(ws, echoableCode(code), '');
     this.#replaying.delete(ws);
     this.#frames.forget(stateOf(ws)?.id ?? '');
     // Counted only: I/O here would run as sockets close at shutdown; the next flush carries it.
@@ -238,8 +285,10 @@ export class ActivityFeed extends DurableObject<Env> {
       this.#closeAll(FEED_CLOSE.goingAway, 'The feed history was reset; reload the page.');
     }
     // First use, or far behind: start the log at the newest events; sockets older than it replay from D1.
-    const from = Math.max(0, newest - FEED_LOG_LIMIT);
-    const events = await eventsAfter(this.#db, userId, from, FEED_LOG_LIMIT);
+    const newestFrom = Math.max(0, newest - FEED_LOG_LIMIT);
+    const events = await eventsAfter(this.#db, userId, newestFrom, FEED_LOG_LIMIT);
+    // The retention may have pruned the start of that range: the log starts where D1's history does.
+    const from = Math.max(newestFrom, (events[0]?.id ?? newestFrom + 1) - 1);
     this.#sql.exec('DELETE FROM feed_events');
     this.#head = from;
     this.#tail = from + 1;
@@ -332,6 +381,10 @@ export class ActivityFeed extends DurableObject<Env> {
       return;
     }
     if (this.#expired(ws, state) || state.cursor >= this.#head) return;
+    if (this.#head - state.cursor > MAX_REPLAY_EVENTS) {
+      close(ws, FEED_CLOSE.goingAway, RELOAD);
+      return;
+    }
     if (state.cursor < this.#tail - 1) {
       this.#replay(ws);
       return;
@@ -360,6 +413,7 @@ export class ActivityFeed extends DurableObject<Env> {
     if (this.#replaying.has(ws)) return;
     this.#replaying.add(ws);
     const run = async () => {
+      const release = await this.#replaySlots.acquire();
       try {
         for (;;) {
           const state = stateOf(ws);
@@ -367,7 +421,11 @@ export class ActivityFeed extends DurableObject<Env> {
           if (state.cursor >= this.#tail - 1) break;
           const events = await eventsAfter(this.#db, state.userId, state.cursor, Math.min(D1_PAGE, this.#tail - 1 - state.cursor));
           if (ws.readyState !== WebSocket.OPEN) return;
-          if (events[0]?.id !== state.cursor + 1) throw new Error(`D1 has no event ${state.cursor + 1} for ${state.userId}`);
+          if (events[0]?.id !== state.cursor + 1) {
+            // Pruned by the retention (worker/events/relay.ts): only a fresh page can show what is left.
+            close(ws, FEED_CLOSE.goingAway, RELOAD);
+            return;
+          }
           let cursor = state.cursor;
           for (const event of events) {
             if (event.id !== cursor + 1) throw new Error(`D1 skips from ${cursor} to ${event.id} for ${state.userId}`);
@@ -381,6 +439,7 @@ export class ActivityFeed extends DurableObject<Env> {
         this.#drop(ws, err);
         return;
       } finally {
+        release();
         this.#replaying.delete(ws);
       }
       this.#pump(ws);
@@ -440,6 +499,11 @@ function send(ws: WebSocket, frame: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** The code to answer a peer's close with: its own when a script may send it, else 1000 (1005/1006/1015 are never sent). */
+function echoableCode(code: number): number {
+  return code === 1000 || (code >= 3000 && code <= 4999) ? code : 1000;
 }
 
 /** Close reasons are limited to 123 bytes (RFC 6455 §5.5); ours are ASCII and shorter. */

@@ -42,3 +42,36 @@ export function nextExpiry(expiries: readonly number[], now = Date.now()): numbe
   for (const at of expiries) if (at > now && (next === undefined || at < next)) next = at;
   return next;
 }
+
+/**
+ * D1 replays one feed object runs at once (one per socket whose cursor is older than the log,
+ * each at most MAX_REPLAY_EVENTS - FEED_LOG_LIMIT rows); the others wait in arrival order. So
+ * 32 sockets reconnecting with an old `after` cost the user's D1 two reads at a time, not 32.
+ */
+export const MAX_CONCURRENT_REPLAYS = 2;
+
+export class ReplaySlots {
+  #running = 0;
+  readonly #waiting: (() => void)[] = [];
+
+  constructor(readonly limit = MAX_CONCURRENT_REPLAYS) {}
+
+  /** Resolves when a slot is free; call the answer once to give it back. */
+  async acquire(): Promise<() => void> {
+    if (this.#running >= this.limit) await new Promise<void>((r) => this.#waiting.push(r));
+    else this.#running++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = this.#waiting.shift();
+      // The slot passes straight to the next waiter, so a newcomer cannot overtake it.
+      if (next) next();
+      else this.#running--;
+    };
+  }
+
+  get running(): number {
+    return this.#running;
+  }
+}

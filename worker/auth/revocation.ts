@@ -22,7 +22,8 @@ const revokedHere = new Lru<string, number>({
   sizeOf: (digest) => LRU_ENTRY_BYTES + stringBytes(digest) + NUMBER_BYTES,
 });
 
-async function digestOf(token: string): Promise<string> {
+/** Names a token without holding it: the deny-list key, and the feed sockets' tag (worker/feed/protocol.ts). */
+export async function digestOf(token: string): Promise<string> {
   const bytes = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(token)));
   let hex = '';
   for (const b of bytes.subarray(0, 16)) hex += b.toString(16).padStart(2, '0');

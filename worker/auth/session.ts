@@ -1,10 +1,11 @@
 import type { Context } from 'hono';
 import { deleteCookie, setCookie } from 'hono/cookie';
 import { decodeJwt } from 'jose';
+import { feedOf } from '../feed/protocol';
 import { cookieOptions } from '../http/cookies';
 import { errorMessage, log } from '../observability/log';
 import type { Principal } from './principal';
-import { revokeToken } from './revocation';
+import { digestOf, revokeToken } from './revocation';
 import { sessionCookieName, sessionCookieToken } from './session-cookie';
 import { signToken } from './sign-token';
 import { forgetVerifiedToken, verifyToken } from './verify-token';
@@ -52,22 +53,27 @@ export function endSession<E extends SessionEnv>(c: Context<E>): void {
 
 /**
  * Signs out: the cookie is cleared and its token revoked, so a copy of the cookie replayed
- * later gets 401. A token that does not verify needs no revoking; a KV failure is logged and
- * the cookie still cleared (this isolate refuses the token regardless).
+ * later gets 401, and the feed sockets opened with it are closed before the answer leaves.
+ * A token that does not verify needs no revoking; a KV or feed failure is logged and the
+ * cookie still cleared (this isolate refuses the token regardless; a socket the feed could
+ * not be told about is closed when the token expires).
  */
 export async function signOut<E extends SessionEnv>(c: Context<E>): Promise<void> {
   const token = sessionCookieToken(c);
   endSession(c);
   if (!token) return;
+  let principal: Principal;
   try {
-    await verifyToken(token, c.env);
+    principal = await verifyToken(token, c.env);
   } catch {
     return;
   }
   forgetVerifiedToken(token);
-  try {
-    await revokeToken(c.env.CACHE, token, decodeJwt(token).exp ?? 0);
-  } catch (err) {
-    log.error('logout could not record the revocation in KV', { error: errorMessage(err) });
-  }
+  const expSeconds = decodeJwt(token).exp ?? 0;
+  const [kv, feed] = await Promise.allSettled([
+    revokeToken(c.env.CACHE, token, expSeconds),
+    digestOf(token).then((digest) => feedOf(c.env, principal.userId).revoke(digest, expSeconds * 1000)),
+  ]);
+  if (kv.status === 'rejected') log.error('logout could not record the revocation in KV', { error: errorMessage(kv.reason) });
+  if (feed.status === 'rejected') log.error('logout could not close the feed sockets of the session', { error: errorMessage(feed.reason) });
 }

@@ -16,14 +16,22 @@ export interface FeedConnection {
   after?: number;
   /** When the token that opened the socket expires (epoch ms); the socket is closed after that. */
   expiresAt: number;
+  /** The digest of that token (auth/revocation.ts `digestOf`): a logout closes exactly its sockets. */
+  tokenDigest: string;
 }
 
-const CONNECT_HEADERS = { user: 'X-Feed-User', after: 'X-Feed-After', expiresAt: 'X-Feed-Expires-At' } as const;
+const CONNECT_HEADERS = {
+  user: 'X-Feed-User',
+  after: 'X-Feed-After',
+  expiresAt: 'X-Feed-Expires-At',
+  tokenDigest: 'X-Feed-Token-Digest',
+} as const;
 
 /** Builds the request the worker forwards to a user's feed once it has authenticated the caller. */
 export function feedConnectRequest(connection: FeedConnection): Request {
   const headers = new Headers({ Upgrade: 'websocket', [CONNECT_HEADERS.user]: connection.userId });
   headers.set(CONNECT_HEADERS.expiresAt, String(connection.expiresAt));
+  headers.set(CONNECT_HEADERS.tokenDigest, connection.tokenDigest);
   if (connection.after !== undefined) headers.set(CONNECT_HEADERS.after, String(connection.after));
   return new Request('https://activity-feed.internal/connect', { headers });
 }
@@ -34,6 +42,7 @@ export function readConnection(request: Request): FeedConnection | undefined {
   const expiresAt = Number(request.headers.get(CONNECT_HEADERS.expiresAt));
   const afterHeader = request.headers.get(CONNECT_HEADERS.after);
   const after = afterHeader === null ? undefined : Number(afterHeader);
-  if (!userId || !Number.isFinite(expiresAt) || (after !== undefined && !Number.isSafeInteger(after))) return undefined;
-  return { userId, expiresAt, after };
+  const tokenDigest = request.headers.get(CONNECT_HEADERS.tokenDigest);
+  if (!userId || !tokenDigest || !Number.isFinite(expiresAt) || (after !== undefined && !Number.isSafeInteger(after))) return undefined;
+  return { userId, expiresAt, after, tokenDigest };
 }

@@ -3,6 +3,7 @@ import { createMiddleware } from 'hono/factory';
 import { decodeJwt } from 'jose';
 import type { AppEnv } from '../app-env';
 import { userIdSchema } from '../auth/principal';
+import { digestOf } from '../auth/revocation';
 import { sessionCookieToken } from '../auth/session-cookie';
 import { ForbiddenError, ServiceUnavailableError, UpgradeRequiredError, ValidationError } from '../errors';
 import { feedConnectRequest, feedOf } from '../feed/protocol';
@@ -69,9 +70,10 @@ export const feedApi = api.openapi(
     }
     const token = tokenFrom(c.req.header('Authorization'), sessionCookieToken(c))!;
     const expiresAt = (decodeJwt(token).exp ?? 0) * 1000;
+    const tokenDigest = await digestOf(token);
     let res: Response;
     try {
-      res = await feedOf(c.env, principal.userId).fetch(feedConnectRequest({ userId: principal.userId, after, expiresAt }));
+      res = await feedOf(c.env, principal.userId).fetch(feedConnectRequest({ userId: principal.userId, after, expiresAt, tokenDigest }));
     } catch (err) {
       throw new ServiceUnavailableError('The live feed is unavailable right now; reconnect with ?after=<last event id> in a few seconds.', {
         cause: err,
