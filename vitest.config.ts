@@ -26,6 +26,8 @@ export default defineConfig(async () => {
             // default rate limit is out of reach; test/rate-limit/* call the app with real limits.
             RATE_LIMIT_REQUESTS: '1000000',
           },
+          // An empty database of its own, for tests that apply the migrations step by step (test/migrate/).
+          d1Databases: { MIGRATION_DB: 'foyer-migration-test' },
         },
       }),
     ],

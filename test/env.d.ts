@@ -1,6 +1,8 @@
 declare namespace Cloudflare {
   interface Env {
     TEST_MIGRATIONS: import('cloudflare:test').D1Migration[];
+    /** An empty D1 database (vitest.config.ts) for migrating step by step. */
+    MIGRATION_DB: D1Database;
   }
 }
 

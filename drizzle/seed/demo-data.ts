@@ -168,7 +168,7 @@ function demoUserData(now: number): Pick<SeedData, 'users' | 'tasks' | 'events' 
   const out: Pick<SeedData, 'users' | 'tasks' | 'events' | 'preferences'> = { users: [], tasks: [], events: [], preferences: [] };
   for (const u of DEMO_USERS) {
     out.users.push({ id: u.id, name: u.name, email: `${u.id}@foyer.example`, role: u.role, time_zone: u.timeZone, created_at: EPOCH });
-    let eventId = 0;
+    const history: Omit<SeedEvent, 'id'>[] = [];
     const specs = demoTasks(u.id, u.timeZone, now);
     for (const [i, spec] of specs.entries()) {
       const created = now - (20 - i) * MS.day;
@@ -179,24 +179,23 @@ function demoUserData(now: number): Pick<SeedData, 'users' | 'tasks' | 'events' 
         created_at: created,
         updated_at: spec.completed_at ?? created,
       });
-      out.events.push({
+      history.push({
         user_id: u.id,
-        id: ++eventId,
         type: 'task.created',
         payload: JSON.stringify({ taskId: spec.id, title: spec.title }),
         created_at: created,
       });
+      if (spec.completed_at !== null)
+        history.push({
+          user_id: u.id,
+          type: 'task.completed',
+          payload: JSON.stringify({ taskId: spec.id, title: spec.title, changes: ['status'] }),
+          created_at: spec.completed_at,
+        });
     }
-    for (const spec of specs) {
-      if (spec.completed_at === null) continue;
-      out.events.push({
-        user_id: u.id,
-        id: ++eventId,
-        type: 'task.completed',
-        payload: JSON.stringify({ taskId: spec.id, title: spec.title }),
-        created_at: spec.completed_at,
-      });
-    }
+    // Ids in time order, as the app allocates them: a feed sorted by id reads newest first.
+    history.sort((a, b) => a.created_at - b.created_at);
+    for (const [i, e] of history.entries()) out.events.push({ ...e, id: i + 1 });
     if (u.id === 'alice') {
       out.preferences.push({
         user_id: 'alice',
@@ -256,7 +255,7 @@ export function generatedUserData(index: number, now: number): Pick<SeedData, 'u
         user_id: id,
         id: 0,
         type: 'task.completed',
-        payload: JSON.stringify({ taskId: `${id}-task-${n}`, title }),
+        payload: JSON.stringify({ taskId: `${id}-task-${n}`, title, changes: ['status'] }),
         created_at: completed,
       });
   }
@@ -267,7 +266,7 @@ export function generatedUserData(index: number, now: number): Pick<SeedData, 'u
       user_id: id,
       id: 0,
       type: 'task.updated',
-      payload: JSON.stringify({ taskId: `${id}-task-${n}`, changes: ['title'] }),
+      payload: JSON.stringify({ taskId: `${id}-task-${n}`, title: tasks[n - 1]!.title, changes: ['title'] }),
       created_at: now - Math.floor(random() * 30 * MS.day),
     });
   }

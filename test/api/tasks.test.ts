@@ -140,6 +140,18 @@ describe('a change and its event commit together or not at all', () => {
     }
   });
 
+  it('when the delete fails, its event (recorded first, to keep the title) is not recorded either', async () => {
+    await env.DB.exec("create trigger fail_deletes before delete on tasks begin select raise(abort, 'tasks are down'); end");
+    try {
+      const before = await eventCount('alice');
+      expect((await call('/api/v1/tasks/alice-task-3', { method: 'DELETE', headers: alice })).status).toBe(500);
+      expect(await eventCount('alice')).toBe(before);
+      expect(await env.DB.prepare("select id from tasks where id = 'alice-task-3'").first()).not.toBeNull();
+    } finally {
+      await env.DB.exec('drop trigger fail_deletes');
+    }
+  });
+
   it('event ids stay contiguous per user across many writes', async () => {
     for (let i = 0; i < 5; i++) await call('/api/v1/tasks', json({ title: `Burst ${i}` }, bob));
     const { results } = await env.DB.prepare("select id from activity_events where user_id = 'bob' order by id").all<{ id: number }>();

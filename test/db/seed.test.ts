@@ -52,6 +52,33 @@ describe('deterministic, idempotent seed', () => {
     }
   });
 
+  it('numbers every user’s events in time order: ids 1, 2, 3 … and createdAt rise together', () => {
+    const data = generateSeed({ now: NOW, seedUsers: 20 });
+    const byUser = new Map<string, typeof data.events>();
+    for (const e of data.events) byUser.set(e.user_id, [...(byUser.get(e.user_id) ?? []), e]);
+    expect(byUser.size).toBe(23);
+    for (const [userId, events] of byUser) {
+      expect(
+        events.map((e) => e.id),
+        userId,
+      ).toEqual(events.map((_, i) => i + 1));
+      for (let i = 1; i < events.length; i++) {
+        // The named users' events are all at distinct moments, so theirs rise strictly.
+        const [earlier, later] = [events[i - 1]!.created_at, events[i]!.created_at];
+        if (['alice', 'bob', 'ops'].includes(userId)) expect(later, `${userId} event ${i + 1}`).toBeGreaterThan(earlier);
+        else expect(later, `${userId} event ${i + 1}`).toBeGreaterThanOrEqual(earlier);
+      }
+    }
+    // Alice's newest four are her completions, oldest first: 5 days ago, 2 days, yesterday, today.
+    const alice = byUser.get('alice')!.slice(-4);
+    expect(alice.map((e) => [e.id, e.type, JSON.parse(e.payload).taskId])).toEqual([
+      [12, 'task.completed', 'alice-task-11'],
+      [13, 'task.completed', 'alice-task-10'],
+      [14, 'task.completed', 'alice-task-9'],
+      [15, 'task.completed', 'alice-task-8'],
+    ]);
+  });
+
   it('never binds more than D1 allows in one statement, and the D1 guard proves it would fail', async () => {
     const statements = seedStatements(generateSeed({ now: NOW, seedUsers: 30 }));
     expect(Math.max(...statements.map((s) => s.params.length))).toBeLessThanOrEqual(D1_MAX_BOUND_PARAMETERS);

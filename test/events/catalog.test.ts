@@ -40,6 +40,27 @@ describe('the event catalog', () => {
     expect(domainEventSchema.safeParse({ ...event, type: 'task.exploded' }).success).toBe(false);
   });
 
+  it("declares the task's title on every task event: required on task.created, optional after it (old messages lack it)", () => {
+    for (const entry of eventCatalog().filter((e) => e.type.startsWith('task.'))) {
+      const payload = (entry.schema as { properties: { payload: { properties: Record<string, unknown>; required?: string[] } } }).properties
+        .payload;
+      expect(payload.properties.title, entry.type).toMatchObject({ type: 'string' });
+      expect((payload.required ?? []).includes('title'), entry.type).toBe(entry.type === 'task.created');
+    }
+    const event = {
+      id: 'alice:8',
+      type: 'task.deleted',
+      version: 1,
+      occurredAt: '2026-11-30T10:00:00.000Z',
+      userId: 'alice',
+      seq: 8,
+      payload: { taskId: 't1', title: 'Water the plants' },
+    };
+    expect(domainEventSchema.safeParse(event).success).toBe(true);
+    expect(domainEventSchema.safeParse({ ...event, payload: { taskId: 't1' } }).success).toBe(true);
+    expect(domainEventSchema.safeParse({ ...event, payload: { taskId: 't1', title: null } }).success).toBe(false);
+  });
+
   it('docs/events.md holds the catalog generated from the schemas (run npm run events:docs when this fails)', () => {
     expect(eventsDoc).toContain(CATALOG_BEGIN);
     expect(withCatalog(eventsDoc, eventCatalog())).toBe(eventsDoc);

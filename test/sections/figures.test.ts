@@ -49,7 +49,14 @@ describe("alice's page, figured by hand from the seed (Europe/Berlin)", () => {
     const { sections } = await pageOf('alice');
     const feed = sections.activityFeed!;
     expect(feed.events.map((e) => e.id)).toEqual([15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1]);
-    expect(feed.events[0]).toMatchObject({ type: 'task.completed', payload: { taskId: 'alice-task-11' } });
+    // Seeded in time order: the newest is this morning's completion of task 8 (the birthday card).
+    expect(feed.events[0]).toMatchObject({ type: 'task.completed', payload: { taskId: 'alice-task-8', title: 'Send birthday card' } });
+    expect(feed.events.map((e) => e.createdAt)).toEqual(
+      feed.events
+        .map((e) => e.createdAt)
+        .sort()
+        .reverse(),
+    );
     expect(feed.feedUrl).toBe('/api/v1/feed?after=15');
   });
 

@@ -195,6 +195,12 @@ describe('ActivityFeed', () => {
       describeEvent({ id: 3, type: 'preferences.updated', payload: { fields: ['theme'] }, createdAt: feed.events[0]!.createdAt }),
     ).toBe('Changed settings: theme');
   });
+
+  it("names a task by the title its event carries, the title at that moment, over the page's current one", () => {
+    const event = { ...feed.events[0]!, payload: { taskId: 't9', title: 'Renew passport' } };
+    expect(describeEvent(event)).toBe('Completed “Renew passport”');
+    expect(describeEvent(event, new Map([['t9', 'Renew the passport']]))).toBe('Completed “Renew passport”');
+  });
 });
 
 describe('PersonalizationPanel', () => {

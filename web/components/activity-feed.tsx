@@ -24,7 +24,7 @@ const VERBS: Record<ActivityEvent['type'], string> = {
   'user.registered': 'Joined Foyer',
 };
 
-/** A sentence for an event; task events carry an id and sometimes the title. */
+/** A sentence for an event; a task event carries its title, `titles` names an older one without it. */
 export function describeEvent(event: ActivityEvent, titles?: ReadonlyMap<string, string>): string {
   const verb = VERBS[event.type] ?? event.type;
   if (event.type === 'user.registered') return verb;

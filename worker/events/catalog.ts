@@ -10,8 +10,16 @@ import type { ACTIVITY_TYPES } from '../schemas/activity-types';
  * Every event is an activity event of one user, so `userId` is the ordering key and `seq` (the
  * user's activity event id, 1, 2, 3 … with no gap) is the order (docs/events.md#ordering).
  */
+/**
+ * The task's title when the event was recorded, so a feed can name the task without looking it
+ * up (it may be renamed or gone). Optional: messages from before it existed (a dead letter
+ * replayed, the relay's backlog at the upgrade) lack it; migration 0003 filled the stored rows.
+ */
+const taskTitle = z.string().optional().describe("The task's title when the event was recorded.");
+
 const taskChangePayload = z.object({
   taskId: z.string(),
+  title: taskTitle,
   /** The fields the patch named. */
   changes: z.array(z.string()),
   /** task.snoozed: until when. */
@@ -29,7 +37,7 @@ const PAYLOADS = {
   'task.completed': taskChangePayload,
   'task.reopened': taskChangePayload,
   'task.snoozed': taskChangePayload,
-  'task.deleted': z.object({ taskId: z.string() }),
+  'task.deleted': z.object({ taskId: z.string(), title: taskTitle }),
   'preferences.updated': z.object({ fields: z.array(z.string()), by: z.string() }),
   'user.registered': z.object({
     displayName: z.string(),

@@ -1,5 +1,5 @@
 import { and, asc, eq, gt, sql } from 'drizzle-orm';
-import { type ActivityEventRow, activityEvents, users } from '../../drizzle/schema';
+import { type ActivityEventRow, activityEvents, tasks, users } from '../../drizzle/schema';
 import type { Database } from '../db/client';
 import { type ActivityEvent, type ActivityType, toActivityEvent } from '../schemas/activity-event';
 
@@ -11,15 +11,24 @@ import { type ActivityEvent, type ActivityType, toActivityEvent } from '../schem
  *
  * `whenPreviousChanged` makes the insert conditional on the statement just before it having
  * touched a row (SQLite `changes()`), so an update of a missing task records nothing.
+ *
+ * `titleOf` names the user's task whose title the payload carries (`title`), read inside the
+ * batch: the title as the statements before left it, so a reloaded feed still says what the
+ * event was about after a rename or delete. The event is recorded only if that task exists.
  */
 export function appendEvent(
   db: Database,
   userId: string,
   type: ActivityType,
   payload: Record<string, unknown>,
-  options: { whenPreviousChanged?: boolean; now?: number } = {},
+  options: { whenPreviousChanged?: boolean; now?: number; titleOf?: string } = {},
 ) {
   const nextId = sql<number>`(select coalesce(max(${activityEvents.id}), 0) + 1 from ${activityEvents} where ${activityEvents.userId} = ${userId})`;
+  const title =
+    options.titleOf === undefined
+      ? undefined
+      : sql`(select ${tasks.title} from ${tasks} where ${tasks.id} = ${options.titleOf} and ${tasks.ownerId} = ${userId})`;
+  const json = JSON.stringify(payload);
   return db
     .insert(activityEvents)
     .select(
@@ -28,11 +37,17 @@ export function appendEvent(
           userId: users.id,
           id: nextId.as('id'),
           type: sql<string>`${type}`.as('type'),
-          payload: sql<string>`${JSON.stringify(payload)}`.as('payload'),
+          payload: (title ? sql<string>`json_set(${json}, '$.title', ${title})` : sql<string>`${json}`).as('payload'),
           createdAt: sql<number>`${options.now ?? Date.now()}`.as('created_at'),
         })
         .from(users)
-        .where(and(eq(users.id, userId), options.whenPreviousChanged ? sql`changes() > 0` : undefined)),
+        .where(
+          and(
+            eq(users.id, userId),
+            options.whenPreviousChanged ? sql`changes() > 0` : undefined,
+            title ? sql`${title} is not null` : undefined,
+          ),
+        ),
     )
     .returning();
 }

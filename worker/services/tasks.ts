@@ -148,7 +148,7 @@ export async function updateTask(
       ownerId,
       eventTypeFor(patch),
       { taskId: id, changes: Object.keys(patch), ...(patch.snoozedUntil ? { until: patch.snoozedUntil } : {}) },
-      { whenPreviousChanged: true },
+      { whenPreviousChanged: true, titleOf: id },
     ),
     outboxStatement(db, ownerId),
     ...reads,
@@ -171,16 +171,19 @@ async function taskExists(db: Database, ownerId: string, id: string): Promise<bo
 }
 
 export async function deleteTask(db: Database, ownerId: string, id: string, reads: RidingReads = []): Promise<Change<TaskRow>> {
+  // The event goes first, while the task still exists, so it can carry the title; the batch is
+  // one transaction, so the event and the delete commit together or not at all.
   const results = await db.batch([
+    appendEvent(db, ownerId, 'task.deleted', { taskId: id }, { titleOf: id }),
+    outboxStatement(db, ownerId),
     db
       .delete(tasks)
       .where(and(eq(tasks.id, id), eq(tasks.ownerId, ownerId)))
       .returning(),
-    appendEvent(db, ownerId, 'task.deleted', { taskId: id }, { whenPreviousChanged: true }),
-    outboxStatement(db, ownerId),
     ...reads,
   ]);
-  const { task, event, readResults } = taskWriteResults(results);
+  const [event] = results[0] as ActivityEventRow[];
+  const [task] = results[2] as TaskRow[];
   if (!task || !event) throw new NotFoundError(`You have no task with id "${id}".`);
-  return { value: task, event: eventFromRow(event), readResults };
+  return { value: task, event: eventFromRow(event), readResults: results.slice(3) };
 }
