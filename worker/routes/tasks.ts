@@ -19,6 +19,8 @@ export const tasksApi = api
     createRoute({
       method: 'get',
       path: '/',
+      operationId: 'listTasks',
+      tags: ['Tasks'],
       summary: "List the caller's tasks",
       security: authenticated,
       request: { query: listTasksQuerySchema },
@@ -38,6 +40,8 @@ export const tasksApi = api
     createRoute({
       method: 'post',
       path: '/',
+      operationId: 'createTask',
+      tags: ['Tasks'],
       summary: 'Create a task (records task.created)',
       security: authenticated,
       request: { body: { required: true, ...jsonContent(createTaskSchema) } },
@@ -54,6 +58,8 @@ export const tasksApi = api
     createRoute({
       method: 'patch',
       path: '/{id}',
+      operationId: 'updateTask',
+      tags: ['Tasks'],
       summary: 'Change a task: title, status (done completes it), priority, due date, snooze',
       security: authenticated,
       request: { params: taskIdParamSchema, body: { required: true, ...jsonContent(updateTaskSchema) } },
@@ -71,6 +77,8 @@ export const tasksApi = api
     createRoute({
       method: 'delete',
       path: '/{id}',
+      operationId: 'deleteTask',
+      tags: ['Tasks'],
       summary: 'Delete a task (records task.deleted)',
       security: authenticated,
       request: { params: taskIdParamSchema },
