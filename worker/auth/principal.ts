@@ -3,7 +3,7 @@ import { ROLES } from '../../drizzle/schema';
 import { USER_ID_MESSAGE, USER_ID_PATTERN } from './user-id';
 
 export { USER_ID_MESSAGE, USER_ID_PATTERN };
-export const userIdSchema = z.string().regex(USER_ID_PATTERN, USER_ID_MESSAGE);
+export const userIdSchema = z.string().regex(USER_ID_PATTERN, USER_ID_MESSAGE).openapi({ example: 'alice' });
 
 /** The claims Foyer reads from a verified token; anything else in the token is ignored. */
 export const claimsSchema = z.object({

@@ -68,8 +68,17 @@ export function problems<const S extends ProblemStatus[]>(...statuses: S): Probl
   ) as ProblemResponses<S[number]>;
 }
 
-/** Either credential works: a bearer token (programs) or the session cookie (the browser page). */
 /** An OpenAPI JSON body (request or response) with the given schema. */
 export const jsonContent = <T extends z.ZodType>(schema: T) => ({ content: { 'application/json': { schema } } });
 
+/** Either credential works: a bearer token (programs) or the session cookie (the browser page). */
 export const authenticated: Record<string, string[]>[] = [{ bearerAuth: [] }, { sessionCookie: [] }];
+
+/** No credential needed or read: an empty list says so explicitly (OpenAPI 3.1 §4.8.10, Security Requirement). */
+export const publicAccess: Record<string, string[]>[] = [];
+
+/**
+ * Anyone may call; a credential, when sent, adds what its holder may see. The empty requirement
+ * `{}` is OpenAPI's way to make the others optional, so the explorer still sends a token it has.
+ */
+export const optionallyAuthenticated: Record<string, string[]>[] = [{}, ...authenticated];

@@ -100,6 +100,8 @@ export const adminCacheApi = api
     createRoute({
       method: 'get',
       path: '/',
+      operationId: 'getCacheStatus',
+      tags: ['Admin'],
       summary: 'Cache status: generation, hits and misses per layer, hit rate, keys (admin)',
       description: 'Counters are summed over every isolate (each reports about once a second while it serves).',
       security: authenticated,
@@ -153,6 +155,8 @@ export const adminCacheApi = api
     createRoute({
       method: 'post',
       path: '/purge',
+      operationId: 'purgeCache',
+      tags: ['Admin'],
       summary: 'Purge everything, one user, or one section (admin)',
       description:
         'Purging bumps a generation numbered by one Durable Object, which publishes the purge state to one KV key (a burst of purges shares one write a second); ' +
@@ -183,6 +187,8 @@ export const adminCacheApi = api
     createRoute({
       method: 'post',
       path: '/warm',
+      operationId: 'warmCache',
+      tags: ['Admin'],
       summary: 'Compute and store the fragments of some users now (admin)',
       description: `\`{userIds:[…]}\` or \`{top:N}\` (the N users with the most activity in the last 7 days); at most ${MAX_WARM}.`,
       security: authenticated,

@@ -18,7 +18,7 @@ const unavailable = (err: unknown): never => {
 
 const deadLetterSchema = z
   .object({
-    eventId: z.string(),
+    eventId: z.string().openapi({ description: 'The user id and the event id', example: 'alice:12' }),
     userId: z.string(),
     type: z.string(),
     error: z.string().openapi({ description: 'The last error a consumer recorded for it' }),
@@ -33,7 +33,7 @@ const deadLetterSchema = z
 const replaySchema = z
   .object({
     ids: z
-      .array(z.string().min(1).max(200))
+      .array(z.string().min(1).max(200).openapi({ example: 'alice:12' }))
       .min(1)
       .max(DEAD_LETTER_PAGE)
       .optional()
@@ -48,6 +48,8 @@ export const adminEventsApi = api
     createRoute({
       method: 'get',
       path: '/events',
+      operationId: 'getEventFigures',
+      tags: ['Admin'],
       summary: 'Domain event pipeline figures (admin)',
       description:
         'Over the last 24 h: published (sent to the queue), delivered (applied by a consumer), retried, dead-lettered; lag p50/p95 from commit to applied; ' +
@@ -68,6 +70,8 @@ export const adminEventsApi = api
     createRoute({
       method: 'get',
       path: '/dead-letters',
+      operationId: 'listDeadLetters',
+      tags: ['Admin'],
       summary: 'Dead-lettered events, newest first (admin)',
       security: authenticated,
       responses: {
@@ -97,6 +101,8 @@ export const adminEventsApi = api
     createRoute({
       method: 'post',
       path: '/dead-letters/replay',
+      operationId: 'replayDeadLetters',
+      tags: ['Admin'],
       summary: 'Re-enqueue dead-lettered events (admin; audited, idempotent)',
       description:
         'Sends each dead letter not replayed since it arrived back to the events queue and stamps it replayed; the replay is audited. ' +

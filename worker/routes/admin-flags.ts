@@ -40,6 +40,8 @@ adminFlagsApi.openapi(
   createRoute({
     method: 'get',
     path: '/',
+    operationId: 'listFlags',
+    tags: ['Admin'],
     summary: 'Every feature flag (admin)',
     description:
       'Read from D1, the source of truth. If the KV snapshot the isolates read is behind D1 (a publish failed or lost a race), ' +
@@ -62,6 +64,8 @@ adminFlagsApi.openapi(
   createRoute({
     method: 'put',
     path: '/{key}',
+    operationId: 'saveFlag',
+    tags: ['Admin'],
     summary: 'Create or replace a feature flag (admin; audited)',
     description:
       'The change, the flag set version and an audit row commit in one D1 transaction; then the snapshot goes to KV. ' +
@@ -90,6 +94,8 @@ adminFlagsApi.openapi(
   createRoute({
     method: 'delete',
     path: '/{key}',
+    operationId: 'deleteFlag',
+    tags: ['Admin'],
     summary: 'Remove a feature flag (admin; audited)',
     description: 'Every user then gets the default the code asks for. The removal is audited like a change.',
     security: authenticated,

@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { eventCatalog } from '../events/catalog';
-import { createApi, jsonContent } from '../http/openapi-app';
+import { createApi, jsonContent, problems, publicAccess } from '../http/openapi-app';
 
 const catalogSchema = z
   .object({
@@ -21,10 +21,13 @@ export const eventsApi = createApi().openapi(
   createRoute({
     method: 'get',
     path: '/catalog',
+    operationId: 'getEventCatalog',
+    tags: ['Events'],
     summary: 'JSON Schemas of every domain event type',
     description:
       'The same schemas the queue consumer validates with, and docs/events.md is generated from. Public: it describes shapes, not data.',
-    responses: { 200: { description: 'The catalog', ...jsonContent(catalogSchema) } },
+    security: publicAccess,
+    responses: { 200: { description: 'The catalog', ...jsonContent(catalogSchema) }, ...problems(429) },
   }),
   (c) => {
     c.header('Cache-Control', 'public, max-age=300');

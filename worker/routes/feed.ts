@@ -52,6 +52,8 @@ export const feedApi = api.openapi(
   createRoute({
     method: 'get',
     path: '/',
+    operationId: 'openFeed',
+    tags: ['Feed'],
     summary: "The caller's live activity feed (WebSocket)",
     description:
       'Upgrade to a WebSocket. The server sends `{"type":"ready","lastEventId":n}`, then `{"type":"event","event":{…}}` for every event after `after` and every new one, each once and in id order. Send `{"type":"ping"}` to keep alive, `{"type":"sync"}` to recheck.',

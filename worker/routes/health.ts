@@ -1,5 +1,5 @@
 import { createRoute } from '@hono/zod-openapi';
-import { createApi } from '../http/openapi-app';
+import { createApi, optionallyAuthenticated, problems } from '../http/openapi-app';
 import { healthSchema } from '../schemas/operations';
 import { recentHealth } from '../services/health-cache';
 
@@ -10,12 +10,16 @@ export const healthApi = api.openapi(
   createRoute({
     method: 'get',
     path: '/',
+    operationId: 'getHealth',
+    tags: ['Health'],
     summary: 'Dependency health: anyone gets `{status}`; an admin also gets each check',
     description:
       'Each check (D1, KV and the four Durable Objects) is a real round trip with a latency budget; an isolate reuses its report for 5 s. `ok` and `degraded` answer 200; `down` (nothing left to serve from) answers 503 with the same shape, so monitors read one shape in every state. Only a caller with role admin sees `checks`.',
+    security: optionallyAuthenticated,
     responses: {
       200: { description: 'ok or degraded', content: { 'application/json': { schema: healthSchema } } },
       503: { description: 'down: D1 and the KV cache are both unavailable', content: { 'application/json': { schema: healthSchema } } },
+      ...problems(429),
     },
   }),
   async (c) => {

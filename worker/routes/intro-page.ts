@@ -40,6 +40,8 @@ export function setPageHeaders(c: Context<AppEnv>, assembled: AssembledPage): vo
 const introPageRoute = createRoute({
   method: 'get',
   path: '/{userId}',
+  operationId: 'getIntroPage',
+  tags: ['Page'],
   summary: "A user's assembled intro page (self or admin)",
   description:
     'Sections whose source fails are served from the last good copy or as null and listed in `degraded`; the page still answers 200. ' +
@@ -84,6 +86,8 @@ export const introPageApi = api
     createRoute({
       method: 'get',
       path: '/{userId}/health',
+      operationId: 'getIntroPageHealth',
+      tags: ['Page'],
       summary: "Each section's source, freshness and last error for one user's page (self or admin)",
       description: 'Reads only the cache (this isolate, then KV); it never computes a section.',
       security: authenticated,

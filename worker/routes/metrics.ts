@@ -20,6 +20,8 @@ export const metricsApi = api.openapi(
   createRoute({
     method: 'get',
     path: '/',
+    operationId: 'getMetrics',
+    tags: ['Admin'],
     summary: 'Request, cache, rate-limit, WebSocket and D1 metrics of the whole deployment (admin)',
     description:
       'JSON figures cover the last `minutes` minutes. `?format=prometheus` (or `Accept: text/plain`) gives the Prometheus text format with cumulative counters and histograms.',

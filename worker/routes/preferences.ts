@@ -17,6 +17,8 @@ export const preferencesApi = api.openapi(
   createRoute({
     method: 'patch',
     path: '/{userId}/preferences',
+    operationId: 'updatePreferences',
+    tags: ['Preferences'],
     summary: 'Change theme, hidden sections, section order, locale or time zone (records preferences.updated)',
     security: authenticated,
     request: {

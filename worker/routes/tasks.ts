@@ -27,6 +27,8 @@ export const tasksApi = api
     createRoute({
       method: 'get',
       path: '/',
+      operationId: 'listTasks',
+      tags: ['Tasks'],
       summary: "List the caller's tasks",
       security: authenticated,
       request: { query: listTasksQuerySchema },
@@ -46,6 +48,8 @@ export const tasksApi = api
     createRoute({
       method: 'post',
       path: '/',
+      operationId: 'createTask',
+      tags: ['Tasks'],
       summary: 'Create a task (records task.created)',
       description: `A user has at most ${MAX_OPEN_TASKS} open tasks; one more answers 409 and writes nothing.`,
       security: authenticated,
@@ -67,6 +71,8 @@ export const tasksApi = api
     createRoute({
       method: 'patch',
       path: '/{id}',
+      operationId: 'updateTask',
+      tags: ['Tasks'],
       summary: 'Change a task: title, status (done completes it), priority, due date, snooze',
       description: `Reopening (\`status: "open"\`) counts against the cap of ${MAX_OPEN_TASKS} open tasks: 409 at the cap.`,
       security: authenticated,
@@ -89,6 +95,8 @@ export const tasksApi = api
     createRoute({
       method: 'delete',
       path: '/{id}',
+      operationId: 'deleteTask',
+      tags: ['Tasks'],
       summary: 'Delete a task (records task.deleted)',
       security: authenticated,
       request: { params: taskIdParamSchema },

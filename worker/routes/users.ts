@@ -16,6 +16,8 @@ export const usersApi = api.openapi(
   createRoute({
     method: 'post',
     path: '/',
+    operationId: 'registerUser',
+    tags: ['Users'],
     summary: 'Register a user (admin; emits user.registered)',
     description:
       "The user, their preferences and the `user.registered` event commit in one D1 transaction with the event's outbox row. " +

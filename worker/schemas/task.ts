@@ -1,9 +1,12 @@
 import { z } from '@hono/zod-openapi';
 import { TASK_PRIORITIES, TASK_STATUSES, type TaskRow } from '../../drizzle/schema';
 
+/** Task ids: `POST /tasks` gives a UUID, the seed `<user>-task-<n>`; the path parameter accepts this much. */
+const TASK_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
 export const taskSchema = z
   .object({
-    id: z.string(),
+    id: z.string().openapi({ pattern: TASK_ID_PATTERN.source, example: 'alice-task-1' }),
     title: z.string(),
     status: z.enum(TASK_STATUSES),
     priority: z.enum(TASK_PRIORITIES),
@@ -59,7 +62,7 @@ export const listTasksQuerySchema = z.object({
 });
 
 export const taskIdParamSchema = z.object({
-  id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'a task id is 1-64 letters, digits, "-" or "_"'),
+  id: z.string().regex(TASK_ID_PATTERN, 'a task id is 1-64 letters, digits, "-" or "_"').openapi({ example: 'alice-task-1' }),
 });
 
 export type Task = z.infer<typeof taskSchema>;

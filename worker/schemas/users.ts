@@ -1,7 +1,6 @@
 import { z } from '@hono/zod-openapi';
-import { isValidTimeZone } from '../../shared/calendar';
 import { userIdSchema } from '../auth/principal';
-import { isLocale } from './preferences';
+import { localeSchema, timeZoneSchema } from './preferences';
 
 /** `POST /api/v1/users`: an admin registers a user. */
 export const registerUserSchema = z
@@ -9,8 +8,8 @@ export const registerUserSchema = z
     id: userIdSchema,
     displayName: z.string().trim().min(1, 'a display name of 1-100 characters').max(100),
     email: z.email().max(254).optional(),
-    timeZone: z.string().max(64).refine(isValidTimeZone, 'an IANA time zone such as Europe/Berlin').optional(),
-    locale: z.string().max(35).refine(isLocale, 'a BCP 47 language tag such as en-US or de-CH').optional(),
+    timeZone: timeZoneSchema.optional(),
+    locale: localeSchema.optional(),
   })
   .strict()
   .openapi('RegisterUser');
