@@ -29,6 +29,9 @@ function ActionsIsland() {
       pending={store.pendingTasks.value}
       message={store.taskMessage.value}
       focus={flagValue(store.flags, 'focus-card')}
+      onAdd={actions?.createTask}
+      note={store.addNote.value}
+      undo={store.undo.value}
     />
   );
 }

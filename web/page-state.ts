@@ -15,10 +15,34 @@ export type ConnectionState =
   | { status: 'reconnecting'; attempt: number; retryInMs: number }
   | { status: 'offline' };
 
+/** What the "Add a task" form sends: `due` is a date on the viewer's calendar (`YYYY-MM-DD`) or empty. */
+export interface NewTask {
+  title: string;
+  due: string;
+  priority: 'low' | 'normal' | 'high';
+}
+
+/** The offer to take back the last Done or Snooze, shown for a few seconds. */
+export interface UndoOffer {
+  /** What happened, e.g. 'Completed “Renew passport”.' */
+  text: string;
+  /** The button's accessible name, e.g. 'Undo completing “Renew passport”'. */
+  label: string;
+  undo(): void;
+}
+
+/** The outcome of the last add, next to the form: a confirmation or the reason it failed. */
+export interface FormNote {
+  text: string;
+  error: boolean;
+}
+
 /** The browser-side operations; the server renders with none (buttons stay disabled until hydrated). */
 export interface PageActions {
   completeTask(item: ActionableItem): void;
   snoozeTask(item: ActionableItem): void;
+  /** Resolves false when the server refused it (the form then gives the input back). */
+  createTask(task: NewTask): Promise<boolean>;
   updatePreferences(patch: Partial<Personalization>): void;
 }
 

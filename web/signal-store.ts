@@ -3,7 +3,15 @@ import { createContext } from 'preact';
 import { useContext } from 'preact/hooks';
 import { formatter } from './format';
 import type { ActivityEvent, PageData, Personalization, SectionName, Sections } from './page-data';
-import { type ConnectionState, type PageActions, preferencesOf, stateOf, taskTitlesFrom } from './page-state';
+import {
+  type ConnectionState,
+  type FormNote,
+  type PageActions,
+  preferencesOf,
+  stateOf,
+  taskTitlesFrom,
+  type UndoOffer,
+} from './page-state';
 
 /**
  * The page's state as signals, built from the embedded PageData: one store per tab. The
@@ -35,6 +43,8 @@ export function createStore(data: PageData) {
     freshEvents: signal<ReadonlySet<number>>(new Set()),
     connection: signal<ConnectionState>({ status: 'connecting' }),
     taskMessage: signal<string | null>(null),
+    undo: signal<UndoOffer | null>(null),
+    addNote: signal<FormNote | null>(null),
     prefsMessage: signal<string | null>(null),
     savingPrefs: signal(false),
     interactive: signal(false),
@@ -56,5 +66,14 @@ export function isDegraded(store: Store, name: SectionName): boolean {
   return store.degraded.value.includes(name);
 }
 
-export { type ConnectionState, isHidden, type PageActions, SECTION_UNAVAILABLE, type SectionState } from './page-state';
+export {
+  type ConnectionState,
+  type FormNote,
+  isHidden,
+  type NewTask,
+  type PageActions,
+  SECTION_UNAVAILABLE,
+  type SectionState,
+  type UndoOffer,
+} from './page-state';
 export type { ActivityEvent, Sections, Signal };

@@ -160,6 +160,136 @@ describe('the intro page in a browser', () => {
     expect(await page.locator('#main .slot-actionableItems .item-title').allTextContents()).not.toContain(title);
   });
 
+  const itemTitles = (page: Page) => page.locator('#main .slot-actionableItems .item-title').allTextContents();
+  const addForm = (page: Page) => page.getByRole('form', { name: 'Add a task' });
+
+  /** Holds the page's POST /api/v1/tasks until released, to see what it shows before the server answers. */
+  async function holdCreate(page: Page) {
+    let release!: () => void;
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    await page.route('**/api/v1/tasks', async (route) => {
+      await held;
+      await route.continue();
+    });
+    const answered = page.waitForResponse((r) => r.url().endsWith('/api/v1/tasks') && r.request().method() === 'POST');
+    return {
+      async release() {
+        release();
+        const res = await answered;
+        await page.unroute('**/api/v1/tasks');
+        return res.status();
+      },
+    };
+  }
+
+  it('adds a task from the page: shown at once, confirmed, and there after a reload', async () => {
+    const { page, context } = alice;
+    const intro = await api<{ sections: { personalization: { timeZone: string } } }>(context, '/api/v1/intro-page/alice');
+    const today = new Intl.DateTimeFormat('en-CA', { timeZone: intro.sections.personalization.timeZone }).format(new Date());
+    const open = Number(await figure(page, 'Open tasks'));
+    const title = `Book the car service ${Date.now()}`;
+    const form = addForm(page);
+    const create = await holdCreate(page);
+    await form.getByLabel('Title').fill(title);
+    await form.getByLabel('Due date (optional)').fill(today);
+    await form.getByLabel('Priority').selectOption('high');
+    await form.getByLabel('Title').press('Enter');
+
+    // Before the server has answered: in the list (busy), counted, and the form ready for the next.
+    const item = page.locator('#main .slot-actionableItems .item', { hasText: title });
+    await expect.poll(() => item.getAttribute('aria-busy')).toBe('true');
+    expect(await item.locator('.badge').textContent()).toBe('Due today');
+    expect(await figure(page, 'Open tasks')).toBe(String(open + 1));
+    expect(await form.getByLabel('Title').inputValue()).toBe('');
+    expect(await page.evaluate(() => (document.activeElement as HTMLInputElement | null)?.name)).toBe('title');
+
+    expect(await create.release()).toBe(201);
+    await expect.poll(() => item.getAttribute('aria-busy')).toBeNull();
+    expect(await item.getByRole('button', { name: `Done: ${title}` }).isEnabled()).toBe(true);
+    await expect.poll(() => form.getByRole('status').textContent()).toBe(`Added “${title}”.`);
+    await expect.poll(() => page.locator('#main .slot-activityFeed .event-text').first().textContent()).toBe(`Created “${title}”`);
+
+    await page.reload();
+    await hydrated(page);
+    expect(await itemTitles(page)).toContain(title);
+    expect(await figure(page, 'Open tasks')).toBe(String(open + 1));
+  });
+
+  it("rolls a refused add back with the server's reason, and gives the input back", async () => {
+    const { page } = alice;
+    const before = await itemTitles(page);
+    const form = addForm(page);
+    const title = `Too long ${'x'.repeat(200)}`;
+    const create = await holdCreate(page);
+    await form.getByLabel('Title').fill(title);
+    await form.getByLabel('Priority').selectOption('high');
+    await form.getByRole('button', { name: 'Add task' }).click();
+    await expect.poll(() => itemTitles(page)).toHaveLength(before.length + 1);
+
+    expect(await create.release()).toBe(400);
+    const alert = form.getByRole('alert');
+    await expect.poll(() => alert.textContent()).toBe('The task was not added: a title has at most 200 characters');
+    expect(await itemTitles(page)).toEqual(before);
+    expect(await form.getByLabel('Title').inputValue()).toBe(title);
+    expect(await form.getByLabel('Priority').inputValue()).toBe('high');
+    // The message is tied to the field it is about, and the page stays accessible with it shown.
+    expect(await form.getByLabel('Title').getAttribute('aria-describedby')).toContain((await alert.getAttribute('id'))!);
+    expect((await runAxe(page)).violations).toEqual([]);
+    await form.getByLabel('Title').fill('');
+    await form.getByLabel('Priority').selectOption('normal');
+  });
+
+  it('Undo after Done keeps the task: back at once, reopened, and there after a reload', async () => {
+    const { page } = alice;
+    const open = Number(await figure(page, 'Open tasks'));
+    const item = page.locator('#main .slot-actionableItems .item').first();
+    const title = (await item.locator('.item-title').textContent())!;
+    await item.getByRole('button', { name: `Done: ${title}` }).click();
+    await expect.poll(() => itemTitles(page)).not.toContain(title);
+    const undo = page.getByRole('button', { name: `Undo: complete “${title}”` });
+    expect(await page.locator('#main .undo').textContent()).toBe(`Completed “${title}”. Undo`);
+    // Focus does not fall to <body> with the button that left: it is on Undo.
+    await expect.poll(() => undo.evaluate((el) => el === document.activeElement)).toBe(true);
+    await expect.poll(() => figure(page, 'Open tasks')).toBe(String(open - 1));
+
+    const reopened = page.waitForResponse((r) => r.request().method() === 'PATCH' && r.request().postData() === '{"status":"open"}');
+    await undo.click();
+    await expect.poll(() => itemTitles(page)).toContain(title);
+    expect((await reopened).status()).toBe(200);
+    expect(await undo.count()).toBe(0);
+    await expect.poll(() => figure(page, 'Open tasks')).toBe(String(open));
+    await expect.poll(() => page.locator('#main .slot-activityFeed .event-text').first().textContent()).toBe(`Reopened “${title}”`);
+
+    await page.reload();
+    await hydrated(page);
+    expect(await itemTitles(page)).toContain(title);
+    expect(await figure(page, 'Open tasks')).toBe(String(open));
+  });
+
+  it('keeps the Undo of a Snooze while the keyboard is on it, lets it go about 5 s after, and the snooze stays', async () => {
+    const { page } = alice;
+    const item = page.locator('#main .slot-actionableItems .item').first();
+    const title = (await item.locator('.item-title').textContent())!;
+    await item.getByRole('button', { name: `Snooze a day: ${title}` }).focus();
+    await page.keyboard.press('Enter');
+    const undo = page.getByRole('button', { name: `Undo: snooze “${title}”` });
+    await expect.poll(() => undo.evaluate((el) => el === document.activeElement)).toBe(true);
+    await page.waitForTimeout(6000);
+    expect(await undo.count(), 'still offered while focused').toBe(1);
+    await page.keyboard.press('Tab');
+    const left = Date.now();
+    await expect.poll(() => undo.count(), { timeout: 10_000, interval: 200 }).toBe(0);
+    const shownFor = Date.now() - left;
+    // It is re-checked every 5 s, so it goes at most that long after focus moved on.
+    expect(shownFor).toBeLessThanOrEqual(6000);
+    metrics.undo = { offeredMsAfterFocusLeft: shownFor };
+    await page.reload();
+    await hydrated(page);
+    expect(await itemTitles(page)).not.toContain(title);
+  });
+
   it('changes the theme at once, and the server paints it on reload (no flash)', async () => {
     const { page, context } = alice;
     const saved = page.waitForResponse((r) => r.url().endsWith('/api/v1/users/alice/preferences') && r.request().method() === 'PATCH');

@@ -151,11 +151,63 @@ describe('ActionableItems', () => {
         format={format}
         onComplete={() => {}}
         onSnooze={() => {}}
+        onAdd={async () => true}
         pending={new Set(['t1'])}
       />,
     );
     expect(html.match(/disabled/g)).toHaveLength(2);
     expect(html).toContain('aria-busy="true"');
+  });
+
+  it('offers a labelled "Add a task" form under the list and in the empty state, its button disabled until hydrated', () => {
+    for (const state of [ready(items), ready([])]) {
+      const html = renderToString(<ActionableItems state={state} degraded={false} format={format} />);
+      expect(html).toContain('<form class="add-task" aria-labelledby="add-task-heading">');
+      expect(html).toContain('<h3 id="add-task-heading">Add a task</h3>');
+      // Every control has a visible label wrapping it; the title is required.
+      expect(html).toMatch(/<label class="field add-task-title"><span>Title<\/span><input name="title" type="text" required/);
+      expect(html).toMatch(/<span>Due date \(optional\)<\/span><input name="due" type="date"/);
+      expect(html).toMatch(/<span>Priority<\/span><select name="priority">.*<option value="normal" selected>Normal<\/option>/);
+      expect(html).toContain('<button type="submit" class="btn btn-primary" disabled>Add task</button>');
+    }
+    expect(renderToString(<ActionableItems state={ready([])} degraded={false} format={format} />)).toContain('Nothing needs you right now');
+    // Not while loading: the streamed shell's skeleton has no controls.
+    expect(renderToString(<ActionableItems state={loading} degraded={false} format={format} />)).not.toContain('<form');
+  });
+
+  it("announces the add's outcome: a failure as an alert the title points to, a success as a status", () => {
+    const failed = renderToString(
+      <ActionableItems
+        state={ready(items)}
+        degraded={false}
+        format={format}
+        note={{ error: true, text: 'The task was not added: a title is required' }}
+      />,
+    );
+    expect(failed).toContain('aria-describedby="add-task-hint add-task-error"');
+    expect(failed).toContain('<p id="add-task-error" class="inline-alert" role="alert">The task was not added: a title is required</p>');
+    expect(failed).toContain('<p class="inline-status" role="status"></p>');
+    const added = renderToString(
+      <ActionableItems state={ready(items)} degraded={false} format={format} note={{ error: false, text: 'Added “Buy milk”.' }} />,
+    );
+    expect(added).toContain('<p class="inline-status" role="status">Added “Buy milk”.</p>');
+    expect(added).toContain('<p id="add-task-error" class="inline-alert" role="alert"></p>');
+  });
+
+  it('offers Undo after Done or Snooze, named for the task, in a live region that is there before it fills', () => {
+    const none = renderToString(<ActionableItems state={ready(items)} degraded={false} format={format} />);
+    expect(none).toContain('<p class="undo" role="status"></p>');
+    const html = renderToString(
+      <ActionableItems
+        state={ready([])}
+        degraded={false}
+        format={format}
+        undo={{ text: 'Completed “Renew passport”.', label: 'Undo: complete “Renew passport”', undo: () => {} }}
+      />,
+    );
+    expect(html).toContain(
+      '<p class="undo" role="status">Completed “Renew passport”. <button type="button" class="btn" data-undo="true" aria-label="Undo: complete “Renew passport”">Undo</button></p>',
+    );
   });
 
   it('announces a failed action', () => {

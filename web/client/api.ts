@@ -34,8 +34,10 @@ async function send<R extends ClientResponse<unknown, number, string>>(request: 
   if (!res.ok) {
     let detail = `The server answered ${res.status}.`;
     try {
-      const problem = (await res.json()) as { detail?: string };
-      if (problem.detail) detail = problem.detail;
+      const problem = (await res.json()) as { detail?: string; errors?: { message: string }[] };
+      // A 400's detail points at `errors`; a person needs the field messages themselves.
+      if (problem.errors?.length) detail = problem.errors.map((e) => e.message).join('; ');
+      else if (problem.detail) detail = problem.detail;
     } catch {}
     throw new ApiError(res.status, detail);
   }
@@ -43,7 +45,9 @@ async function send<R extends ClientResponse<unknown, number, string>>(request: 
 }
 
 export const api = {
-  patchTask: (id: string, patch: { status: 'done' } | { snoozedUntil: string }) =>
+  createTask: (task: { title: string; priority: 'low' | 'normal' | 'high'; dueAt: string | null }) =>
+    send(() => v1().tasks.$post({ json: task })),
+  patchTask: (id: string, patch: { status: 'done' | 'open' } | { snoozedUntil: string | null }) =>
     send(() => v1().tasks[':id'].$patch({ param: { id }, json: patch })),
   patchPreferences: (userId: string, patch: Partial<Personalization>) =>
     send(() => v1().users[':userId'].preferences.$patch({ param: { userId }, json: patch })),

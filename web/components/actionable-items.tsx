@@ -1,6 +1,6 @@
 import type { Formatter } from '../format';
 import type { ActionableItem } from '../page-data';
-import type { SectionState } from '../signal-store';
+import type { FormNote, NewTask, SectionState, UndoOffer } from '../signal-store';
 import { FocusCard } from './focus-card';
 import { Section, SkeletonLines } from './section';
 
@@ -16,6 +16,12 @@ export interface ActionableItemsProps {
   message?: string | null;
   /** The `focus-card` flag's answer for this viewer: show the "Focus for today" card above the list. */
   focus?: boolean;
+  /** Undefined until hydrated: the form's button is disabled in server-rendered HTML. */
+  onAdd?: (task: NewTask) => Promise<boolean>;
+  /** The last add's outcome, shown and announced under the form. */
+  note?: FormNote | null;
+  /** The last Done or Snooze, while it can still be taken back. */
+  undo?: UndoOffer | null;
 }
 
 const REASON_TEXT: Record<ActionableItem['reason'], string> = {
@@ -24,7 +30,83 @@ const REASON_TEXT: Record<ActionableItem['reason'], string> = {
   high_priority: 'High priority',
 };
 
-export function ActionableItems({ state, degraded, format, onComplete, onSnooze, pending, message, focus }: ActionableItemsProps) {
+/**
+ * Title, optional due date and priority; Enter submits. Uncontrolled: it is cleared at once for
+ * the next task and given its input back only when the server refuses the add.
+ */
+function AddTaskForm({ onAdd, note }: Pick<ActionableItemsProps, 'onAdd' | 'note'>) {
+  const submit = (e: Event) => {
+    e.preventDefault();
+    const form = e.currentTarget as HTMLFormElement;
+    // namedItem, not form.title: that is the element's own `title` attribute.
+    const field = (name: string) => form.elements.namedItem(name) as HTMLInputElement;
+    const task: NewTask = {
+      title: field('title').value,
+      due: field('due').value,
+      priority: field('priority').value as NewTask['priority'],
+    };
+    form.reset();
+    field('title').focus();
+    void onAdd?.(task).then((added) => {
+      if (added || field('title').value) return;
+      field('title').value = task.title;
+      field('due').value = task.due;
+      field('priority').value = task.priority;
+      field('title').focus();
+    });
+  };
+  return (
+    <form class="add-task" aria-labelledby="add-task-heading" onSubmit={submit}>
+      <h3 id="add-task-heading">Add a task</h3>
+      <div class="add-task-fields">
+        <label class="field add-task-title">
+          <span>Title</span>
+          <input name="title" type="text" required autoComplete="off" aria-describedby="add-task-hint add-task-error" />
+        </label>
+        <label class="field">
+          <span>Due date (optional)</span>
+          <input name="due" type="date" />
+        </label>
+        <label class="field">
+          <span>Priority</span>
+          <select name="priority">
+            <option value="low">Low</option>
+            <option value="normal" selected>
+              Normal
+            </option>
+            <option value="high">High</option>
+          </select>
+        </label>
+        <button type="submit" class="btn btn-primary" disabled={!onAdd}>
+          Add task
+        </button>
+      </div>
+      <p id="add-task-hint" class="small muted">
+        A task shows here when it is overdue, due today or high priority.
+      </p>
+      <p id="add-task-error" class="inline-alert" role="alert">
+        {note?.error && note.text}
+      </p>
+      <p class="inline-status" role="status">
+        {note && !note.error && note.text}
+      </p>
+    </form>
+  );
+}
+
+export function ActionableItems({
+  state,
+  degraded,
+  format,
+  onComplete,
+  onSnooze,
+  pending,
+  message,
+  focus,
+  onAdd,
+  note,
+  undo,
+}: ActionableItemsProps) {
   return (
     <Section
       name="actionableItems"
@@ -34,10 +116,23 @@ export function ActionableItems({ state, degraded, format, onComplete, onSnooze,
       isEmpty={(items) => items.length === 0}
       empty={<p>Nothing needs you right now. Enjoy the calm.</p>}
       aside={
-        <p class="inline-alert" role="alert">
-          {message}
-        </p>
+        <>
+          <p class="inline-alert" role="alert">
+            {message}
+          </p>
+          <p class="undo" role="status">
+            {undo && (
+              <>
+                {undo.text}{' '}
+                <button type="button" class="btn" data-undo aria-label={undo.label} onClick={undo.undo}>
+                  Undo
+                </button>
+              </>
+            )}
+          </p>
+        </>
       }
+      footer={<AddTaskForm onAdd={onAdd} note={note} />}
     >
       {(items) => (
         <>
@@ -46,7 +141,7 @@ export function ActionableItems({ state, degraded, format, onComplete, onSnooze,
             {items.map((item) => {
               const busy = pending?.has(item.taskId) ?? false;
               return (
-                <li key={item.taskId} class={`item reason-${item.reason}`} aria-busy={busy ? 'true' : undefined}>
+                <li key={item.taskId} class={`item reason-${item.reason}`} data-task={item.taskId} aria-busy={busy ? 'true' : undefined}>
                   <div class="item-text">
                     <span class="item-title">{item.title}</span>
                     <span class="item-meta">

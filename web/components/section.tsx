@@ -13,13 +13,15 @@ export interface SectionProps<T> {
   children(data: T): ComponentChildren;
   /** Rendered next to the heading (e.g. the feed's connection state). */
   aside?: ComponentChildren;
+  /** Rendered after the content once loaded, whatever its state (e.g. a form that adds to it). */
+  footer?: ComponentChildren;
 }
 
 /**
  * The frame every section shares: a labelled region with its heading, then exactly one of
  * skeleton, error, empty or content, and a notice when the page marked it degraded.
  */
-export function Section<T>({ name, state, degraded, skeleton, isEmpty, empty, children, aside }: SectionProps<T>) {
+export function Section<T>({ name, state, degraded, skeleton, isEmpty, empty, children, aside, footer }: SectionProps<T>) {
   const busy = state.status === 'loading';
   // The streamed loading shell and the real section coexist in the DOM for a moment: distinct ids.
   const headingId = busy ? `${name}-heading-loading` : `${name}-heading`;
@@ -49,6 +51,7 @@ export function Section<T>({ name, state, degraded, skeleton, isEmpty, empty, ch
       ) : (
         children(state.data)
       )}
+      {!busy && footer}
     </section>
   );
 }

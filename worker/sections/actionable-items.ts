@@ -1,10 +1,10 @@
 import { z } from '@hono/zod-openapi';
 import { and, asc, eq, lt, or } from 'drizzle-orm';
 import { tasks } from '../../drizzle/schema';
+import { ACTIONABLE_REASONS, actionableReason, REASON_RANK } from '../../shared/actionable';
 import { endOfLocalDay, MS } from '../../shared/calendar';
 import { defineSection } from './section';
 
-export const ACTIONABLE_REASONS = ['overdue', 'due_today', 'high_priority'] as const;
 export const MAX_ACTIONABLE_ITEMS = 10;
 /** Candidates are read before the zone is known; no zone is more than 14 h from UTC. */
 const CANDIDATE_WINDOW_MS = 2 * MS.day;
@@ -21,8 +21,6 @@ export const actionableItemSchema = z
 
 export const actionableItemsSchema = z.array(actionableItemSchema).openapi('ActionableItems');
 export type ActionableItem = z.infer<typeof actionableItemSchema>;
-
-const reasonRank = { overdue: 0, due_today: 1, high_priority: 2 } as const;
 
 export const actionableItemsSection = defineSection({
   name: 'actionableItems',
@@ -55,18 +53,11 @@ export const actionableItemsSection = defineSection({
     for (const t of candidates) {
       if (t.snoozedUntil && t.snoozedUntil.getTime() > now) continue;
       const due = t.dueAt?.getTime();
-      const reason =
-        due !== undefined && due < now
-          ? 'overdue'
-          : due !== undefined && due < endOfToday
-            ? 'due_today'
-            : t.priority === 'high'
-              ? 'high_priority'
-              : undefined;
+      const reason = actionableReason(due, t.priority, now, endOfToday);
       if (!reason) continue;
       items.push({ taskId: t.id, title: t.title, reason, dueAt: t.dueAt?.toISOString() ?? null, due: due ?? Infinity });
     }
-    items.sort((a, b) => reasonRank[a.reason] - reasonRank[b.reason] || a.due - b.due || a.taskId.localeCompare(b.taskId));
+    items.sort((a, b) => REASON_RANK[a.reason] - REASON_RANK[b.reason] || a.due - b.due || a.taskId.localeCompare(b.taskId));
     return items.slice(0, MAX_ACTIONABLE_ITEMS).map(({ due: _due, ...item }) => item);
   },
 });
