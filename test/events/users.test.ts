@@ -195,6 +195,10 @@ describe('the queue health check and metrics', () => {
       const metrics = await call('/api/v1/metrics?format=prometheus', { headers: admin });
       const text = await metrics.text();
       expect(text).toMatch(/^foyer_events_outbox_backlog 101$/m);
+      // The oldest unsent row is 120 s old (FoyerOutboxStale reads it): give or take the test's own seconds.
+      const age = Number(/^foyer_events_outbox_oldest_unsent_seconds (\S+)$/m.exec(text)?.[1]);
+      expect(age).toBeGreaterThanOrEqual(120);
+      expect(age).toBeLessThan(180);
       expect(text).toMatch(/^foyer_events\{type="task.deleted",stage="published"\} \d+$/m);
       const summary = await (await call('/api/v1/metrics', { headers: admin })).json<{ events: { outbox: { backlog: number } } }>();
       expect(summary.events.outbox.backlog).toBe(101);

@@ -70,12 +70,23 @@ export function rowToDomainEvent(row: OutboxRow): DomainEvent {
   } as DomainEvent;
 }
 
+/** Ids per UPDATE: D1 binds at most 100 parameters per statement, and the stamp takes one. */
+const MARK_SENT_CHUNK = 90;
+
 export async function markSent(db: Database, ids: string[], now = Date.now(), relayed = false): Promise<void> {
   if (!ids.length) return;
-  await db
-    .update(eventOutbox)
-    .set({ sentAt: new Date(now), ...(relayed ? { relayed: sql`${eventOutbox.relayed} + 1` } : {}) })
-    .where(inArray(eventOutbox.id, ids));
+  const set = { sentAt: new Date(now), ...(relayed ? { relayed: sql`${eventOutbox.relayed} + 1` } : {}) };
+  const updates = [];
+  for (let i = 0; i < ids.length; i += MARK_SENT_CHUNK) {
+    updates.push(
+      db
+        .update(eventOutbox)
+        .set(set)
+        .where(inArray(eventOutbox.id, ids.slice(i, i + MARK_SENT_CHUNK))),
+    );
+  }
+  // One batch: one round trip and one transaction, however many chunks.
+  await db.batch(updates as [(typeof updates)[number], ...(typeof updates)[number][]]);
 }
 
 /** A user's rows not yet sent, oldest first: what a consumer that wrote events of its own sends at once. */
@@ -94,7 +105,7 @@ export async function overdueRows(db: Database, now = Date.now(), limit = RELAY_
     .select()
     .from(eventOutbox)
     .where(and(isNull(eventOutbox.sentAt), lt(eventOutbox.occurredAt, new Date(now - RELAY_AFTER_MS))))
-    .orderBy(asc(eventOutbox.occurredAt))
+    .orderBy(asc(eventOutbox.occurredAt), asc(eventOutbox.userId), asc(eventOutbox.seq))
     .limit(limit);
 }
 

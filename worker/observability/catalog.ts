@@ -103,6 +103,9 @@ export const DERIVED_GAUGES = {
   foyer_events_outbox_backlog: {
     help: 'Outbox rows unsent for longer than the relay bound (30 s) at scrape time.',
   },
+  foyer_events_outbox_oldest_unsent_seconds: {
+    help: 'Age of the oldest outbox row no consumer has received, at scrape time; 0 when none is unsent.',
+  },
   foyer_events_dead_letters_pending: {
     help: 'Dead-lettered events not replayed yet.',
   },

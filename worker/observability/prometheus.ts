@@ -123,6 +123,8 @@ function eventLines(events: EventFigures): string[] {
     ),
     ...gauge('foyer_events_outbox_backlog'),
     `foyer_events_outbox_backlog ${num(events.outbox.backlog)}`,
+    ...gauge('foyer_events_outbox_oldest_unsent_seconds'),
+    `foyer_events_outbox_oldest_unsent_seconds ${num((events.outbox.oldestUnsentAgeMs ?? 0) / 1000)}`,
     ...gauge('foyer_events_dead_letters_pending'),
     `foyer_events_dead_letters_pending ${num(events.deadLettersPending)}`,
     ...lagSummary(events.lagMs),
