@@ -37,6 +37,8 @@ export default defineConfig(async () => {
       // operator tooling (vitest.node.config.ts) and the disaster-recovery drill (vitest.drill.config.ts).
       exclude: ['test/e2e/**', 'test/node/**', 'test/drill/**', 'node_modules/**'],
       setupFiles: ['./test/setup/apply-migrations.ts', './test/setup/record-api-answers.ts'],
+      // Node side: a real JWKS endpoint that can answer, fail or hang (test/hardening/jwks-outage.test.ts).
+      globalSetup: ['./test/setup/jwks-server.ts'],
       // The matrix reporter checks the answers the suite produced against /api/v1/openapi.json.
       // `--reporter` on the command line replaces this list: .ci/run names the matrix again.
       // Suites that must print a figure (the fuzz request count and status spread) annotate it;

@@ -9,6 +9,7 @@ import { apiHeaders } from './middleware/api-headers';
 import { identify } from './middleware/authenticate';
 import { observe } from './middleware/observe';
 import { rateLimit, rateLimitPages } from './middleware/rate-limit';
+import { refuseCrossSite } from './middleware/refuse-cross-site';
 import { refuseUnsafeConfig } from './middleware/refuse-unsafe-config';
 import { requireJson } from './middleware/require-json';
 import { adminCacheApi } from './routes/admin-cache';
@@ -45,6 +46,8 @@ export function createApp() {
   // Who is calling, resolved once; then every API request is counted for that principal.
   app.use(`${API_PREFIX}/*`, apiHeaders);
   app.use(`${API_PREFIX}/*`, identify, rateLimit(API_PREFIX));
+  // A change made with the session cookie from another site (or a sibling subdomain) is refused.
+  app.use(`${API_PREFIX}/*`, refuseCrossSite);
   // The HTML routes are limited too (per signed-in user, else per address). Hono's `/admin/*`
   // also matches `/admin`; listing both would count a request twice.
   for (const page of ['/', '/login', '/logout', '/admin/*']) app.use(page, identify, rateLimitPages);

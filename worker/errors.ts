@@ -111,9 +111,10 @@ export class ServiceUnavailableError extends ProblemError {
 
 /** A dependency the request needs could not answer; nothing was changed, so retrying is safe. */
 export class DependencyUnavailableError extends ServiceUnavailableError {
-  constructor(dependency: string, retryAfterSeconds: number) {
+  constructor(dependency: string, retryAfterSeconds: number, options?: ErrorOptions) {
     super(
       `The ${dependency} is unavailable and nothing was changed. Retry after ${retryAfterSeconds} s; if it persists, check /api/v1/health.`,
+      options,
     );
     this.headers = { 'Retry-After': String(retryAfterSeconds) };
     this.extensions = { retryAfter: retryAfterSeconds };

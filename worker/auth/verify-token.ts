@@ -2,7 +2,7 @@ import { createRemoteJWKSet, errors, type JWTVerifyGetKey, jwtVerify } from 'jos
 import { Lru } from '../cache/lru';
 import { OTHER_BYTES } from '../cache/memory-budget';
 import { LRU_ENTRY_BYTES, NUMBER_BYTES, objectBytes, stringBytes } from '../cache/sizes';
-import { UnauthorizedError } from '../errors';
+import { DependencyUnavailableError, UnauthorizedError } from '../errors';
 import { claimsSchema, type Principal } from './principal';
 import { isRevoked } from './revocation';
 
@@ -21,18 +21,59 @@ export const MAX_TOKEN_LIFETIME_SECONDS = 24 * 3600;
 /** `typ` values a JWT access token may carry (RFC 7519 §5.1, RFC 9068 §2.1), compared without `application/`. */
 const ACCEPTED_TYPES = new Set(['jwt', 'at+jwt']);
 
-/** `CACHE`, when given, is where logged-out tokens are listed (auth/revocation.ts). */
-type TokenConfig = Pick<Env, 'JWT_ISSUER' | 'JWT_AUDIENCE' | 'JWT_JWKS_URL'> & { JWT_SECRET?: string; CACHE?: KVNamespace };
+/** How long a JWKS fetch may take (`JWKS_TIMEOUT_MS` overrides it) before the key set counts as down. */
+export const DEFAULT_JWKS_TIMEOUT_MS = 3_000;
+/** A key-set outage answers 503 with this `Retry-After`: jose refetches at most every 30 s (its cooldown). */
+export const JWKS_RETRY_AFTER_SECONDS = 30;
 
-// One remote key set per URL and isolate: jose caches the fetched keys and rate-limits refetches.
+/**
+ * `CACHE`, when given, is where logged-out tokens are listed (auth/revocation.ts).
+ * `JWKS_TIMEOUT_MS` is optional (in `[vars]` or `.dev.vars`); unset means DEFAULT_JWKS_TIMEOUT_MS.
+ */
+type TokenConfig = Pick<Env, 'JWT_ISSUER' | 'JWT_AUDIENCE' | 'JWT_JWKS_URL'> & {
+  JWT_SECRET?: string;
+  CACHE?: KVNamespace;
+  JWKS_TIMEOUT_MS?: string;
+};
+
+// One remote key set per URL (and timeout) and isolate: jose caches the fetched keys and rate-limits refetches.
 const remoteKeySets = new Map<string, JWTVerifyGetKey>();
+
+function jwksTimeoutMs(config: TokenConfig): number {
+  const value = Number(config.JWKS_TIMEOUT_MS);
+  return config.JWKS_TIMEOUT_MS && Number.isInteger(value) && value > 0 ? value : DEFAULT_JWKS_TIMEOUT_MS;
+}
+
+/**
+ * The key set's own failures (the fetch failed or timed out, answered other than 200, or sent
+ * no key set) are the identity provider's outage, not the caller's fault: 503, never 401. What
+ * the token can be blamed for (no key with its `kid`, an algorithm the set lacks) stays a 401.
+ */
+function isKeySetOutage(err: unknown): boolean {
+  if (!(err instanceof errors.JOSEError)) return true;
+  return err instanceof errors.JWKSTimeout || err instanceof errors.JWKSInvalid || err.code === errors.JOSEError.code;
+}
+
+function remoteKeySet(url: string, timeoutDuration: number): JWTVerifyGetKey {
+  const keySet = createRemoteJWKSet(new URL(url), { cooldownDuration: 30_000, timeoutDuration });
+  return async (header, token) => {
+    try {
+      return await keySet(header, token);
+    } catch (err) {
+      if (!isKeySetOutage(err)) throw err;
+      throw new DependencyUnavailableError("identity provider's key set (JWKS)", JWKS_RETRY_AFTER_SECONDS, { cause: err });
+    }
+  };
+}
 
 function keyFor(config: TokenConfig): { key: Uint8Array | JWTVerifyGetKey; algorithms: string[] } {
   if (config.JWT_JWKS_URL) {
-    let keySet = remoteKeySets.get(config.JWT_JWKS_URL);
+    const timeout = jwksTimeoutMs(config);
+    const id = `${config.JWT_JWKS_URL}\n${timeout}`;
+    let keySet = remoteKeySets.get(id);
     if (!keySet) {
-      keySet = createRemoteJWKSet(new URL(config.JWT_JWKS_URL), { cooldownDuration: 30_000 });
-      remoteKeySets.set(config.JWT_JWKS_URL, keySet);
+      keySet = remoteKeySet(config.JWT_JWKS_URL, timeout);
+      remoteKeySets.set(id, keySet);
     }
     return { key: keySet, algorithms: ASYMMETRIC_ALGORITHMS };
   }
