@@ -4,7 +4,7 @@ import { methodNotAllowed } from 'hono/method-not-allowed';
 import { requestId } from 'hono/request-id';
 import type { AppEnv } from './app-env';
 import { MethodNotAllowedError, NotFoundError, PayloadTooLargeError } from './errors';
-import { onError, problemResponse } from './http/problem';
+import { errorResponse, onError, problemResponse } from './http/problem';
 import { apiHeaders } from './middleware/api-headers';
 import { identify } from './middleware/authenticate';
 import { observe } from './middleware/observe';
@@ -81,7 +81,14 @@ export function createApp() {
   app.route('/', loginApp);
   app.route('/admin', adminPage);
 
-  app.notFound((c) => problemResponse(c, new NotFoundError(`No route ${c.req.method} ${c.req.path}; see /api/v1/openapi.json.`)));
+  // A browser gets a page with a way home; a program gets problem+json (http/problem.ts).
+  app.notFound((c) =>
+    errorResponse(
+      c,
+      new NotFoundError(`No route ${c.req.method} ${c.req.path}; see /api/v1/openapi.json.`),
+      `There is no page at ${c.req.path}. Check the address, or go back to your page.`,
+    ),
+  );
   app.onError(onError);
   return api;
 }

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { PAGE_DATA_ID, type PageData } from '../../web/page-data';
 import { app } from '../../worker/app';
 import { fragmentCache } from '../../worker/cache/fragment-cache';
-import { jsonForScript } from '../../worker/html/document';
+import { jsonForScript, SITE_DESCRIPTION } from '../../worker/html/document';
 import { authHeaders, tokenFor } from '../helpers/auth';
 import { call, json } from '../helpers/http';
 import { seed } from '../helpers/seed';
@@ -62,6 +62,7 @@ describe('GET /', () => {
     expect(csp).not.toContain('unsafe-inline');
     expect(res.headers.get('X-Content-Type-Options')).toBe('nosniff');
     const html = await res.text();
+    expect(html).toContain(`<meta name="description" content="${SITE_DESCRIPTION}">`);
 
     const data = embeddedData(html);
     const api = await call('/api/v1/intro-page/alice', { headers: await authHeaders('alice') });

@@ -1,4 +1,5 @@
 import { renderToString } from 'preact-render-to-string';
+import { ErrorPage, type ErrorPageProps } from '../../web/components/error-page';
 import { IntroPage, LoadingShell } from '../../web/components/intro-page';
 import { type DemoUser, LoginPage } from '../../web/components/login-page';
 import { SiteHeader } from '../../web/components/site-header';
@@ -15,7 +16,12 @@ export interface DocumentOptions {
   /** The theme to paint before the data arrives (from the `foyer_theme` cookie), else the system's. */
   themeHint?: Theme;
   title: string;
+  /** `<meta name="description">`: what search results and link previews show for a public page. */
+  description?: string;
 }
+
+/** The description of Foyer's public pages (`/`, `/login`). */
+export const SITE_DESCRIPTION = 'Foyer: your tasks, your recent activity and your settings on one page.';
 
 /** The cookie the page sets when the theme changes: a hint so the streamed shell is painted right. */
 export const THEME_COOKIE = 'foyer_theme';
@@ -38,7 +44,8 @@ function attr(value: string): string {
   return value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
 }
 
-function head({ nonce, assets, themeHint, title }: DocumentOptions): string {
+/** `preload`: the page runs the app script (the error page does not, so it does not fetch it). */
+function head({ nonce, assets, themeHint, title, description }: DocumentOptions, preload = true): string {
   return (
     `<!doctype html><html lang="en" data-theme="${themeHint ?? 'system'}"><head><meta charset="utf-8">` +
     '<meta name="viewport" content="width=device-width, initial-scale=1">' +
@@ -46,8 +53,9 @@ function head({ nonce, assets, themeHint, title }: DocumentOptions): string {
     // An empty icon: browsers otherwise request /favicon.ico, which the worker would answer 404.
     '<link rel="icon" href="data:,">' +
     `<title>${attr(title)}</title>` +
+    (description ? `<meta name="description" content="${attr(description)}">` : '') +
     (assets ? `<link rel="stylesheet" href="${attr(assets.style)}">` : '') +
-    (assets ? `<link rel="modulepreload" href="${attr(assets.script)}" nonce="${attr(nonce)}">` : '') +
+    (assets && preload ? `<link rel="modulepreload" href="${attr(assets.script)}" nonce="${attr(nonce)}">` : '') +
     '</head><body><a class="skip-link" href="#main">Skip to main content</a>'
   );
 }
@@ -149,4 +157,9 @@ export function renderPageFailure(message: string): string {
 
 export function renderLoginDocument(users: readonly DemoUser[], options: DocumentOptions & { message?: string }): string {
   return `${head(options) + renderToString(<LoginPage users={users} message={options.message} />)}</body></html>`;
+}
+
+/** A whole error page (404, 5xx) for a browser; no script, so it needs no nonce. */
+export function renderErrorDocument(error: ErrorPageProps, options: Omit<DocumentOptions, 'nonce'>): string {
+  return `${head({ ...options, nonce: '' }, false) + renderToString(<ErrorPage {...error} />)}</body></html>`;
 }

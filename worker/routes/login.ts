@@ -10,7 +10,7 @@ import { loginEnabled, signOut, startSession } from '../auth/session';
 import { replicaDb } from '../db/sessions';
 import { NotFoundError, PayloadTooLargeError, ValidationError } from '../errors';
 import { loadAssetManifest } from '../html/assets';
-import { renderLoginDocument } from '../html/document';
+import { renderLoginDocument, SITE_DESCRIPTION } from '../html/document';
 import { problemResponse } from '../http/problem';
 import { htmlSecurityHeaders } from '../middleware/security-headers';
 import type { PageEnv } from './page';
@@ -31,7 +31,13 @@ loginApp.get('/login', htmlSecurityHeaders(), async (c) => {
   const assets = await loadAssetManifest(c.env);
   const message = c.req.query('error') === 'unknown-user' ? 'No such user here. Pick one of the demo users.' : undefined;
   return c.html(
-    renderLoginDocument(DEMO_USERS, { nonce: c.get('secureHeadersNonce') ?? '', assets, title: 'Sign in · Foyer', message }),
+    renderLoginDocument(DEMO_USERS, {
+      nonce: c.get('secureHeadersNonce') ?? '',
+      assets,
+      title: 'Sign in · Foyer',
+      description: SITE_DESCRIPTION,
+      message,
+    }),
     200,
     { 'Cache-Control': 'no-store' },
   );

@@ -5,7 +5,15 @@ import { endSession, readSession } from '../auth/session';
 import { sessionCookieToken } from '../auth/session-cookie';
 import { ProblemError } from '../errors';
 import { loadAssetManifest } from '../html/assets';
-import { parseTheme, renderPageFailure, renderPageMain, renderPageShell, renderWholePage, THEME_COOKIE } from '../html/document';
+import {
+  parseTheme,
+  renderPageFailure,
+  renderPageMain,
+  renderPageShell,
+  renderWholePage,
+  SITE_DESCRIPTION,
+  THEME_COOKIE,
+} from '../html/document';
 import { htmlSecurityHeaders, type NonceVariables } from '../middleware/security-headers';
 import { errorMessage, log } from '../observability/log';
 import { assembleFromIsolate, assembleIntroPage, introPageInput } from '../services/intro-page';
@@ -34,7 +42,13 @@ pageApp.get('/', htmlSecurityHeaders(), async (c) => {
     'Cache-Control': 'private, no-store',
     Vary: 'Cookie',
   };
-  const documentOptions = { nonce, assets, themeHint: parseTheme(getCookie(c, THEME_COOKIE)), title: 'Foyer' };
+  const documentOptions = {
+    nonce,
+    assets,
+    themeHint: parseTheme(getCookie(c, THEME_COOKIE)),
+    title: 'Foyer',
+    description: SITE_DESCRIPTION,
+  };
   const input = introPageInput(c, viewer.userId);
 
   // Everything in this isolate's memory: no section is slow, so the page goes whole, without skeletons.
