@@ -3,6 +3,7 @@
  *   dist/assets/app-<hash>.js, app-<hash>.css   content-hashed, cached immutable (dist/_headers)
  *   dist/asset-manifest.json                     which hashed file is the current one; the worker reads it
  *   dist/vendor/swagger-ui-dist/…                the /docs explorer, served locally (no CDN)
+ *   dist/vendor/docs-explorer.css                its accessible colours (web/docs/explorer.css)
  *   dist/api/v1/openapi.json                     the OpenAPI document, generated from the routes
  *                                                (scripts/build-openapi.ts); the worker serves it
  *
@@ -101,6 +102,8 @@ export async function buildWeb(options: { ifStale?: boolean; quiet?: boolean } =
   const vendor = join(DIST, 'vendor/swagger-ui-dist');
   mkdirSync(vendor, { recursive: true });
   for (const file of SWAGGER_FILES) copyFileSync(resolve(ROOT, 'node_modules/swagger-ui-dist', file), join(vendor, file));
+  // Our accessible overrides of Swagger UI's colours, loaded after its stylesheet (worker/routes/docs.ts).
+  copyFileSync(resolve(ROOT, 'web/docs/explorer.css'), join(DIST, 'vendor/docs-explorer.css'));
 
   const manifest: AssetManifest = { script, style };
   writeFileSync(join(DIST, '_headers'), HEADERS);

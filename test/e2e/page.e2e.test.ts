@@ -371,6 +371,40 @@ describe('the intro page in a browser', () => {
       .toBe('Created “Made in another terminal”');
   });
 
+  // Swagger UI is heavy (1.5 MB of script, axe over some 2,000 nodes): one load, both schemes.
+  it('the /docs explorer: axe finds no violations, light and dark, closed and with an operation tried and the Authorize dialog open', {
+    timeout: 180_000,
+  }, async () => {
+    const context = await browser.newContext({ baseURL: E2E_URL, viewport: { width: 1280, height: 900 } });
+    const docs = await context.newPage();
+    const docsProblems = watchProblems(docs);
+    const violations: Record<string, number> = {};
+    const check = async (state: string) => {
+      for (const colorScheme of ['light', 'dark'] as const) {
+        await docs.emulateMedia({ colorScheme });
+        const result = await runAxe(docs);
+        expect(result.violations, `${state}, ${colorScheme}`).toEqual([]);
+        violations[`${state}-${colorScheme}`] = result.violations.length;
+      }
+    };
+    await docs.goto('/docs');
+    await docs.waitForSelector('#operations-Tasks-createTask', { timeout: 60_000 });
+    await check('closed');
+    // The servers <select> has a name, and the operations a heading between the title and the tags.
+    expect(await docs.getByRole('combobox', { name: 'Server' }).count()).toBe(1);
+    expect(await docs.getByRole('heading', { level: 2, name: 'Operations' }).count()).toBe(1);
+    await docs.locator('#operations-Tasks-createTask .opblock-summary-control').click();
+    await docs.locator('#operations-Tasks-createTask .try-out__btn').click();
+    await docs.getByRole('textbox', { name: 'Request body' }).waitFor();
+    await docs.locator('.auth-wrapper .btn.authorize').click();
+    await docs.getByRole('button', { name: 'Close' }).first().waitFor();
+    await check('open');
+    await docs.screenshot({ path: resolve(ARTIFACTS, 'docs-1280.png') });
+    expect(docsProblems).toEqual([]);
+    metrics.docsAxe = { violations };
+    await context.close();
+  });
+
   it('serves hashed assets immutable and /docs offline under its CSP', async () => {
     const { context } = alice;
     const html = await (await context.request.get('/')).text();
