@@ -78,6 +78,25 @@ describe.skipIf(!enabled)('screenshots for the user guide (docs/images)', () => 
     await shoot(page, 'degraded-reconnecting-1280', false);
   });
 
+  it('adding a task, and the Undo offered after Done', async () => {
+    const { page } = await signIn(browser, 'alice', { viewport: { width: 1280, height: 900 }, colorScheme: 'light' });
+    const form = page.getByRole('form', { name: 'Add a task' });
+    await form.getByLabel('Title').fill('Water the plants');
+    await form.getByLabel('Priority').selectOption('high');
+    await form.getByLabel('Title').press('Enter');
+    await expect.poll(() => form.getByRole('status').textContent()).toBe('Added “Water the plants”.');
+    await page
+      .getByRole('button', { name: /^Done: / })
+      .first()
+      .click();
+    // The offer lasts about 5 s: the picture is taken while it shows.
+    await expect.poll(() => page.locator('[data-undo]').count()).toBe(1);
+    await page
+      .locator('#main .card-actionableItems')
+      .screenshot({ path: resolve(IMAGES, 'add-task-undo-1280.png'), animations: 'disabled' });
+    await page.locator('[data-undo]').click();
+  });
+
   it("the operators' dashboard at 1280 and 360 px", async () => {
     const { page } = await signIn(browser, 'ops', { viewport: { width: 1280, height: 900 }, colorScheme: 'light' });
     await page.goto('/admin');

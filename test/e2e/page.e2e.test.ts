@@ -199,7 +199,9 @@ describe('the intro page in a browser', () => {
 
     // Before the server has answered: in the list (busy), counted, and the form ready for the next.
     const item = page.locator('#main .slot-actionableItems .item', { hasText: title });
-    await expect.poll(() => item.getAttribute('aria-busy')).toBe('true');
+    // count() first: getAttribute would wait for a missing item until the test times out.
+    await expect.poll(() => item.count()).toBe(1);
+    expect(await item.getAttribute('aria-busy')).toBe('true');
     expect(await item.locator('.badge').textContent()).toBe('Due today');
     expect(await figure(page, 'Open tasks')).toBe(String(open + 1));
     expect(await form.getByLabel('Title').inputValue()).toBe('');
