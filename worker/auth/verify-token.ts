@@ -1,8 +1,6 @@
 import { createRemoteJWKSet, errors, type JWTVerifyGetKey, jwtVerify } from 'jose';
-import { Lru } from '../cache/lru';
-import { OTHER_BYTES } from '../cache/memory-budget';
-import { LRU_ENTRY_BYTES, NUMBER_BYTES, objectBytes, stringBytes } from '../cache/sizes';
 import { UnauthorizedError } from '../errors';
+import { held, heldLru, LRU_ENTRY_BYTES, NUMBER_BYTES, objectBytes, stringBytes } from '../isolate';
 import { claimsSchema, type Principal } from './principal';
 import { isRevoked } from './revocation';
 
@@ -25,14 +23,14 @@ const ACCEPTED_TYPES = new Set(['jwt', 'at+jwt']);
 type TokenConfig = Pick<Env, 'JWT_ISSUER' | 'JWT_AUDIENCE' | 'JWT_JWKS_URL'> & { JWT_SECRET?: string; CACHE?: KVNamespace };
 
 // One remote key set per URL and isolate: jose caches the fetched keys and rate-limits refetches.
-const remoteKeySets = new Map<string, JWTVerifyGetKey>();
+const remoteKeySets = held('jwksKeySets', () => new Map<string, JWTVerifyGetKey>());
 
 function keyFor(config: TokenConfig): { key: Uint8Array | JWTVerifyGetKey; algorithms: string[] } {
   if (config.JWT_JWKS_URL) {
-    let keySet = remoteKeySets.get(config.JWT_JWKS_URL);
+    let keySet = remoteKeySets.get().get(config.JWT_JWKS_URL);
     if (!keySet) {
       keySet = createRemoteJWKSet(new URL(config.JWT_JWKS_URL), { cooldownDuration: 30_000 });
-      remoteKeySets.set(config.JWT_JWKS_URL, keySet);
+      remoteKeySets.get().set(config.JWT_JWKS_URL, keySet);
     }
     return { key: keySet, algorithms: ASYMMETRIC_ALGORITHMS };
   }
@@ -59,9 +57,9 @@ interface Verified {
 }
 
 /** Tokens this isolate has verified (all callers together), within their byte budget; the least recently used go first. */
-const verified = new Lru<string, Verified>({
-  maxBytes: OTHER_BYTES.verifiedTokens,
-  sizeOf: (token, v) =>
+const verified = heldLru<string, Verified>(
+  'verifiedTokens',
+  (token, v) =>
     LRU_ENTRY_BYTES +
     stringBytes(token) +
     objectBytes(4) +
@@ -69,19 +67,19 @@ const verified = new Lru<string, Verified>({
     stringBytes(v.config) +
     objectBytes(Object.keys(v.principal).length) +
     stringBytes(JSON.stringify(v.principal)),
-});
+);
 
 const configId = (config: TokenConfig) => `${config.JWT_ISSUER}\n${config.JWT_AUDIENCE}\n${config.JWT_JWKS_URL}\n${config.JWT_SECRET}`;
 
 /** Forgets the verified tokens and fetched key sets (a fresh isolate; see worker/isolate-state.ts). */
 export function resetTokenMemory(): void {
-  verified.clear();
-  remoteKeySets.clear();
+  verified.get().clear();
+  remoteKeySets.get().clear();
 }
 
 /** Forgets one token (it was logged out here: the next use verifies afresh, and is refused). */
 export function forgetVerifiedToken(token: string): void {
-  verified.delete(token);
+  verified.get().delete(token);
 }
 
 /**
@@ -97,12 +95,13 @@ export async function verifyToken(token: string, config: TokenConfig, now = Date
   const id = configId(config);
   // get, not peek + set: it makes the entry the most recently used (the busiest tokens stay)
   // without working out its size again, which a set does (a JSON.stringify per request).
-  const known = verified.get(token);
+  const tokens = verified.get();
+  const known = tokens.get(token);
   if (known && known.config === id && now < known.expiresAt && now < known.recheckAt) return known.principal;
   const { principal, exp } = await verifySignedToken(token, config);
   if (await isRevoked(config.CACHE, token)) throw new UnauthorizedError('This session was signed out; sign in again.');
-  verified.delete(token);
-  verified.set(token, {
+  tokens.delete(token);
+  tokens.set(token, {
     principal,
     config: id,
     expiresAt: (exp + CLOCK_TOLERANCE_SECONDS) * 1000,
