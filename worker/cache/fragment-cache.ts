@@ -19,7 +19,7 @@ import type { PurgeScope, PurgeState } from './purge-state';
 import { PurgeSync } from './purge-sync';
 import { SectionErrors } from './section-errors';
 import { IsolateStore, KvStore } from './stores';
-import type { AnsweredWriteThrough, WriteThroughReads } from './write-through';
+import type { WriteThrough } from './write-through';
 
 /** The parts of the cache that hold something between requests. */
 interface Layers {
@@ -185,7 +185,7 @@ export class FragmentCache {
    * isolate holds no whole bundle of theirs under purge generations it may use without a read,
    * or the event is one whose effect is not known section by section.
    */
-  writeThroughReads(db: Database, userId: string, eventType: ActivityType, now = Date.now()): WriteThroughReads | undefined {
+  writeThroughFor(db: Database, userId: string, eventType: ActivityType, now = Date.now()): WriteThrough | undefined {
     const state = this.currentPurgeState(now);
     const sections = sectionsChangedBy({ type: eventType });
     if (!state || !sections) return undefined;
@@ -197,16 +197,38 @@ export class FragmentCache {
   }
 
   /**
+   * After a user's committed write: records its version in this isolate and starts the
+   * write-through in `waitUntil` (their next page is then most likely a hit), from
+   * `writeThrough` and its `results` when the write's batch carried them. Returns the version to
+   * hand back to the caller (worker/http/version-token.ts).
+   */
+  afterWrite(req: CacheRequest, userId: string, event: ActivityEvent, writeThrough?: WriteThrough, results?: readonly unknown[]): number {
+    this.noteVersion(userId, event.id);
+    req.waitUntil(
+      this.refreshAfterWrite(req, userId, event, writeThrough, results).catch((err: unknown) => {
+        log.warn('write-through refresh failed', { userId, error: errorMessage(err) });
+      }),
+    );
+    return event.id;
+  }
+
+  /**
    * The write-through after a user's committed `event`: from the reads that ran in the write's
    * own batch when there are some and they fit (no D1 round trip), else as `refreshPersonal`
    * does (the held bundle brought forward by a read of its own, else the whole bundle read).
    * Requests that want the bundle meanwhile join this computation.
    */
-  async refreshAfterWrite(req: CacheRequest, userId: string, event: ActivityEvent, answered?: AnsweredWriteThrough): Promise<Fragment> {
-    if (answered && answered.reads.userId === userId) {
-      const { slot } = answered.reads;
+  async refreshAfterWrite(
+    req: CacheRequest,
+    userId: string,
+    event: ActivityEvent,
+    writeThrough?: WriteThrough,
+    results?: readonly unknown[],
+  ): Promise<Fragment> {
+    if (writeThrough && results && writeThrough.userId === userId) {
+      const { slot } = writeThrough;
       const how = async () => {
-        const computed = await this.#m.computing.computeFromWrite(req, answered, event);
+        const computed = await this.#m.computing.computeFromWrite(req, writeThrough, results, event);
         if (computed) return computed;
         const base = this.#m.isolate.peek(slot);
         return base
