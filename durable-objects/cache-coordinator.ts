@@ -1,7 +1,18 @@
 import { DurableObject } from 'cloudflare:workers';
-import { addCounters, type CacheCounters, emptyCounters } from '../worker/cache/counters';
-import { type CoordinatorStats, PURGE_STATE_KEY, type PurgeResult, type ReportResult } from '../worker/cache/protocol';
-import { applyPurge, emptyPurgeState, type PurgeScope, type PurgeState, prunePurgeState } from '../worker/cache/purge-state';
+import {
+  addCounters,
+  applyPurge,
+  type CacheCounters,
+  type CoordinatorStats,
+  emptyCounters,
+  emptyPurgeState,
+  PURGE_STATE_KEY,
+  type PurgeResult,
+  type PurgeScope,
+  type PurgeState,
+  prunePurgeState,
+  type ReportResult,
+} from '../worker/cache';
 import { FanInPacer } from '../worker/fan-in';
 
 /** KV takes about one write per second per key (https://developers.cloudflare.com/kv/platform/limits/). */

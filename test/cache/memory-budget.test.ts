@@ -3,10 +3,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Fragment } from '../../worker/cache/fragment';
 import { FragmentCache } from '../../worker/cache/fragment-cache';
 import { KnownVersions } from '../../worker/cache/known-versions';
-import { Lru } from '../../worker/cache/lru';
-import { ISOLATE_CACHE_BYTES, OTHER_BYTES, PAGE_DATA_BYTES, RENDERED_PAGE_BYTES } from '../../worker/cache/memory-budget';
 import { readFragment } from '../../worker/cache/page-source';
 import { fragmentBytes, IsolateStore, SHARED_FRAGMENT_BYTES } from '../../worker/cache/stores';
+import { ISOLATE_CACHE_BYTES, Lru, OTHER_BYTES, PAGE_DATA_BYTES, RENDERED_PAGE_BYTES } from '../../worker/isolate';
 import { assembleFromIsolate, assembleIntroPage } from '../../worker/services/intro-page';
 import { seed } from '../helpers/seed';
 

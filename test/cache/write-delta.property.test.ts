@@ -2,7 +2,7 @@ import { env } from 'cloudflare:workers';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MS } from '../../shared/calendar';
-import { bringForward, readFragmentAfter } from '../../worker/cache/delta-source';
+import { applyEvent, readFragmentAfter } from '../../worker/cache/delta-source';
 import type { Fragment } from '../../worker/cache/fragment';
 import { readFragment } from '../../worker/cache/page-source';
 import { createDb } from '../../worker/db/client';
@@ -163,7 +163,7 @@ describe('write-through by delta (property, real D1)', { timeout: 240_000 }, () 
             const written = await apply(db, userId, s, tasks, now, reads?.statements);
             if (!written) continue;
             const { event } = written;
-            const batched = reads && reread ? await bringForward(bundle, event, reread, reads.build(written.readResults), now) : undefined;
+            const batched = reads && reread ? await applyEvent(bundle, event, reread, reads.build(written.readResults), now) : undefined;
             // The read-after path (the fallback when no reads rode along), from the same state.
             const delta = await readFragmentAfter(env, userId, bundle, event, now);
             const whole = (await readFragment(env, 'personal', userId, now)).fragment;

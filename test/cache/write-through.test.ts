@@ -3,7 +3,6 @@ import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fragmentCache } from '../../worker/cache/fragment-cache';
 import { readFragment } from '../../worker/cache/page-source';
-import { answeredBy } from '../../worker/cache/write-through';
 import { createDb } from '../../worker/db/client';
 import type { IntroPage } from '../../worker/sections';
 import { createTask } from '../../worker/services/tasks';
@@ -102,14 +101,14 @@ describe('write-through after a user write', () => {
     const guarded = guardD1(env.DB);
     const db = createDb(guarded.db);
     const now = Date.now();
-    const reads = fragmentCache.writeThroughReads(db, 'bob', 'task.created', now);
+    const reads = fragmentCache.writeThroughFor(db, 'bob', 'task.created', now);
     expect(reads).toBeDefined();
     const change = await createTask(db, 'bob', { title: 'unusable reads', priority: 'low' }, now, reads?.statements);
     expect(guarded.trace.roundTrips).toBe(1);
     const ctx = createExecutionContext();
     const req = { env: { ...env, DB: guarded.db }, waitUntil: (p: Promise<unknown>) => ctx.waitUntil(p) };
     // Results that do not match the statements (as if the batch had answered something else).
-    const fragment = await fragmentCache.refreshAfterWrite(req, 'bob', change.event, answeredBy(reads, []));
+    const fragment = await fragmentCache.refreshAfterWrite(req, 'bob', change.event, reads, []);
     await waitOnExecutionContext(ctx);
     expect(guarded.trace.roundTrips).toBe(2);
     expect(fragment.v).toBe(change.event.id);
@@ -120,7 +119,7 @@ describe('write-through after a user write', () => {
     await page('bob');
     const db = createDb(env.DB);
     const now = Date.now();
-    const reads = fragmentCache.writeThroughReads(db, 'bob', 'task.created', now);
+    const reads = fragmentCache.writeThroughFor(db, 'bob', 'task.created', now);
     const other = await createTask(db, 'bob', { title: 'in between', priority: 'low' }, now);
     const change = await createTask(db, 'bob', { title: 'planned', priority: 'low' }, now, reads?.statements);
     expect(change.event.id).toBe(other.event.id + 1);
@@ -129,7 +128,8 @@ describe('write-through after a user write', () => {
       { env, waitUntil: (p) => ctx.waitUntil(p) },
       'bob',
       change.event,
-      answeredBy(reads, change.readResults),
+      reads,
+      change.readResults,
     );
     await waitOnExecutionContext(ctx);
     // Carrying the held bundle forward by the last event alone would have lost the one before it.
@@ -139,7 +139,7 @@ describe('write-through after a user write', () => {
 
   it('asks for no reads when this isolate holds no bundle of the writer (the write goes alone)', async () => {
     fragmentCache.reset();
-    expect(fragmentCache.writeThroughReads(createDb(env.DB), 'alice', 'task.created')).toBeUndefined();
+    expect(fragmentCache.writeThroughFor(createDb(env.DB), 'alice', 'task.created')).toBeUndefined();
   });
 
   it('writes nothing when the batch carrying the reads fails, and answers 503 with Retry-After', async () => {

@@ -1,6 +1,4 @@
-import { Lru } from '../cache/lru';
-import { OTHER_BYTES } from '../cache/memory-budget';
-import { LRU_ENTRY_BYTES, NUMBER_BYTES, stringBytes } from '../cache/sizes';
+import { heldLru, LRU_ENTRY_BYTES, NUMBER_BYTES, stringBytes } from '../isolate';
 import { errorMessage, log } from '../observability/log';
 
 /**
@@ -17,10 +15,7 @@ const KV_MIN_TTL_SECONDS = 60;
 const KEY_PREFIX = 'revoked:';
 
 /** Digest → when the token expires (ms); past that it needs no entry. */
-const revokedHere = new Lru<string, number>({
-  maxBytes: OTHER_BYTES.revocations,
-  sizeOf: (digest) => LRU_ENTRY_BYTES + stringBytes(digest) + NUMBER_BYTES,
-});
+const revokedHere = heldLru<string, number>('revocations', (digest) => LRU_ENTRY_BYTES + stringBytes(digest) + NUMBER_BYTES);
 
 /** Names a token without holding it: the deny-list key, and the feed sockets' tag (worker/feed/protocol.ts). */
 export async function digestOf(token: string): Promise<string> {
@@ -33,15 +28,16 @@ export async function digestOf(token: string): Promise<string> {
 /** Refuses `token` from now on (until `expSeconds`, the token's `exp`). */
 export async function revokeToken(kv: KVNamespace, token: string, expSeconds: number, now = Date.now()): Promise<void> {
   const digest = await digestOf(token);
-  revokedHere.set(digest, expSeconds * 1000);
+  revokedHere.get().set(digest, expSeconds * 1000);
   const ttl = Math.max(KV_MIN_TTL_SECONDS, Math.ceil(expSeconds - now / 1000) + 60);
   await kv.put(`${KEY_PREFIX}${digest}`, '1', { expirationTtl: ttl });
 }
 
 /** Whether this isolate has seen `token` logged out (no I/O). */
 export async function revokedInIsolate(token: string): Promise<boolean> {
-  if (revokedHere.size === 0) return false;
-  return revokedHere.peek(await digestOf(token)) !== undefined;
+  const seen = revokedHere.get();
+  if (seen.size === 0) return false;
+  return seen.peek(await digestOf(token)) !== undefined;
 }
 
 /**
@@ -50,7 +46,7 @@ export async function revokedInIsolate(token: string): Promise<boolean> {
  */
 export async function isRevoked(kv: KVNamespace | undefined, token: string): Promise<boolean> {
   const digest = await digestOf(token);
-  if (revokedHere.peek(digest) !== undefined) return true;
+  if (revokedHere.get().peek(digest) !== undefined) return true;
   if (!kv) return false;
   try {
     return (await kv.get(`${KEY_PREFIX}${digest}`)) !== null;
@@ -62,5 +58,5 @@ export async function isRevoked(kv: KVNamespace | undefined, token: string): Pro
 
 /** Forgets this isolate's memory of logouts (tests playing another isolate). */
 export function forgetRevocationsInIsolate(): void {
-  revokedHere.clear();
+  revokedHere.get().clear();
 }

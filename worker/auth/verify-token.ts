@@ -1,8 +1,6 @@
 import { createRemoteJWKSet, errors, type JWTVerifyGetKey, jwtVerify } from 'jose';
-import { Lru } from '../cache/lru';
-import { OTHER_BYTES } from '../cache/memory-budget';
-import { LRU_ENTRY_BYTES, NUMBER_BYTES, objectBytes, stringBytes } from '../cache/sizes';
 import { DependencyUnavailableError, UnauthorizedError } from '../errors';
+import { held, heldLru, LRU_ENTRY_BYTES, NUMBER_BYTES, objectBytes, stringBytes } from '../isolate';
 import { claimsSchema, type Principal } from './principal';
 import { isRevoked } from './revocation';
 
@@ -37,7 +35,7 @@ type TokenConfig = Pick<Env, 'JWT_ISSUER' | 'JWT_AUDIENCE' | 'JWT_JWKS_URL'> & {
 };
 
 // One remote key set per URL (and timeout) and isolate: jose caches the fetched keys and rate-limits refetches.
-const remoteKeySets = new Map<string, JWTVerifyGetKey>();
+const remoteKeySets = held('jwksKeySets', () => new Map<string, JWTVerifyGetKey>());
 
 function jwksTimeoutMs(config: TokenConfig): number {
   const value = Number(config.JWKS_TIMEOUT_MS);
@@ -70,10 +68,10 @@ function keyFor(config: TokenConfig): { key: Uint8Array | JWTVerifyGetKey; algor
   if (config.JWT_JWKS_URL) {
     const timeout = jwksTimeoutMs(config);
     const id = `${config.JWT_JWKS_URL}\n${timeout}`;
-    let keySet = remoteKeySets.get(id);
+    let keySet = remoteKeySets.get().get(id);
     if (!keySet) {
       keySet = remoteKeySet(config.JWT_JWKS_URL, timeout);
-      remoteKeySets.set(id, keySet);
+      remoteKeySets.get().set(id, keySet);
     }
     return { key: keySet, algorithms: ASYMMETRIC_ALGORITHMS };
   }
@@ -100,9 +98,9 @@ interface Verified {
 }
 
 /** Tokens this isolate has verified (all callers together), within their byte budget; the least recently used go first. */
-const verified = new Lru<string, Verified>({
-  maxBytes: OTHER_BYTES.verifiedTokens,
-  sizeOf: (token, v) =>
+const verified = heldLru<string, Verified>(
+  'verifiedTokens',
+  (token, v) =>
     LRU_ENTRY_BYTES +
     stringBytes(token) +
     objectBytes(4) +
@@ -110,19 +108,19 @@ const verified = new Lru<string, Verified>({
     stringBytes(v.config) +
     objectBytes(Object.keys(v.principal).length) +
     stringBytes(JSON.stringify(v.principal)),
-});
+);
 
 const configId = (config: TokenConfig) => `${config.JWT_ISSUER}\n${config.JWT_AUDIENCE}\n${config.JWT_JWKS_URL}\n${config.JWT_SECRET}`;
 
 /** Forgets the verified tokens and fetched key sets (a fresh isolate; see worker/isolate-state.ts). */
 export function resetTokenMemory(): void {
-  verified.clear();
-  remoteKeySets.clear();
+  verified.get().clear();
+  remoteKeySets.get().clear();
 }
 
 /** Forgets one token (it was logged out here: the next use verifies afresh, and is refused). */
 export function forgetVerifiedToken(token: string): void {
-  verified.delete(token);
+  verified.get().delete(token);
 }
 
 /**
@@ -138,12 +136,13 @@ export async function verifyToken(token: string, config: TokenConfig, now = Date
   const id = configId(config);
   // get, not peek + set: it makes the entry the most recently used (the busiest tokens stay)
   // without working out its size again, which a set does (a JSON.stringify per request).
-  const known = verified.get(token);
+  const tokens = verified.get();
+  const known = tokens.get(token);
   if (known && known.config === id && now < known.expiresAt && now < known.recheckAt) return known.principal;
   const { principal, exp } = await verifySignedToken(token, config);
   if (await isRevoked(config.CACHE, token)) throw new UnauthorizedError('This session was signed out; sign in again.');
-  verified.delete(token);
-  verified.set(token, {
+  tokens.delete(token);
+  tokens.set(token, {
     principal,
     config: id,
     expiresAt: (exp + CLOCK_TOLERANCE_SECONDS) * 1000,

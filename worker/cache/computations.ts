@@ -1,13 +1,13 @@
 import type { ActivityEvent } from '../schemas/activity-event';
 import { sectionsChangedBy } from '../sections/after-event';
-import { bringForward, readFragmentAfter } from './delta-source';
+import { applyEvent, readFragmentAfter } from './delta-source';
 import type { CacheRequest, Fragment, Slot } from './fragment';
 import type { KnownVersions } from './known-versions';
 import type { LookupCounts } from './lookup-counts';
 import { type Computed, readFragment, SourceFailed } from './page-source';
 import type { SectionErrors } from './section-errors';
 import type { IsolateStore, KvStore } from './stores';
-import type { AnsweredWriteThrough } from './write-through';
+import type { WriteThrough } from './write-through';
 
 /**
  * Fragments computed from their source (page-source.ts), once per isolate however many requests
@@ -96,14 +96,18 @@ export class Computations {
    * event rereads other sections than were planned, the held bundle was not one version
    * behind, a section failed to build); the caller then does what it does without them.
    */
-  async computeFromWrite(req: CacheRequest, answered: AnsweredWriteThrough, event: ActivityEvent): Promise<Computed | undefined> {
-    const { reads, results } = answered;
+  async computeFromWrite(
+    req: CacheRequest,
+    reads: WriteThrough,
+    results: readonly unknown[],
+    event: ActivityEvent,
+  ): Promise<Computed | undefined> {
     const planned = sectionsChangedBy(event);
     if (!planned || planned.length !== reads.sections.length || planned.some((n, i) => reads.sections[i] !== n)) return undefined;
     if (results.length !== reads.statements.length) return undefined;
     let computed: Computed | undefined;
     try {
-      computed = await bringForward(reads.base, event, reads.sections, reads.build(results), reads.now);
+      computed = await applyEvent(reads.base, event, reads.sections, reads.build(results), reads.now);
     } catch {
       return undefined;
     }

@@ -1,8 +1,8 @@
 import { hash32 } from '../hash';
-import { PAGE_DATA_BYTES } from './memory-budget';
+import { PAGE_DATA_BYTES } from '../isolate';
 
 export interface CacheConfig {
-  /** Accounted bytes of page data kept in the isolate: personal bundles, shared fragments, rendered pages (memory-budget.ts). */
+  /** Accounted bytes of page data kept in the isolate: personal bundles, shared fragments, rendered pages (worker/isolate/budget.ts). */
   isolateBytes: number;
   /** Personal fragments: fresh for this long. Bounds how late time-driven changes (a task falling overdue) and other people's changes show. */
   personalFreshMs: number;

@@ -20,7 +20,7 @@ import { BUNDLE_ORDER, type Computed, contentHash } from './page-source';
  * reads the whole bundle (page-source.ts).
  *
  * The write path does not come here when it can avoid it: it reads the same sections inside the
- * write's own batch (write-through.ts) and calls `bringForward` with what they returned.
+ * write's own batch (write-through.ts) and calls `applyEvent` with what they returned.
  */
 export async function readFragmentAfter(
   env: Env,
@@ -41,7 +41,7 @@ export async function readFragmentAfter(
     { newestEventId: true },
   );
   if (loaded.newestEventId !== event.id) return undefined;
-  return bringForward(base, event, reread, loaded, now);
+  return applyEvent(base, event, reread, loaded, now);
 }
 
 /** Whether `base` can be brought forward by `event`: exactly one version behind, and whole. */
@@ -59,7 +59,7 @@ export function isWholeBundle(base: Fragment): boolean {
  * (and no later event): those sections replaced, the event put on top of the feed, the rest
  * carried over, in a whole read's order. Undefined when a reread section failed or is missing.
  */
-export async function bringForward(
+export async function applyEvent(
   base: Fragment,
   event: ActivityEvent,
   reread: readonly SectionName[],

@@ -1,5 +1,6 @@
 import type { Database } from '../db/client';
 import { ProblemError } from '../errors';
+import { type Held, held, OTHER_BYTES } from '../isolate';
 import { errorMessage, log } from '../observability/log';
 import type { ActivityEvent, ActivityType } from '../schemas/activity-event';
 import type { SectionData } from '../sections';
@@ -12,14 +13,24 @@ import { isWholeBundle } from './delta-source';
 import { type CacheRequest, type Fragment, type FragmentOutcome, fresh, type Layer, personalSlot, type Slot, sharedSlot } from './fragment';
 import { KnownVersions } from './known-versions';
 import { LookupCounts } from './lookup-counts';
-import { OTHER_BYTES } from './memory-budget';
 import { BudgetExceeded, SourceFailed, sectionsOf, withBudget } from './page-source';
 import type { PurgeResult } from './protocol';
 import type { PurgeScope, PurgeState } from './purge-state';
 import { PurgeSync } from './purge-sync';
 import { SectionErrors } from './section-errors';
 import { IsolateStore, KvStore } from './stores';
-import type { AnsweredWriteThrough, WriteThroughReads } from './write-through';
+import type { WriteThrough } from './write-through';
+
+/** The parts of the cache that hold something between requests. */
+interface Layers {
+  isolate: IsolateStore;
+  kv: KvStore;
+  /** Highest version of each user this isolate has seen written (read-your-writes, same isolate). */
+  versions: KnownVersions;
+  errors: SectionErrors;
+  purges: PurgeSync;
+  computing: Computations;
+}
 
 /**
  * The page cache of one isolate (module scope, so every request it serves shares it): it looks
@@ -28,30 +39,34 @@ import type { AnsweredWriteThrough, WriteThroughReads } from './write-through';
  */
 export class FragmentCache {
   readonly config: CacheConfig;
+  /** Counts on their way to the coordinator, like metric points: kept when the isolate's memory is fresh. */
   readonly #counts = new LookupCounts();
-  readonly #isolate: IsolateStore;
-  readonly #kv = new KvStore();
-  readonly #purges: PurgeSync;
-  readonly #errors: SectionErrors;
-  readonly #computing: Computations;
-  /** Highest version of each user this isolate has seen written (read-your-writes, same isolate). */
-  readonly #versions: KnownVersions;
+  /** What this cache remembers across requests, in the isolate's memory (worker/isolate). */
+  readonly #memory: Held<Layers>;
   readonly startedAt = Date.now();
 
   constructor(config: Partial<CacheConfig> = {}) {
     this.config = { ...DEFAULT_CACHE_CONFIG, ...config };
-    this.#isolate = new IsolateStore(this.config.isolateBytes);
-    this.#versions = new KnownVersions(OTHER_BYTES.knownVersions);
-    this.#purges = new PurgeSync(this.config.syncMs, this.#counts);
-    this.#errors = new SectionErrors(this.config.budgetMs, this.#counts);
-    this.#computing = new Computations({
-      maxJoinMs: this.config.budgetMs,
-      counts: this.#counts,
-      errors: this.#errors,
-      versions: this.#versions,
-      isolate: this.#isolate,
-      kv: this.#kv,
-    });
+    this.#memory = held(
+      'pages',
+      () => this.#layers(),
+      (layers) => layers.isolate.bytes,
+    );
+  }
+
+  #layers(): Layers {
+    const counts = this.#counts;
+    const isolate = new IsolateStore(this.config.isolateBytes);
+    const kv = new KvStore();
+    const versions = new KnownVersions(OTHER_BYTES.knownVersions);
+    const errors = new SectionErrors(this.config.budgetMs, counts);
+    const purges = new PurgeSync(this.config.syncMs, counts);
+    const computing = new Computations({ maxJoinMs: this.config.budgetMs, counts, errors, versions, isolate, kv });
+    return { isolate, kv, versions, errors, purges, computing };
+  }
+
+  get #m(): Layers {
+    return this.#memory.get();
   }
 
   get totals(): CacheCounters {
@@ -64,21 +79,21 @@ export class FragmentCache {
   }
 
   get isolateEntries(): number {
-    return this.#isolate.size;
+    return this.#m.isolate.size;
   }
 
   /** Accounted bytes of page data held in this isolate (at most `config.isolateBytes`). */
   get isolateBytes(): number {
-    return this.#isolate.bytes;
+    return this.#m.isolate.bytes;
   }
 
   /** Accounted bytes of every cache this object holds, by name (the test of the budget reads it). */
   get accountedBytes(): { pages: number; knownVersions: number; kvRecentPuts: number; sectionErrors: number } {
     return {
-      pages: this.#isolate.bytes,
-      knownVersions: this.#versions.bytes,
-      kvRecentPuts: this.#kv.bytes,
-      sectionErrors: this.#errors.bytes,
+      pages: this.#m.isolate.bytes,
+      knownVersions: this.#m.versions.bytes,
+      kvRecentPuts: this.#m.kv.bytes,
+      sectionErrors: this.#m.errors.bytes,
     };
   }
 
@@ -87,7 +102,7 @@ export class FragmentCache {
    * PurgeSync.state). With `waitUntil`, a copy older than 500 ms is refreshed in the background.
    */
   async purgeState(env: Env, now = Date.now(), waitUntil?: CacheRequest['waitUntil']): Promise<PurgeState | undefined> {
-    return this.config.enabled ? this.#purges.state(env, now, waitUntil) : undefined;
+    return this.config.enabled ? this.#m.purges.state(env, now, waitUntil) : undefined;
   }
 
   /**
@@ -96,20 +111,20 @@ export class FragmentCache {
    * requests never wait for it.
    */
   currentPurgeState(now = Date.now(), background?: Pick<CacheRequest, 'env' | 'waitUntil'>): PurgeState | undefined {
-    return this.config.enabled ? this.#purges.current(now, background) : undefined;
+    return this.config.enabled ? this.#m.purges.current(now, background) : undefined;
   }
 
   purge(env: Env, scope: PurgeScope): Promise<PurgeResult & { effectiveAt: number }> {
-    return this.#purges.purge(env, scope);
+    return this.#m.purges.purge(env, scope);
   }
 
   /** Records a version this isolate saw committed for a user (a write it handled). */
   noteVersion(userId: string, version: number): void {
-    this.#versions.note(userId, version);
+    this.#m.versions.note(userId, version);
   }
 
   knownVersion(userId: string): number {
-    return this.#versions.of(userId);
+    return this.#m.versions.of(userId);
   }
 
   /** A user's personal bundle with at least `minVersion` (see docs/architecture.md#cache). */
@@ -138,8 +153,8 @@ export class FragmentCache {
   ): [FragmentOutcome, FragmentOutcome] | undefined {
     const min = Math.max(minVersion, this.knownVersion(userId));
     const now = req.now ?? Date.now();
-    const personal = fresh(this.#isolate.get(personalSlot(state, userId)), 'personal', personalFreshMsFor(this.config, userId), min, now);
-    const shared = personal && fresh(this.#isolate.get(sharedSlot(state)), 'shared', this.config.sharedFreshMs, 0, now);
+    const personal = fresh(this.#m.isolate.get(personalSlot(state, userId)), 'personal', personalFreshMsFor(this.config, userId), min, now);
+    const shared = personal && fresh(this.#m.isolate.get(sharedSlot(state)), 'shared', this.config.sharedFreshMs, 0, now);
     if (!personal || !shared) return undefined;
     this.#counts.lookup('isolate', 'hit');
     this.#counts.lookup('isolate', 'hit');
@@ -155,11 +170,11 @@ export class FragmentCache {
   async refreshPersonal(req: CacheRequest, userId: string, minVersion = 0, event?: ActivityEvent): Promise<Fragment> {
     const state = await this.purgeState(req.env);
     const slot = state ? personalSlot(state, userId) : undefined;
-    const base = slot && event ? this.#isolate.peek(slot) : undefined;
+    const base = slot && event ? this.#m.isolate.peek(slot) : undefined;
     const how =
-      slot && base && event && base.v === event.id - 1 ? () => this.#computing.computeAfter(req, userId, slot, base, event) : undefined;
-    let { fragment } = await this.#computing.run(req, 'personal', userId, slot, how).promise;
-    if (fragment.v < minVersion) ({ fragment } = await this.#computing.compute(req, 'personal', userId, slot));
+      slot && base && event && base.v === event.id - 1 ? () => this.#m.computing.computeAfter(req, userId, slot, base, event) : undefined;
+    let { fragment } = await this.#m.computing.run(req, 'personal', userId, slot, how).promise;
+    if (fragment.v < minVersion) ({ fragment } = await this.#m.computing.compute(req, 'personal', userId, slot));
     return fragment;
   }
 
@@ -170,15 +185,31 @@ export class FragmentCache {
    * isolate holds no whole bundle of theirs under purge generations it may use without a read,
    * or the event is one whose effect is not known section by section.
    */
-  writeThroughReads(db: Database, userId: string, eventType: ActivityType, now = Date.now()): WriteThroughReads | undefined {
+  writeThroughFor(db: Database, userId: string, eventType: ActivityType, now = Date.now()): WriteThrough | undefined {
     const state = this.currentPurgeState(now);
     const sections = sectionsChangedBy({ type: eventType });
     if (!state || !sections) return undefined;
     const slot = personalSlot(state, userId);
-    const base = this.#isolate.peek(slot);
+    const base = this.#m.isolate.peek(slot);
     if (!base?.s.personalization || !isWholeBundle(base)) return undefined;
     const reads = sectionReads(db, sections, { userId, now, timeZone: base.s.personalization.timeZone });
     return { statements: reads.statements, build: reads.build, userId, now, slot, base, sections };
+  }
+
+  /**
+   * After a user's committed write: records its version in this isolate and starts the
+   * write-through in `waitUntil` (their next page is then most likely a hit), from
+   * `writeThrough` and its `results` when the write's batch carried them. Returns the version to
+   * hand back to the caller (worker/http/version-token.ts).
+   */
+  afterWrite(req: CacheRequest, userId: string, event: ActivityEvent, writeThrough?: WriteThrough, results?: readonly unknown[]): number {
+    this.noteVersion(userId, event.id);
+    req.waitUntil(
+      this.refreshAfterWrite(req, userId, event, writeThrough, results).catch((err: unknown) => {
+        log.warn('write-through refresh failed', { userId, error: errorMessage(err) });
+      }),
+    );
+    return event.id;
   }
 
   /**
@@ -187,16 +218,24 @@ export class FragmentCache {
    * does (the held bundle brought forward by a read of its own, else the whole bundle read).
    * Requests that want the bundle meanwhile join this computation.
    */
-  async refreshAfterWrite(req: CacheRequest, userId: string, event: ActivityEvent, answered?: AnsweredWriteThrough): Promise<Fragment> {
-    if (answered && answered.reads.userId === userId) {
-      const { slot } = answered.reads;
+  async refreshAfterWrite(
+    req: CacheRequest,
+    userId: string,
+    event: ActivityEvent,
+    writeThrough?: WriteThrough,
+    results?: readonly unknown[],
+  ): Promise<Fragment> {
+    if (writeThrough && results && writeThrough.userId === userId) {
+      const { slot } = writeThrough;
       const how = async () => {
-        const computed = await this.#computing.computeFromWrite(req, answered, event);
+        const computed = await this.#m.computing.computeFromWrite(req, writeThrough, results, event);
         if (computed) return computed;
-        const base = this.#isolate.peek(slot);
-        return base ? this.#computing.computeAfter(req, userId, slot, base, event) : this.#computing.compute(req, 'personal', userId, slot);
+        const base = this.#m.isolate.peek(slot);
+        return base
+          ? this.#m.computing.computeAfter(req, userId, slot, base, event)
+          : this.#m.computing.compute(req, 'personal', userId, slot);
       };
-      const { fragment } = await this.#computing.run(req, 'personal', userId, slot, how).promise;
+      const { fragment } = await this.#m.computing.run(req, 'personal', userId, slot, how).promise;
       if (fragment.v >= event.id) return fragment;
     }
     return this.refreshPersonal(req, userId, event.id, event);
@@ -204,7 +243,7 @@ export class FragmentCache {
 
   async refreshShared(req: CacheRequest): Promise<Fragment> {
     const state = await this.purgeState(req.env);
-    return (await this.#computing.run(req, 'shared', '*', state ? sharedSlot(state) : undefined).promise).fragment;
+    return (await this.#m.computing.run(req, 'shared', '*', state ? sharedSlot(state) : undefined).promise).fragment;
   }
 
   async #resolve(
@@ -218,7 +257,7 @@ export class FragmentCache {
     const now = req.now ?? Date.now();
     if (slot) {
       // The common case first, without building a lookup: a fresh, new-enough copy here.
-      const hit = fresh(this.#isolate.get(slot), kind, freshMs, min, now);
+      const hit = fresh(this.#m.isolate.get(slot), kind, freshMs, min, now);
       if (hit) {
         this.#counts.lookup('isolate', 'hit');
         return hit;
@@ -246,7 +285,7 @@ export class FragmentCache {
       if (age < freshMs) return Object.assign(out, { fragment: f, layer, result: 'hit', ageMs: age });
       if (age < freshMs + this.config.staleWhileRevalidateMs) {
         // Stale-while-revalidate: this request gets the copy now, the refresh runs after it.
-        req.waitUntil(this.#computing.run(req, kind, userId, slot).promise.catch(() => undefined));
+        req.waitUntil(this.#m.computing.run(req, kind, userId, slot).promise.catch(() => undefined));
         return Object.assign(out, { fragment: f, layer, result: 'stale', ageMs: age });
       }
       return undefined;
@@ -254,7 +293,7 @@ export class FragmentCache {
 
     if (slot) {
       const started = performance.now();
-      const inMemory = this.#isolate.get(slot);
+      const inMemory = this.#m.isolate.get(slot);
       out.ms.isolate = performance.now() - started;
       const served = inMemory && inMemory.v >= min ? serve(inMemory, 'isolate') : undefined;
       if (served) {
@@ -267,7 +306,7 @@ export class FragmentCache {
       const kvStarted = performance.now();
       let found: (Fragment | null)[] = [];
       try {
-        found = await this.#kv.get(slot, min, req.env);
+        found = await this.#m.kv.get(slot, min, req.env);
       } catch (err) {
         log.error('kv read failed', { error: errorMessage(err) });
       }
@@ -279,14 +318,14 @@ export class FragmentCache {
       }
       const fromKv = best && serve(best, 'kv');
       if (best && fromKv) {
-        this.#isolate.put(slot, best);
+        this.#m.isolate.put(slot, best);
         this.#counts.lookup('kv', fromKv.result === 'hit' ? 'hit' : 'stale');
         return fromKv;
       }
       this.#counts.lookup('kv', 'miss');
       // While KV answered, a computation in this isolate (a write's write-through, another
       // request) may have finished: take its result rather than compute the same thing again.
-      const meanwhile = this.#isolate.get(slot);
+      const meanwhile = this.#m.isolate.get(slot);
       if (meanwhile && meanwhile !== inMemory && meanwhile.v >= min && now - meanwhile.at < freshMs) {
         this.#counts.count((c) => c.coalesced++);
         return Object.assign(out, { fragment: meanwhile, layer: 'isolate', result: 'hit', ageMs: now - meanwhile.at, coalesced: true });
@@ -294,7 +333,7 @@ export class FragmentCache {
     }
 
     const d1Started = performance.now();
-    const { promise, joined, startedAt } = this.#computing.run(req, kind, userId, slot);
+    const { promise, joined, startedAt } = this.#m.computing.run(req, kind, userId, slot);
     out.coalesced = joined;
     if (joined) this.#counts.count((c) => c.coalesced++);
     const sections = sectionsOf(kind);
@@ -305,7 +344,7 @@ export class FragmentCache {
       // was never written (a forged or stale hint) and computing again would change nothing.
       if (joined && startedAt < now && computed.fragment.v < min) {
         // Joined a computation that started before the write this request must see.
-        computed = await withBudget(this.#computing.compute(req, kind, userId, slot), this.config.budgetMs, req.waitUntil);
+        computed = await withBudget(this.#m.computing.compute(req, kind, userId, slot), this.config.budgetMs, req.waitUntil);
       }
       out.ms.d1 = performance.now() - d1Started;
       Object.assign(out, { fragment: computed.fragment, layer: 'd1', result: 'miss', ageMs: now - computed.fragment.at });
@@ -326,9 +365,10 @@ export class FragmentCache {
       // A missing user is an answer (404), not an outage; anything else the source throws is.
       if (err instanceof ProblemError) throw err;
       if (err instanceof BudgetExceeded) this.#counts.count((c) => c.d1.timeouts++);
-      else if (!(err instanceof SourceFailed)) this.#errors.record(userId, Object.fromEntries(sections.map((n) => [n, asError(err)])), now);
+      else if (!(err instanceof SourceFailed))
+        this.#m.errors.record(userId, Object.fromEntries(sections.map((n) => [n, asError(err)])), now);
       out.ms.d1 = performance.now() - d1Started;
-      this.#errors.mark(userId, sections, err, now);
+      this.#m.errors.mark(userId, sections, err, now);
       out.degraded = [...sections];
       out.result = 'degraded';
       this.#counts.count((c) => (c.degraded += sections.length));
@@ -338,20 +378,20 @@ export class FragmentCache {
   }
 
   lastError(errorKey: string, section: keyof SectionData): { at: number; reason: string } | undefined {
-    return this.#errors.last(errorKey, section);
+    return this.#m.errors.last(errorKey, section);
   }
 
   inMemory(state: PurgeState, userId: string): { personal?: Fragment; shared?: Fragment } {
-    return { personal: this.#isolate.peek(personalSlot(state, userId)), shared: this.#isolate.peek(sharedSlot(state)) };
+    return { personal: this.#m.isolate.peek(personalSlot(state, userId)), shared: this.#m.isolate.peek(sharedSlot(state)) };
   }
 
   /** Forgets everything held in this isolate (tests simulate a fresh isolate with it). */
   reset(): void {
-    this.#isolate.clear();
-    this.#versions.clear();
-    this.#errors.clear();
-    this.#kv.clear();
-    this.#purges.reset();
+    this.#m.isolate.clear();
+    this.#m.versions.clear();
+    this.#m.errors.clear();
+    this.#m.kv.clear();
+    this.#m.purges.reset();
   }
 }
 

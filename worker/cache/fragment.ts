@@ -51,7 +51,7 @@ export interface CacheRequest {
   now?: number;
   /**
    * Where a personal fragment's D1 read starts: the caller's bookmark or 'first-primary'
-   * (read-your-writes.ts `readPosition`); undefined: the nearest replica.
+   * (worker/http/version-token.ts `readPosition`); undefined: the nearest replica.
    */
   bookmark?: string;
 }

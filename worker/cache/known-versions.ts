@@ -1,5 +1,4 @@
-import { Lru } from './lru';
-import { LRU_ENTRY_BYTES, NUMBER_BYTES, stringBytes } from './sizes';
+import { LRU_ENTRY_BYTES, Lru, NUMBER_BYTES, stringBytes } from '../isolate';
 
 /** The highest version of each user this isolate has seen committed (bounded by bytes). */
 export class KnownVersions {

@@ -1,10 +1,8 @@
+import { LRU_ENTRY_BYTES, Lru, NUMBER_BYTES, OTHER_BYTES, objectBytes, stringBytes } from '../isolate';
 import { log } from '../observability/log';
 import type { SectionName } from '../sections';
 import type { LookupCounts } from './lookup-counts';
-import { Lru } from './lru';
-import { OTHER_BYTES } from './memory-budget';
 import { BudgetExceeded } from './page-source';
-import { LRU_ENTRY_BYTES, NUMBER_BYTES, objectBytes, stringBytes } from './sizes';
 
 /**
  * The last failure this isolate saw per fragment and section, for the health route. It holds a

@@ -1,12 +1,10 @@
+import { LRU_ENTRY_BYTES, Lru, NUMBER_BYTES, OTHER_BYTES, objectBytes, parsedJsonBytes, stringBytes } from '../isolate';
 import { errorMessage, log } from '../observability/log';
 import { withTimeout } from '../time-limit';
 import type { CacheRequest, Fragment, Slot } from './fragment';
 import { kvKeys } from './fragment';
 import { KvBatchReader } from './kv-batch-reader';
-import { Lru } from './lru';
-import { OTHER_BYTES } from './memory-budget';
 import { KV_FRAGMENT_TTL_SECONDS } from './purge-state';
-import { LRU_ENTRY_BYTES, NUMBER_BYTES, objectBytes, parsedJsonBytes, stringBytes } from './sizes';
 
 /**
  * One layer that holds fragments, nearest first: the isolate's memory, then KV (D1, the source,
@@ -40,7 +38,7 @@ const RENDERED_PAGE_OVERHEAD_BYTES = 512;
 
 /**
  * The isolate's layer: LRUs in module scope, shared by every request of the isolate, bounded by
- * the page-data budget in bytes (worker/cache/memory-budget.ts).
+ * the page-data budget in bytes (worker/isolate/budget.ts).
  */
 export class IsolateStore implements FragmentStore<Fragment | undefined> {
   readonly #personal: Lru<string, Fragment>;

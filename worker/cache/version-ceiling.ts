@@ -1,7 +1,5 @@
+import { heldLru, LRU_ENTRY_BYTES, NUMBER_BYTES, objectBytes, stringBytes } from '../isolate';
 import type { FragmentOutcome } from './fragment';
-import { Lru } from './lru';
-import { OTHER_BYTES } from './memory-budget';
-import { LRU_ENTRY_BYTES, NUMBER_BYTES, objectBytes, stringBytes } from './sizes';
 
 /**
  * Caps the read-your-writes hint (the `Foyer-Version` header, the `foyer_v` cookie) to what
@@ -15,14 +13,16 @@ import { LRU_ENTRY_BYTES, NUMBER_BYTES, objectBytes, stringBytes } from './sizes
  * write of theirs through another isolate in those seconds shows after CEILING_MS at worst.
  */
 export const CEILING_MS = 10_000;
-const ceilings = new Lru<string, { version: number; at: number }>({
-  maxBytes: OTHER_BYTES.versionCeilings,
-  sizeOf: (userId) => LRU_ENTRY_BYTES + stringBytes(userId) + objectBytes(2) + 2 * NUMBER_BYTES,
-});
+const held = heldLru<string, { version: number; at: number }>(
+  'versionCeilings',
+  (userId) => LRU_ENTRY_BYTES + stringBytes(userId) + objectBytes(2) + 2 * NUMBER_BYTES,
+);
 
 /** The hint to use for `userId`: `hint`, lowered to D1's last answer if that is recent. */
 export function capVersionHint(userId: string, hint: number, now = Date.now()): number {
-  if (hint === 0 || ceilings.size === 0) return hint;
+  if (hint === 0) return hint;
+  const ceilings = held.get();
+  if (ceilings.size === 0) return hint;
   const ceiling = ceilings.peek(userId);
   if (!ceiling) return hint;
   if (now - ceiling.at >= CEILING_MS) {
@@ -36,10 +36,10 @@ export function capVersionHint(userId: string, hint: number, now = Date.now()): 
 export function noteServedVersion(userId: string, requested: number, outcome: FragmentOutcome, now = Date.now()): void {
   const fragment = outcome.fragment;
   if (!fragment || outcome.layer !== 'd1' || outcome.degraded.length > 0 || fragment.v >= requested) return;
-  ceilings.set(userId, { version: fragment.v, at: now });
+  held.get().set(userId, { version: fragment.v, at: now });
 }
 
 /** Forgets every ceiling (tests). */
 export function forgetVersionCeilings(): void {
-  ceilings.clear();
+  held.get().clear();
 }

@@ -9,7 +9,7 @@ import { createDb, type Database } from './client';
  *
  * - `primaryDb`: writes. The session starts at the primary, so the write is applied there, and
  *   `bookmark()` afterwards names the database state that includes it. The write's response
- *   hands that bookmark back beside the version token (worker/cache/read-your-writes.ts).
+ *   hands that bookmark back beside the version token (worker/http/version-token.ts).
  * - `replicaDb`: reads. With the caller's bookmark, the session waits for (or picks) a replica
  *   at least that new, so a user's read after their own write sees it on any replica; without
  *   one, `first-unconstrained` lets the nearest replica answer at once.

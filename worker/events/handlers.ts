@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
 import { auditLog, dailyActiveUsers, dailyCounters, processedEvents, tasks } from '../../drizzle/schema';
-import { fragmentCache } from '../cache/fragment-cache';
+import { fragmentCache } from '../cache';
 import type { Database } from '../db/client';
 import { createDb } from '../db/client';
 import { handOffToFeed } from '../feed/hand-off';
@@ -96,7 +96,7 @@ function activeUser(ctx: ApplyContext, event: DomainEvent): BatchItem<'sqlite'>[
  */
 function userEffects(ctx: EffectContext, event: DomainEvent): Effects | undefined {
   const handOff = !ctx.feedDelivered;
-  // A fresh event's request already wrote the bundle through (worker/cache/read-your-writes.ts);
+  // A fresh event's request already wrote the bundle through (FragmentCache.afterWrite);
   // a second compute per write would double the write path's D1 work. A late event (relayed,
   // retried, replayed) may have lost that write-through with its isolate, so it refreshes.
   const refresh = ctx.now - Date.parse(event.occurredAt) > WRITE_THROUGH_WINDOW_MS || event.type === 'user.registered';

@@ -1,3 +1,4 @@
+import { held } from '../isolate';
 import { EMPTY_SNAPSHOT, type FlagSnapshot, flagSnapshotSchema } from './schema';
 
 /** The one KV key every isolate reads the flag set from. */
@@ -18,10 +19,17 @@ const KV_WRITE_INTERVAL_MS = 1_000;
 
 export type WaitUntil = (promise: Promise<unknown>) => void;
 
-interface Held {
+interface Copy {
   snapshot: FlagSnapshot;
   /** When this isolate last asked KV, successfully or not. */
   checkedAt: number;
+}
+
+/** What a store remembers across requests, in the isolate's memory (worker/isolate). */
+interface Memory {
+  copy: Copy | undefined;
+  refreshing: Promise<FlagSnapshot> | undefined;
+  lastPutAt: number;
 }
 
 /**
@@ -32,9 +40,7 @@ interface Held {
  * answers its default): flags never make a page fail.
  */
 export class FlagSnapshotStore {
-  #held: Held | undefined;
-  #refreshing: Promise<FlagSnapshot> | undefined;
-  #lastPutAt = 0;
+  readonly #memory = held<Memory>('flagSnapshot', () => ({ copy: undefined, refreshing: undefined, lastPutAt: 0 }));
   /** How long the copy is used before a background refresh; tests that count round trips raise it. */
   ttlMs = FLAG_SNAPSHOT_TTL_MS;
 
@@ -43,9 +49,10 @@ export class FlagSnapshotStore {
    * is still returned, and a refresh is started through `waitUntil`.
    */
   peek(env: Env, waitUntil: WaitUntil, now = Date.now()): FlagSnapshot | undefined {
-    const held = this.#held;
-    if (held && now - held.checkedAt >= this.ttlMs && !this.#refreshing) waitUntil(this.refresh(env, now));
-    return held?.snapshot;
+    const memory = this.#memory.get();
+    const copy = memory.copy;
+    if (copy && now - copy.checkedAt >= this.ttlMs && !memory.refreshing) waitUntil(this.refresh(env, now));
+    return copy?.snapshot;
   }
 
   /** The copy if there is one (see `peek`), else the first read of KV. Never rejects. */
@@ -56,10 +63,11 @@ export class FlagSnapshotStore {
   /** Reads KV now and keeps the newer of that and the copy. */
   refresh(env: Env, now = Date.now()): Promise<FlagSnapshot> {
     // One read per isolate at a time: concurrent requests join it.
-    this.#refreshing ??= this.#load(env, now).finally(() => {
-      this.#refreshing = undefined;
+    const memory = this.#memory.get();
+    memory.refreshing ??= this.#load(env, now).finally(() => {
+      memory.refreshing = undefined;
     });
-    return this.#refreshing;
+    return memory.refreshing;
   }
 
   /**
@@ -68,12 +76,13 @@ export class FlagSnapshotStore {
    */
   async publish(env: Env, snapshot: FlagSnapshot, now = Date.now()): Promise<boolean> {
     this.#adopt(snapshot, now);
-    const wait = this.#lastPutAt + KV_WRITE_INTERVAL_MS - Date.now();
+    const memory = this.#memory.get();
+    const wait = memory.lastPutAt + KV_WRITE_INTERVAL_MS - Date.now();
     if (wait > 0) await scheduler.wait(wait);
     // A later change made while this one waited publishes itself; do not overwrite it.
-    if ((this.#held?.snapshot.version ?? 0) > snapshot.version) return true;
+    if ((memory.copy?.snapshot.version ?? 0) > snapshot.version) return true;
     try {
-      this.#lastPutAt = Date.now();
+      memory.lastPutAt = Date.now();
       await env.CACHE.put(FLAG_SNAPSHOT_KEY, JSON.stringify(snapshot));
       return true;
     } catch (err) {
@@ -90,10 +99,8 @@ export class FlagSnapshotStore {
 
   /** Forgets the copy: tests start each case from a cold isolate. */
   reset(): void {
-    this.#held = undefined;
+    Object.assign(this.#memory.get(), { copy: undefined, refreshing: undefined, lastPutAt: 0 });
     this.ttlMs = FLAG_SNAPSHOT_TTL_MS;
-    this.#refreshing = undefined;
-    this.#lastPutAt = 0;
   }
 
   async #load(env: Env, now: number): Promise<FlagSnapshot> {
@@ -102,20 +109,22 @@ export class FlagSnapshotStore {
       // default holds, and pages never wait on D1 for flags. GET /admin/flags publishes D1's set.
       return this.#adopt((await readKv(env)) ?? EMPTY_SNAPSHOT, now);
     } catch (err) {
-      logWarning('flag snapshot refresh failed; keeping the last copy', err, this.#held?.snapshot.version);
+      const memory = this.#memory.get();
+      logWarning('flag snapshot refresh failed; keeping the last copy', err, memory.copy?.snapshot.version);
       // Retry after the TTL rather than on every request while KV is down.
-      const snapshot = this.#held?.snapshot ?? EMPTY_SNAPSHOT;
-      this.#held = { snapshot, checkedAt: now };
+      const snapshot = memory.copy?.snapshot ?? EMPTY_SNAPSHOT;
+      memory.copy = { snapshot, checkedAt: now };
       return snapshot;
     }
   }
 
   #adopt(snapshot: FlagSnapshot, now: number): FlagSnapshot {
-    const held = this.#held;
+    const memory = this.#memory.get();
+    const copy = memory.copy;
     // KV may briefly hold an older snapshot than this isolate (its own write, or a write that
     // lost a race): versions only move forward.
-    const keep = held && held.snapshot.version > snapshot.version ? held.snapshot : snapshot;
-    this.#held = { snapshot: keep, checkedAt: now };
+    const keep = copy && copy.snapshot.version > snapshot.version ? copy.snapshot : snapshot;
+    memory.copy = { snapshot: keep, checkedAt: now };
     return keep;
   }
 }

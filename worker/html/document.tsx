@@ -5,9 +5,7 @@ import { type DemoUser, LoginPage } from '../../web/components/login-page';
 import { SiteHeader } from '../../web/components/site-header';
 import { PAGE_DATA_ID, type PageData, THEME_CHOICES, type Theme } from '../../web/page-data';
 import type { Principal } from '../auth/principal';
-import { Lru } from '../cache/lru';
-import { OTHER_BYTES, RENDERED_PAGE_BYTES } from '../cache/memory-budget';
-import { LRU_ENTRY_BYTES, objectBytes, stringBytes } from '../cache/sizes';
+import { heldLru, LRU_ENTRY_BYTES, objectBytes, stringBytes } from '../isolate';
 import type { AssetManifest } from './assets';
 
 export interface DocumentOptions {
@@ -66,19 +64,17 @@ const decoder = new TextDecoder();
 // The skeletons are the same for everyone: rendered once per isolate.
 let loadingShell: string | undefined;
 /** Each viewer's header, rendered once (bounded by bytes; re-rendering is cheap). */
-const headers = new Lru<string, string>({
-  maxBytes: OTHER_BYTES.renderedHeaders,
-  sizeOf: (key, html) => LRU_ENTRY_BYTES + stringBytes(key) + stringBytes(html),
-});
+const headers = heldLru<string, string>('renderedHeaders', (key, html) => LRU_ENTRY_BYTES + stringBytes(key) + stringBytes(html));
 
 /** Head and site header: what every page of the viewer starts with. */
 export function renderPageHead(viewer: Principal, options: DocumentOptions): string {
   const key = `${viewer.userId}|${viewer.role}`;
   // peek: the hot path pays no recency bookkeeping; the oldest rendered header goes first.
-  let header = headers.peek(key);
+  const rendered = headers.get();
+  let header = rendered.peek(key);
   if (header === undefined) {
     header = renderToString(<SiteHeader viewer={viewer} />);
-    headers.set(key, header);
+    rendered.set(key, header);
   }
   return head(options) + header;
 }
@@ -96,23 +92,24 @@ export function renderPageShell(viewer: Principal, options: DocumentOptions): st
  * most of GET /'s CPU. Only the nonce differs per request, and it is added after. Kept as UTF-8
  * bytes only (about 20 KB a page): encoding the string into a response body on every request
  * would repeat the same work per request, and holding the string as well doubles the memory.
- * Bounded by bytes (memory-budget.ts); the page object it holds is normally the one the page
+ * Bounded by bytes (worker/isolate/budget.ts); the page object it holds is normally the one the page
  * cache holds, so only the markup is counted here.
  */
-const renderedMain = new Lru<string, { page: PageData['page']; bytes: Uint8Array<ArrayBuffer> }>({
-  maxBytes: RENDERED_PAGE_BYTES,
-  sizeOf: (viewer, main) => LRU_ENTRY_BYTES + stringBytes(viewer) + objectBytes(2) + main.bytes.byteLength,
-});
+const renderedMain = heldLru<string, { page: PageData['page']; bytes: Uint8Array<ArrayBuffer> }>(
+  'renderedPages',
+  (viewer, main) => LRU_ENTRY_BYTES + stringBytes(viewer) + objectBytes(2) + main.bytes.byteLength,
+);
 
 function mainOf(data: PageData): Uint8Array<ArrayBuffer> {
   const viewer = `${data.viewer.userId}|${data.viewer.role}`;
   // peek: the hot path pays no recency bookkeeping; the oldest rendering goes first.
-  const known = renderedMain.peek(viewer);
+  const mains = renderedMain.get();
+  const known = mains.peek(viewer);
   if (known?.page === data.page) return known.bytes;
   const html =
     renderToString(<IntroPage data={data} />) + `<script type="application/json" id="${PAGE_DATA_ID}">${jsonForScript(data)}</script>`;
   const bytes = encoder.encode(html);
-  renderedMain.set(viewer, { page: data.page, bytes });
+  mains.set(viewer, { page: data.page, bytes });
   return bytes;
 }
 

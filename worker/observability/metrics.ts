@@ -1,6 +1,4 @@
-import { Lru } from '../cache/lru';
-import { OTHER_BYTES } from '../cache/memory-budget';
-import { LRU_ENTRY_BYTES, NUMBER_BYTES, objectBytes, stringBytes } from '../cache/sizes';
+import { heldLru, LRU_ENTRY_BYTES, NUMBER_BYTES, OTHER_BYTES, objectBytes, stringBytes } from '../isolate';
 import { CATALOG, type CounterName, type HistogramName, type LabelsOf } from './catalog';
 import { bucketIndex, type MetricBatch, mergePoint, type SeriesPoint, seriesKey } from './series';
 
@@ -48,19 +46,17 @@ function cleanLabels(labels: Record<string, string>): Record<string, string> {
  * same few series, and building the canonical key (quoted, in catalog order) each time was a
  * visible share of a warm request. Bounded like the buffer itself.
  */
-const keyCache = new Lru<string, string>({
-  maxBytes: OTHER_BYTES.metricKeys,
-  sizeOf: (lookup, key) => LRU_ENTRY_BYTES + stringBytes(lookup) + stringBytes(key),
-});
+const keyCache = heldLru<string, string>('metricKeys', (lookup, key) => LRU_ENTRY_BYTES + stringBytes(lookup) + stringBytes(key));
 
 function add(point: SeriesPoint): void {
   let lookup = point.name;
   for (const k in point.labels) lookup += `\u0000${k}\u0001${point.labels[k]}`;
   // peek: the hot path pays no recency bookkeeping; the oldest key goes first.
-  let key = keyCache.peek(lookup);
+  const keys = keyCache.get();
+  let key = keys.peek(lookup);
   if (key === undefined) {
     key = seriesKey(point.name, point.labels);
-    keyCache.set(lookup, key);
+    keys.set(lookup, key);
   }
   if (!pending.has(key)) {
     const bytes = pointBytes(key, point);

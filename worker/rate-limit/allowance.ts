@@ -1,6 +1,4 @@
-import { Lru } from '../cache/lru';
-import { OTHER_BYTES } from '../cache/memory-budget';
-import { LRU_ENTRY_BYTES, NUMBER_BYTES, objectBytes, stringBytes } from '../cache/sizes';
+import { heldLru, LRU_ENTRY_BYTES, NUMBER_BYTES, objectBytes, stringBytes } from '../isolate';
 import { errorMessage, log } from '../observability/log';
 import { withTimeout } from '../time-limit';
 import { type BucketState, emissionIntervalMs, emptyState, type Grant, type LeaseReport, takeLease } from './bucket';
@@ -49,7 +47,7 @@ const LEASES_PER_ENTRY = 4;
 /**
  * Accounted bytes of one key's entry, sized for its fullest (leases and a fallback bucket), since
  * it changes in place after it is stored. Keys are remembered per isolate within their byte
- * budget (memory-budget.ts); the least recently used is forgotten first.
+ * budget (worker/isolate/budget.ts); the least recently used is forgotten first.
  */
 function entryBytes(key: string): number {
   const leases = objectBytes(LEASES_PER_ENTRY) + LEASES_PER_ENTRY * (objectBytes(3) + 2 * NUMBER_BYTES);
@@ -158,7 +156,8 @@ function logFailure(key: string, policy: RatePolicy, err: unknown, now: number):
  * const decision = await allowances.decide('user:alice', policies.read, acquire, (p) => ctx.waitUntil(p));
  */
 export class Allowances {
-  readonly #entries = new Lru<string, Entry>({ maxBytes: OTHER_BYTES.rateLimitAllowances, sizeOf: (key) => entryBytes(key) });
+  /** In the isolate's memory (worker/isolate), one per instance: a fresh isolate holds no lease. */
+  readonly #held = heldLru<string, Entry>('rateLimitAllowances', (key) => entryBytes(key));
   readonly #clock: () => number;
 
   constructor(clock: () => number = Date.now) {
@@ -168,7 +167,7 @@ export class Allowances {
   /** Forgets every allowance (tests and benchmarks start from a clean slate). */
   clear(): void {
     lastFailureLog = 0;
-    this.#entries.clear();
+    this.#held.get().clear();
   }
 
   /**
@@ -257,7 +256,8 @@ export class Allowances {
   }
 
   #touch(key: string): Entry {
-    let entry = this.#entries.get(key);
+    const entries = this.#held.get();
+    let entry = entries.get(key);
     if (!entry) {
       entry = {
         leases: [],
@@ -270,7 +270,7 @@ export class Allowances {
         want: 0,
         leasedAt: 0,
       };
-      this.#entries.set(key, entry);
+      entries.set(key, entry);
     }
     return entry;
   }

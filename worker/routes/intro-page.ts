@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { AppEnv } from '../app-env';
 import { canAccessUser, userIdSchema } from '../auth/principal';
-import { introPageHealth, introPageHealthSchema } from '../cache/diagnostics';
+import { introPageHealth, introPageHealthSchema } from '../cache';
 import { ForbiddenError } from '../errors';
 import { authenticated, createApi, problems } from '../http/openapi-app';
 import { recordTimings } from '../http/server-timing';

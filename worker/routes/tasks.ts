@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { readPosition, versionHint } from '../cache/read-your-writes';
 import { replicaDb } from '../db/sessions';
 import { authenticated, createApi, jsonContent, problems } from '../http/openapi-app';
+import { readPosition, versionHint } from '../http/version-token';
 import { authenticate } from '../middleware/authenticate';
 import { activityEventSchema } from '../schemas/activity-event';
 import { createTaskSchema, listTasksQuerySchema, taskIdParamSchema, taskSchema, toTask, updateTaskSchema } from '../schemas/task';

@@ -1,17 +1,17 @@
 import type { Context } from 'hono';
 import type { AppEnv } from '../app-env';
-import { handBackVersion, writeThroughReads } from '../cache/read-your-writes';
-import { type AnsweredWriteThrough, answeredBy } from '../cache/write-through';
+import { fragmentCache, type WriteThrough } from '../cache';
 import type { Database } from '../db/client';
 import { primaryDb } from '../db/sessions';
 import type { EventMessage } from '../events/message';
 import { toDomainEvent } from '../events/outbox';
 import { sendEvents } from '../events/publish';
 import { handOffToFeed } from '../feed/hand-off';
+import { setVersionToken } from '../http/version-token';
 import { errorMessage, log } from '../observability/log';
 import type { ActivityEvent, ActivityType } from '../schemas/activity-event';
 import { withTimeout } from '../time-limit';
-import type { Change, RidingReads } from './tasks';
+import type { Change } from './tasks';
 
 /**
  * How long the send to the queue waits for the direct feed hand-off before it goes without the
@@ -32,13 +32,13 @@ export async function userWrite<T>(
   c: Context<AppEnv>,
   userId: string,
   eventType: ActivityType,
-  write: (db: Database, now: number, reads: RidingReads | undefined) => Promise<Change<T>>,
+  write: (db: Database, now: number, reads: WriteThrough['statements'] | undefined) => Promise<Change<T>>,
 ): Promise<Change<T>> {
   const primary = primaryDb(c.env);
   const now = Date.now();
-  const reads = writeThroughReads(primary.db, userId, eventType, now);
-  const change = await write(primary.db, now, reads?.statements);
-  afterUserWrite(c, userId, change.event, primary.bookmark(), answeredBy(reads, change.readResults));
+  const writeThrough = fragmentCache.writeThroughFor(primary.db, userId, eventType, now);
+  const change = await write(primary.db, now, writeThrough?.statements);
+  afterUserWrite(c, userId, change.event, primary.bookmark(), writeThrough, change.readResults);
   return change;
 }
 
@@ -46,9 +46,10 @@ export async function userWrite<T>(
  * Everything that follows a committed user write (D1 holds the change and its event by now),
  * called by name so that no effect depends on some module having been imported:
  *
- * 1. before the response: the read-your-writes version token (with the write's D1 `bookmark`)
- *    and the write-through of the writer's fresh bundle (worker/cache/read-your-writes.ts), from
- *    `writeThrough`, the reads the write's own batch carried for it, when there are some;
+ * 1. before the response: the write-through of the writer's fresh bundle (FragmentCache.afterWrite),
+ *    from `writeThrough` and its `results` when the write's own batch carried them, and the
+ *    read-your-writes version token it returns, with the write's D1 `bookmark`
+ *    (worker/http/version-token.ts);
  * 2. after it (`waitUntil`): the event handed to the user's live feed (worker/feed/hand-off.ts),
  *    the direct path that keeps the feed's latency low;
  * 3. then, in the same `waitUntil`: the event, whose outbox row committed with the change, sent
@@ -66,10 +67,12 @@ export function afterUserWrite(
   userId: string,
   event: ActivityEvent,
   bookmark?: string | null,
-  writeThrough?: AnsweredWriteThrough,
+  writeThrough?: WriteThrough,
+  results?: readonly unknown[],
 ): void {
   try {
-    handBackVersion(c, userId, event, bookmark, writeThrough);
+    const req = { env: c.env, waitUntil: (p: Promise<unknown>) => c.executionCtx.waitUntil(p), ...(bookmark ? { bookmark } : {}) };
+    setVersionToken(c, userId, fragmentCache.afterWrite(req, userId, event, writeThrough, results), bookmark);
   } catch (err) {
     // The write is committed; an effect's failure must not undo its answer.
     log.error('after-write consumer failed', { requestId: c.get('requestId'), userId, error: errorMessage(err) });

@@ -1,3 +1,4 @@
+import { held } from '../isolate';
 import { checkHealth, type HealthEnv, type HealthReport } from './dependency-checks';
 
 /**
@@ -8,29 +9,31 @@ import { checkHealth, type HealthEnv, type HealthReport } from './dependency-che
  */
 export const HEALTH_REPORT_TTL_MS = 5_000;
 
-interface Held {
+interface Report {
   /** The bindings the report was made with: another set (a test, another environment) checks afresh. */
   bindings: unknown[];
   at: number;
   report: HealthReport;
 }
 
-let held: Held | undefined;
+/** The last report, in the isolate's memory (worker/isolate). */
+const last = held<{ report?: Report }>('healthReport', () => ({}));
 
 const bindingsOf = (env: HealthEnv) => [env.DB, env.CACHE, env.ACTIVITY_FEED, env.RATE_LIMITER, env.CACHE_COORDINATOR, env.METRICS];
 
 /** The health report, from this isolate's last one when it is under HEALTH_REPORT_TTL_MS old. */
 export async function recentHealth(env: HealthEnv, requestId?: string, now = Date.now()): Promise<HealthReport & { ageMs: number }> {
   const bindings = bindingsOf(env);
-  if (held && now - held.at < HEALTH_REPORT_TTL_MS && held.bindings.every((b, i) => b === bindings[i])) {
-    return { ...held.report, ageMs: now - held.at };
+  const kept = last.get().report;
+  if (kept && now - kept.at < HEALTH_REPORT_TTL_MS && kept.bindings.every((b, i) => b === bindings[i])) {
+    return { ...kept.report, ageMs: now - kept.at };
   }
   const report = await checkHealth(env, requestId);
-  held = { bindings, at: Date.now(), report };
+  last.get().report = { bindings, at: Date.now(), report };
   return { ...report, ageMs: 0 };
 }
 
 /** Forgets the held report (tests that break a dependency and look again at once). */
 export function forgetHealthReport(): void {
-  held = undefined;
+  last.get().report = undefined;
 }

@@ -1,9 +1,15 @@
-import type { Fragment, FragmentOutcome, WaitUntil } from '../cache/fragment';
-import { type FragmentCache, fragmentCache } from '../cache/fragment-cache';
-import { type RequestHeaders, readPosition, versionHint } from '../cache/read-your-writes';
-import { capVersionHint, noteServedVersion } from '../cache/version-ceiling';
+import {
+  capVersionHint,
+  type Fragment,
+  type FragmentCache,
+  type FragmentOutcome,
+  fragmentCache,
+  noteServedVersion,
+  type WaitUntil,
+} from '../cache';
 import { type Evaluation, evaluateAll } from '../flags/evaluate';
 import { flagSnapshots } from '../flags/snapshot-store';
+import { type RequestHeaders, readPosition, versionHint } from '../http/version-token';
 import { metrics } from '../observability/metrics';
 import { type IntroPage, SECTION_NAMES, type SectionData, type SectionName } from '../sections';
 

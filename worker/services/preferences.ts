@@ -1,12 +1,13 @@
 import { eq, sql } from 'drizzle-orm';
 import { type ActivityEventRow, preferences, users } from '../../drizzle/schema';
+import type { WriteThrough } from '../cache';
 import type { Database } from '../db/client';
 import { NotFoundError } from '../errors';
 import { outboxStatement } from '../events/outbox';
 import type { UpdatePreferences } from '../schemas/preferences';
 import { completeSectionOrder, type Personalization, personalizationFrom, selectPersonalization } from '../sections/personalization';
 import { appendEvent, eventFromRow } from './activity';
-import type { Change, RidingReads } from './tasks';
+import type { Change } from './tasks';
 
 /** Upserts the changed preferences and records the event (and its outbox row) in one atomic batch. */
 export async function updatePreferences(
@@ -15,7 +16,7 @@ export async function updatePreferences(
   patch: UpdatePreferences,
   actorId: string,
   now = Date.now(),
-  reads: RidingReads = [],
+  reads: WriteThrough['statements'] = [],
 ): Promise<Change<Personalization>> {
   const set = {
     ...patch,

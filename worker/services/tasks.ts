@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, sql } from 'drizzle-orm';
-import type { BatchItem } from 'drizzle-orm/batch';
 import { type ActivityEventRow, type TaskRow, tasks } from '../../drizzle/schema';
+import type { WriteThrough } from '../cache';
 import type { Database } from '../db/client';
 import { LimitReachedError, NotFoundError } from '../errors';
 import { outboxStatement } from '../events/outbox';
@@ -16,14 +16,7 @@ export interface Change<T> {
   readResults?: unknown[];
 }
 
-/**
- * Reads another layer asks to run in a write's own `db.batch`, after its statements: D1 runs a
- * batch as one transaction, so they see the change and its event committed, and nothing later
- * (the write-through's, worker/cache/write-through.ts). Opaque to the services.
- */
-export type RidingReads = readonly BatchItem<'sqlite'>[];
-
-/** The change's row, its event's row, and the riding reads' results from a task write's batch. */
+/** The change's row, its event's row, and the write-through's results from a task write's batch. */
 function taskWriteResults(results: unknown[]): { task?: TaskRow; event?: ActivityEventRow; readResults: unknown[] } {
   const [task] = results[0] as TaskRow[];
   const [event] = results[1] as ActivityEventRow[];
@@ -51,7 +44,7 @@ export async function createTask(
   ownerId: string,
   input: CreateTask,
   now = Date.now(),
-  reads: RidingReads = [],
+  reads: WriteThrough['statements'] = [],
 ): Promise<Change<TaskRow>> {
   const id = taskId();
   const results = await db.batch([
@@ -119,7 +112,7 @@ export async function updateTask(
   id: string,
   patch: UpdateTask,
   now = Date.now(),
-  reads: RidingReads = [],
+  reads: WriteThrough['statements'] = [],
 ): Promise<Change<TaskRow>> {
   const set: Partial<TaskRow> = { updatedAt: new Date(now) };
   if (patch.title !== undefined) set.title = patch.title;
@@ -170,7 +163,7 @@ async function taskExists(db: Database, ownerId: string, id: string): Promise<bo
   return row !== undefined;
 }
 
-export async function deleteTask(db: Database, ownerId: string, id: string, reads: RidingReads = []): Promise<Change<TaskRow>> {
+export async function deleteTask(db: Database, ownerId: string, id: string, reads: WriteThrough['statements'] = []): Promise<Change<TaskRow>> {
   // The event goes first, while the task still exists, so it can carry the title; the batch is
   // one transaction, so the event and the delete commit together or not at all.
   const results = await db.batch([

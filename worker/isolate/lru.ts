@@ -2,7 +2,7 @@
  * A least-recently-used map bounded by bytes. An isolate's memory is 128 MB shared by every
  * request it serves (https://developers.cloudflare.com/workers/platform/limits/#memory), and an
  * isolate that goes over is ended with every request in it; so each in-isolate cache holds at
- * most its share of one budget (worker/cache/memory-budget.ts, docs/capacity.md), counted with
+ * most its share of one budget (budget.ts, docs/capacity.md), counted with
  * each entry's estimated heap size, and forgets the least recently used first.
  *
  * @example
@@ -12,7 +12,7 @@
 export interface LruLimits<K, V> {
   /** Accounted bytes this map may hold. */
   maxBytes: number;
-  /** Estimated heap bytes of one entry: key, value and the map's own slot (worker/cache/sizes.ts). */
+  /** Estimated heap bytes of one entry: key, value and the map's own slot (sizes.ts). */
   sizeOf(key: K, value: V): number;
 }
 

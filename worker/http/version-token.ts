@@ -2,20 +2,15 @@ import type { Context } from 'hono';
 import { setCookie } from 'hono/cookie';
 import { parse } from 'hono/utils/cookie';
 import type { AppEnv } from '../app-env';
-import type { Database } from '../db/client';
-import { cookieOptions } from '../http/cookies';
-import { errorMessage, log } from '../observability/log';
-import type { ActivityEvent, ActivityType } from '../schemas/activity-event';
-import { fragmentCache } from './fragment-cache';
-import type { AnsweredWriteThrough, WriteThroughReads } from './write-through';
+import { cookieOptions } from './cookies';
 
 /**
- * The read-your-writes token. A user's version is the id of their newest activity event:
- * every task and preference write appends one in the same D1 batch, and ids grow by one per
- * user, so the write path knows the new version without another query. The write's response
- * hands it back (header and cookie, like D1's Sessions API hands back a bookmark); the next
- * page read sends it, and the cache then accepts only a fragment at least that new. The read
- * path gets the version from the request itself: no D1, no KV, no object round trip.
+ * The read-your-writes token, as HTTP carries it. A user's version is the id of their newest
+ * activity event: every task and preference write appends one in the same D1 batch, and ids grow
+ * by one per user, so the write path knows the new version without another query. The write's
+ * response hands it back (header and cookie); the next page read sends it, and the cache then
+ * accepts only a fragment at least that new (worker/cache). The read path gets the version from
+ * the request itself: no D1, no KV, no object round trip.
  */
 export const VERSION_HEADER = 'Foyer-Version';
 export const VERSION_COOKIE = 'foyer_v';
@@ -69,45 +64,15 @@ export function readPosition(c: RequestHeaders, userId: string, minVersion: numb
 }
 
 /**
- * After a committed write, before its response is built: hands the new version (the committed
- * `event`'s id) and the write's D1 bookmark, when it has one, back to the caller (headers and
- * cookies), records the version in this isolate, and starts the write-through in `waitUntil`
- * (their next page is then most likely a hit): the bundle this isolate holds brought forward by
- * `event` (from `writeThrough`, the reads that ran in the write's own batch, when given), else
- * read whole.
+ * After a committed write, before its response is built: hands the new `version` (the committed
+ * event's id) and the write's D1 `bookmark`, when it has one, back to the caller as headers and
+ * cookies, like D1's Sessions API hands back a bookmark.
  */
-export function handBackVersion(
-  c: Context<AppEnv>,
-  userId: string,
-  event: ActivityEvent,
-  bookmark?: string | null,
-  writeThrough?: AnsweredWriteThrough,
-): void {
-  const version = event.id;
+export function setVersionToken(c: Context<AppEnv>, userId: string, version: number, bookmark?: string | null): void {
   c.header(VERSION_HEADER, String(version));
   setCookie(c, VERSION_COOKIE, `${userId}.${version}`, { ...cookieOptions(c.env), maxAge: 24 * 60 * 60 });
   if (bookmark && BOOKMARK.test(bookmark)) {
     c.header(BOOKMARK_HEADER, bookmark);
     setCookie(c, BOOKMARK_COOKIE, `${userId}.${bookmark}`, { ...cookieOptions(c.env), maxAge: 24 * 60 * 60 });
   }
-  fragmentCache.noteVersion(userId, version);
-  const req = {
-    env: c.env,
-    waitUntil: (p: Promise<unknown>) => c.executionCtx.waitUntil(p),
-    ...(bookmark ? { bookmark } : {}),
-  };
-  c.executionCtx.waitUntil(
-    fragmentCache.refreshAfterWrite(req, userId, event, writeThrough).catch((err: unknown) => {
-      log.warn('write-through refresh failed', { userId, error: errorMessage(err) });
-    }),
-  );
-}
-
-/**
- * Before a user's write: the reads its write-through needs, for the write's own D1 batch
- * (worker/cache/write-through.ts), so the write costs one D1 round trip in the request instead
- * of two. The write must be made at the same `now`. Undefined: the write goes alone.
- */
-export function writeThroughReads(db: Database, userId: string, eventType: ActivityType, now: number): WriteThroughReads | undefined {
-  return fragmentCache.writeThroughReads(db, userId, eventType, now);
 }

@@ -1,6 +1,6 @@
 /**
  * Estimated V8 heap bytes of what the in-isolate caches hold, for their byte budgets
- * (worker/cache/memory-budget.ts). Estimates, not measurements: V8 exposes no per-object size to
+ * (budget.ts). Estimates, not measurements: V8 exposes no per-object size to
  * a Worker. They are deliberately on the high side, and `npm run load -- memory` checks the sum
  * against the isolate's real heap (docs/capacity.md#isolate-memory-budget).
  */

@@ -1,6 +1,6 @@
 /**
  * The isolate memory budget: what every per-isolate cache may hold, in accounted bytes
- * (worker/cache/sizes.ts). A Worker isolate has 128 MB
+ * (sizes.ts). A Worker isolate has 128 MB
  * (https://developers.cloudflare.com/workers/platform/limits/#memory) and is ended, with every
  * request in it, when it goes over; the code, the runtime's own objects and the requests in
  * flight need the rest. Why these figures: docs/capacity.md#isolate-memory-budget.
@@ -41,5 +41,9 @@ export const OTHER_BYTES = {
   metricPoints: 1 * MiB,
 } as const;
 
+/** Every line of the budget by name: what `heldLru` (index.ts) bounds each cache to. */
+export const MEMORY_BUDGET = { pages: PAGE_DATA_BYTES, renderedPages: RENDERED_PAGE_BYTES, ...OTHER_BYTES } as const;
+export type MemoryBudgetName = keyof typeof MEMORY_BUDGET;
+
 /** The whole budget: 44 MiB, about a third of the isolate. */
-export const ISOLATE_CACHE_BYTES = PAGE_DATA_BYTES + RENDERED_PAGE_BYTES + Object.values(OTHER_BYTES).reduce((a, b) => a + b, 0);
+export const ISOLATE_CACHE_BYTES = Object.values(MEMORY_BUDGET).reduce((a, b) => a + b, 0);
