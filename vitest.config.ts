@@ -31,6 +31,12 @@ export default defineConfig(async () => {
     ],
     test: {
       include: ['test/**/*.test.{ts,tsx}'],
+      // How hard the fuzz, property and memory-fill suites push (test/helpers/depth.ts): `quick`
+      // here, `deep` in vitest.deep.config.ts. FUZZ_SEED replays a failed random-seed fuzz run.
+      provide: {
+        depth: process.env.FOYER_TEST_DEPTH === 'deep' ? ('deep' as const) : ('quick' as const),
+        fuzzSeed: process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : null,
+      },
       // Node-side suites with their own configs: the browser suite (vitest.e2e.config.ts), the
       // operator tooling (vitest.node.config.ts) and the disaster-recovery drill (vitest.drill.config.ts).
       exclude: ['test/e2e/**', 'test/node/**', 'test/drill/**', 'node_modules/**'],
