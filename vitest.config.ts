@@ -33,12 +33,22 @@ export default defineConfig(async () => {
     ],
     test: {
       include: ['test/**/*.test.{ts,tsx}'],
+      // How hard the fuzz, property and memory-fill suites push (test/helpers/depth.ts): `quick`
+      // here, `deep` in vitest.deep.config.ts. FUZZ_SEED replays a failed random-seed fuzz run.
+      provide: {
+        depth: process.env.FOYER_TEST_DEPTH === 'deep' ? ('deep' as const) : ('quick' as const),
+        fuzzSeed: process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : null,
+      },
       // Node-side suites with their own configs: the browser suite (vitest.e2e.config.ts), the
       // operator tooling (vitest.node.config.ts) and the disaster-recovery drill (vitest.drill.config.ts).
       exclude: ['test/e2e/**', 'test/node/**', 'test/drill/**', 'node_modules/**'],
       setupFiles: ['./test/setup/apply-migrations.ts', './test/setup/record-api-answers.ts'],
       // Node side: a real JWKS endpoint that can answer, fail or hang (test/hardening/jwks-outage.test.ts).
       globalSetup: ['./test/setup/jwks-server.ts'],
+      // A fresh workerd per file cost ~8.6 s each; files share one per vitest worker instead, and
+      // the first setup file gives each file empty storage and a fresh-looking isolate.
+      isolate: false,
+      maxWorkers: 2,
       // The matrix reporter checks the answers the suite produced against /api/v1/openapi.json.
       // `--reporter` on the command line replaces this list: .ci/run names the matrix again.
       // Suites that must print a figure (the fuzz request count and status spread) annotate it;

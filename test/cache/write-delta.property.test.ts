@@ -12,6 +12,7 @@ import { sectionsChangedBy } from '../../worker/sections/after-event';
 import { type SectionReads, sectionReads } from '../../worker/sections/load';
 import { updatePreferences } from '../../worker/services/preferences';
 import { createTask, deleteTask, updateTask } from '../../worker/services/tasks';
+import { byDepth } from '../helpers/depth';
 
 /** Zones far apart (and on both sides of the date line), so a clock step crosses some user's midnight or Monday. */
 const ZONES = ['UTC', 'Pacific/Kiritimati', 'Pacific/Pago_Pago', 'America/New_York', 'Asia/Kolkata', 'Australia/Adelaide', 'Europe/Berlin'];
@@ -177,7 +178,7 @@ describe('write-through by delta (property, real D1)', { timeout: 240_000 }, () 
         },
       ),
       {
-        numRuns: 40,
+        numRuns: byDepth(4, 40),
         // Found by this property: a theme change after the clock moved past a due date once kept
         // the statistics of the bundle's older moment.
         examples: [

@@ -1,10 +1,12 @@
 import { evictDurableObject, runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { FEED_LOG_LIMIT } from '../../durable-objects/activity-feed';
 import { createDb } from '../../worker/db/client';
 import { FEED_PING } from '../../worker/schemas/feed-messages';
 import { appendEvent } from '../../worker/services/activity';
 import { authHeaders, tokenFor } from '../helpers/auth';
+import { byDepth } from '../helpers/depth';
 import { createTask, type FeedClient, feedStub, openFeed, range, upgrade, wrap } from '../helpers/feed';
 import { call, json } from '../helpers/http';
 import { seed } from '../helpers/seed';
@@ -135,9 +137,12 @@ describe('ActivityFeed: hibernation', () => {
   });
 });
 
-describe('ActivityFeed: a burst of 1000 events', () => {
-  const BURST = 1000;
+// 1000 events each in test:deep. In npm test 200, and past the object's log (FEED_LOG_LIMIT) where
+// a far-behind client must be replayed from D1 and the log both.
+const BURST = byDepth(200, 1000);
+const LONG_BURST = byDepth(FEED_LOG_LIMIT + 100, 1000);
 
+describe('ActivityFeed: a burst of events', () => {
   /**
    * Records `count` events, `concurrency` writes at a time, so hand-offs reach the object out of
    * order. Each writer creates a task, then completes it: a burst of creates alone would pass the
@@ -172,7 +177,7 @@ describe('ActivityFeed: a burst of 1000 events', () => {
     expect(ids).toEqual(range(from, to));
   }
 
-  it('arrives complete, in order and without duplicates', async () => {
+  it(`${BURST} events arrive complete, in order and without duplicates`, async () => {
     const socket = await openFeed('user-00001');
     const head = await socket.ready();
     await burst('user-00001', BURST, 20);
@@ -182,34 +187,34 @@ describe('ActivityFeed: a burst of 1000 events', () => {
     socket.ws.close(1000, 'done');
   }, 120_000);
 
-  it('also when the object is evicted in the middle and the client resumes with ?after=', async () => {
+  it(`${LONG_BURST} events, also when the object is evicted in the middle and the client resumes with ?after=`, async () => {
     const userId = 'user-00002';
     const stub = feedStub(userId);
     const first = await openFeed(userId);
     const head = await first.ready();
     let resumed: FeedClient | undefined;
 
-    await burst(userId, BURST, 20, async (done) => {
-      if (done === BURST / 4) {
+    await burst(userId, LONG_BURST, 20, async (done) => {
+      if (done === LONG_BURST / 4) {
         // An eviction that hibernates the sockets: they stay open and miss nothing.
         await evictDurableObject(stub);
       }
-      if (done === BURST / 2) {
+      if (done === LONG_BURST / 2) {
         // A restart that drops the sockets (as a deploy does): the client reconnects from what it has.
         await evictDurableObject(stub, { webSockets: 'close' });
         await first.until(() => first.closed !== undefined, 'the close after eviction');
         resumed = await openFeed(userId, { after: first.eventIds().at(-1) ?? head });
       }
     });
-    await resumed!.until((m) => m.filter((x) => x.type === 'event').length + first.eventIds().length >= BURST, 'the rest', 30_000);
+    await resumed!.until((m) => m.filter((x) => x.type === 'event').length + first.eventIds().length >= LONG_BURST, 'the rest', 30_000);
     await sleep(50);
-    expect(first.eventIds().length).toBeGreaterThanOrEqual(BURST / 4);
-    expectExactly([...first.eventIds(), ...resumed!.eventIds()], head + 1, head + BURST);
+    expect(first.eventIds().length).toBeGreaterThanOrEqual(LONG_BURST / 4);
+    expectExactly([...first.eventIds(), ...resumed!.eventIds()], head + 1, head + LONG_BURST);
 
     // Far behind: the object's log holds the newest 500, the rest come from D1, seamlessly.
     const late = await openFeed(userId, { after: head });
-    await late.until((m) => m.filter((x) => x.type === 'event').length >= BURST, 'the replay from D1 and the log', 30_000);
-    expectExactly(late.eventIds(), head + 1, head + BURST);
+    await late.until((m) => m.filter((x) => x.type === 'event').length >= LONG_BURST, 'the replay from D1 and the log', 30_000);
+    expectExactly(late.eventIds(), head + 1, head + LONG_BURST);
     for (const s of [resumed!, late]) s.ws.close(1000, 'done');
   }, 120_000);
 });

@@ -4,6 +4,7 @@ import { USER_ID_PATTERN } from '../../worker/auth/principal';
 import { flagClient } from '../../worker/flags/client';
 import { bucketOf, evaluateAll, isOn } from '../../worker/flags/evaluate';
 import type { FlagRule } from '../../worker/flags/schema';
+import { byDepth } from '../helpers/depth';
 
 const USERS = 10_000;
 const rule = (over: Partial<FlagRule> = {}): FlagRule => ({ key: 'focus-card', enabled: true, rollout: 0, allow: [], deny: [], ...over });
@@ -17,8 +18,8 @@ const userIds = fc.uniqueArray(
   ),
   { minLength: USERS, maxLength: USERS },
 );
-/** Each run generates 10,000 ids: a few runs are enough, and take seconds inside workerd. */
-const RUNS = { numRuns: 10 };
+/** Each run generates 10,000 ids and takes seconds inside workerd: 10 runs deep, 2 in npm test. */
+const RUNS = { numRuns: byDepth(2, 10) };
 const flagKeys = fc.stringMatching(/^[a-z][a-z0-9-]{1,63}$/);
 
 describe('stable bucketing (property, 10,000 generated user ids per run)', { timeout: 120_000 }, () => {

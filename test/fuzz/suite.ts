@@ -1,6 +1,7 @@
 import { env } from 'cloudflare:workers';
 import fc from 'fast-check';
-import { expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
+import { byDepth, fuzzRandomSeed } from '../helpers/depth';
 import { seed } from '../helpers/seed';
 import { credentials, fuzzRequest, newTally, sendAndCheck } from './requests';
 
@@ -14,22 +15,33 @@ async function counts() {
   };
 }
 
+/** Generated requests per fuzz file (4 files): deep is the full 2,500 per file (10,000). */
+const RUNS = byDepth({ fixed: 125, random: 25 }, { fixed: 2500, random: 250 });
+
 /**
- * Registers one fuzz suite of `runs` generated requests (fast-check, fixed seed so a failure
- * replays). The suite is split over a few files so each stays well inside CI's time limits.
+ * Registers one fuzz suite (fast-check): a run with the file's fixed seed, so a failure replays
+ * as is, and a shorter one with a new seed each time, printed on failure (FUZZ_SEED replays it).
+ * The suite is split over a few files so that they spread over the vitest workers.
  */
-export function fuzzSuite(name: string, runs: number, seedValue: number): void {
-  it(`${name}: ${runs} generated requests; every answer < 500, every /api error problem+json, D1 changed only by accepted writes`, async ({
-    annotate,
-  }) => {
+export function fuzzSuite(name: string, seedValue: number): void {
+  let creds: Awaited<ReturnType<typeof credentials>>;
+  beforeAll(async () => {
     await seed(env.DB, { seedUsers: 0 });
-    const creds = await credentials();
+    creds = await credentials();
+  });
+
+  const run = async (label: string, runs: number, seedUsed: number, annotate: (message: string) => Promise<unknown>) => {
     const before = await counts();
     const tally = newTally();
-    await fc.assert(
-      fc.asyncProperty(fuzzRequest(creds), (req) => sendAndCheck(req, tally)),
-      { numRuns: runs, seed: seedValue, endOnFailure: true },
-    );
+    try {
+      await fc.assert(
+        fc.asyncProperty(fuzzRequest(creds), (req) => sendAndCheck(req, tally)),
+        { numRuns: runs, seed: seedUsed, endOnFailure: true },
+      );
+    } catch (error) {
+      const replay = `${name} ${label} failed with seed ${seedUsed}; replay: FUZZ_SEED=${seedUsed} npx vitest run test/fuzz/`;
+      throw new Error(`${replay}\n${(error as Error).message}`, { cause: error });
+    }
     const after = await counts();
     expect(after.users).toBe(before.users);
     expect(after.events - before.events).toBe(tally.acceptedWrites);
@@ -38,10 +50,18 @@ export function fuzzSuite(name: string, runs: number, seedValue: number): void {
     const spread = Object.entries(tally.byStatus)
       .map(([status, n]) => `${status}:${n}`)
       .join(' ');
-    const report = `[fuzz] ${name}: ${tally.ran} requests, ${tally.acceptedWrites} accepted writes; statuses ${spread}`;
+    const report = `[fuzz] ${name} (${label}, seed ${seedUsed}): ${tally.ran} requests, ${tally.acceptedWrites} accepted writes; statuses ${spread}`;
     // An annotation reaches the reporter even when passing tests' console output is silenced.
     await annotate(report);
     console.info(report);
     expect(tally.ran).toBeGreaterThan(runs * 0.95);
+  };
+
+  const checks = 'every answer < 500, every /api error problem+json, D1 changed only by accepted writes';
+  it(`${name}: ${RUNS.fixed} generated requests, fixed seed; ${checks}`, async ({ annotate }) => {
+    await run('fixed seed', RUNS.fixed, seedValue, annotate);
+  }, 600_000);
+  it(`${name}: ${RUNS.random} generated requests, random seed; ${checks}`, async ({ annotate }) => {
+    await run('random seed', RUNS.random, fuzzRandomSeed(), annotate);
   }, 600_000);
 }
