@@ -1,8 +1,9 @@
 /**
- * One backup: export → archive (gzip + SHA-256) → prove it loads and measure it → manifest →
- * optionally R2 → retention. The manifest is computed from the archived bytes (loaded into a
- * throwaway database), so it describes exactly what a restore will get, and a dump that would
- * not load fails the backup instead of the restore.
+ * One backup: export → archive (gzip + SHA-256) → prove it loads and measure it → signed
+ * manifest → optionally R2 → retention. The manifest is computed from the archived bytes (loaded
+ * into an in-memory database), so it describes exactly what a restore will get, and a dump that
+ * would not load fails the backup instead of the restore. The signature (signing.ts) is what
+ * makes a restore trust those figures.
  */
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,10 +16,10 @@ import { currentCommit } from '../migrate/releases';
 import { wranglerInteractive, wranglerJson } from '../migrate/wrangler';
 import { writeArchive } from './archive';
 import { bookmarkCommand, exportCommand, type R2Target, r2Key, r2PutCommand } from './commands';
-import { measureDump, type Progress } from './load';
-import { openLocalD1 } from './local-d1';
+import { dumpDatabase, healthProblems, measureDump, type Progress } from './load';
 import { MANIFEST_FORMAT, type Manifest } from './manifest';
 import { backupsToKeep, r2Tiers } from './retention';
+import { LOCAL_KEY_FILE, type SigningKey, sign, signingKeys } from './signing';
 
 export interface BackupOptions {
   plan: Plan;
@@ -40,19 +41,12 @@ export interface BackupResult {
 const stampOf = (d: Date) => d.toISOString().replace(/[:.]/g, '-');
 const timeOfStamp = (s: string) => Date.parse(s.replace(/T(\d\d)-(\d\d)-(\d\d)-(\d+)Z$/, 'T$1:$2:$3.$4Z'));
 
-async function exportLocal(plan: Plan): Promise<string> {
+function exportLocal(plan: Plan): string {
   const file = localDatabaseFile(plan);
   if (!existsSync(file)) {
     throw new Error(`No local database at ${file}. Start the app once (npm start) or run npm run migrate -- --env local, then back up.`);
   }
-  const local = await openLocalD1(plan.persistTo, plan.databaseId);
-  try {
-    // The same export `wrangler d1 export --local` runs; one call on the database's object, so one snapshot.
-    const [lines] = await local.db.prepare('PRAGMA miniflare_d1_export(?,?,?);').bind(0, 0).raw<string[]>();
-    return (lines ?? []).join('\n');
-  } finally {
-    await local.dispose();
-  }
+  return dumpDatabase(file);
 }
 
 function exportRemote(plan: Plan & { env: 'staging' | 'production' }, progress: Progress): { sql: string; bookmark: string } {
@@ -79,11 +73,12 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
   const outDir = resolve(ROOT, options.outDir);
   mkdirSync(outDir, { recursive: true });
   const name = `foyer-${plan.env}-${stampOf(now)}`;
+  const key = signingKeyFor(plan);
 
   progress(`exporting ${plan.databaseName} (${plan.env})`);
   const exported =
     plan.env === 'local'
-      ? { sql: await exportLocal(plan), bookmark: null }
+      ? { sql: exportLocal(plan), bookmark: null }
       : exportRemote(plan as Plan & { env: 'staging' | 'production' }, progress);
   const exportSeconds = (performance.now() - started) / 1000;
   const archiveFile = join(outDir, `${name}.sql.gz`);
@@ -93,29 +88,30 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
   );
 
   const verifyStarted = performance.now();
-  progress('loading the export into a scratch database to prove it restores and to measure it');
-  const measured = await measureDump(exported.sql, progress);
-  const problems = [
-    ...measured.health.quickCheck.filter((r) => r !== 'ok').map((r) => `quick_check: ${r}`),
-    ...(measured.health.foreignKeyViolations ? [`foreign_key_check: ${measured.health.foreignKeyViolations} violation(s)`] : []),
-  ];
+  progress('loading the export into an in-memory database to prove it restores and to measure it');
+  const measured = measureDump(exported.sql, progress);
+  const problems = healthProblems(measured.health);
   if (problems.length) {
     rmSync(archiveFile, { force: true });
     throw new Error(`The export does not load cleanly, so it is not a backup: ${problems.join('; ')}`);
   }
   const verifySeconds = (performance.now() - verifyStarted) / 1000;
 
-  const manifest: Manifest = {
-    format: MANIFEST_FORMAT,
-    environment: plan.env,
-    database: plan.databaseName,
-    createdAt: now.toISOString(),
-    bookmark: exported.bookmark,
-    migrations: measured.migrations,
-    tables: measured.tables,
-    archive: { file: basename(archiveFile), ...archive },
-    commit: currentCommit(),
-  };
+  const manifest: Manifest = sign(
+    {
+      format: MANIFEST_FORMAT,
+      environment: plan.env,
+      database: plan.databaseName,
+      createdAt: now.toISOString(),
+      bookmark: exported.bookmark,
+      migrations: measured.migrations,
+      tables: measured.tables,
+      archive: { file: basename(archiveFile), ...archive },
+      commit: currentCommit(),
+    } satisfies Manifest,
+    key,
+  );
+  progress(`manifest signed with key ${key.id}`);
   const manifestFile = join(outDir, `${name}.manifest.json`);
   writeFileSync(manifestFile, `${JSON.stringify(manifest, null, 2)}\n`);
 
@@ -130,6 +126,16 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
     pruned,
     uploaded,
   };
+}
+
+function signingKeyFor(plan: Plan): SigningKey {
+  const { current } = signingKeys(plan.env, { create: true });
+  if (!current) {
+    throw new Error(
+      `BACKUP_SIGNING_KEY is not set: ${plan.env} backups are signed with the environment's key (docs/disaster-recovery.md, "Signing key"). Locally it defaults to ${LOCAL_KEY_FILE}.`,
+    );
+  }
+  return current;
 }
 
 function upload(plan: Plan, r2: R2Target, manifest: Manifest, archiveFile: string, manifestFile: string, now: Date): string[] {

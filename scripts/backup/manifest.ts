@@ -12,7 +12,8 @@
 import { z } from 'zod';
 import { ENVIRONMENTS } from '../migrate/plan';
 
-export const MANIFEST_FORMAT = 1;
+/** 2: signed (signing.ts). Format 1 manifests had no signature and are refused. */
+export const MANIFEST_FORMAT = 2;
 
 const tableSummary = z.object({ rows: z.number().int().nonnegative(), checksum: z.string().regex(/^[0-9a-f]{64}$/) });
 
@@ -33,6 +34,8 @@ export const manifestSchema = z.object({
     sha256: z.string().regex(/^[0-9a-f]{64}$/),
   }),
   commit: z.string(),
+  /** HMAC-SHA-256 over every other field (signing.ts); optional here so that restore can say "unsigned" itself. */
+  signature: z.object({ alg: z.string(), keyId: z.string(), value: z.string() }).optional(),
 });
 
 export type Manifest = z.infer<typeof manifestSchema>;
@@ -53,6 +56,14 @@ function ident(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
 
+/** One row as the checksum sees it: every column `quote()`d, columns in name order, joined with ','. */
+export function rowExpression(columns: string[]): string {
+  return [...columns]
+    .sort()
+    .map((c) => `quote(${ident(c)})`)
+    .join(` || ',' || `);
+}
+
 const MOD = 1n << 256n;
 
 /** @example sumRowHashes(['a', 'b']) === sumRowHashes(['b', 'a']) // true */
@@ -68,8 +79,8 @@ export async function measure(db: D1Database, hash: (row: string) => string): Pr
   const tables = results.map((r) => r.name).filter(isUserTable);
   const out: Measurement = { tables: {}, migrations: [] };
   for (const table of tables) {
-    const columns = (await db.prepare(`PRAGMA table_info(${ident(table)})`).all<{ name: string }>()).results.map((c) => c.name).sort();
-    const render = columns.map((c) => `quote(${ident(c)})`).join(` || ',' || `);
+    const columns = (await db.prepare(`PRAGMA table_info(${ident(table)})`).all<{ name: string }>()).results.map((c) => c.name);
+    const render = rowExpression(columns);
     const rows = await db.prepare(`SELECT ${render} AS r FROM ${ident(table)}`).raw<[string]>();
     out.tables[table.toLowerCase()] = {
       rows: rows.length,

@@ -1,18 +1,19 @@
 /**
  * Restores a backup into a NEW database (the default) and proves it against the manifest
  * before anyone switches to it; overwrites the live database only when asked (--force) and only
- * after a fresh backup of it. Refuses, before touching any database, a backup whose bytes or
- * manifest do not match, or whose schema is newer than this checkout's migrations.
+ * after a fresh backup of it. Refuses, before touching any database, a manifest that is not
+ * signed by a key of the environment, a backup whose bytes or manifest do not match, or whose
+ * schema is newer than this checkout's migrations.
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { ROOT } from '../local-config';
 import { localDatabaseFile } from '../migrate/database';
 import { type Plan, planFor, type WranglerConfig } from '../migrate/plan';
 import { wranglerInteractive, wranglerJson } from '../migrate/wrangler';
-import { readArchive, sha256 } from './archive';
+import { readArchive } from './archive';
 import { backup } from './backup';
 import {
   createDatabaseCommand,
@@ -22,9 +23,9 @@ import {
   queryCommand,
   timeTravelRestoreCommand,
 } from './commands';
-import { checkHealth, loadDump, measureDump, type Progress } from './load';
-import { openLocalD1 } from './local-d1';
-import { compare, MANIFEST_FORMAT, type Manifest, measure, newerThanCode } from './manifest';
+import { buildDatabase, healthProblems, measureDump, type Progress } from './load';
+import { compare, MANIFEST_FORMAT, type Manifest, newerThanCode } from './manifest';
+import { signingKeys, verify } from './signing';
 import { type BackupFiles, readManifest } from './source';
 import { localSwitchOver, remoteSwitchOver } from './switch-over';
 
@@ -55,13 +56,26 @@ function codeMigrations(plan: Plan): string[] {
     .sort();
 }
 
-/** Everything checked before any database is created: format, schema level, archive bytes. */
-export function openBackup(plan: Plan, files: BackupFiles): { manifest: Manifest; sql: string } {
+type Keys = ReturnType<typeof signingKeys>;
+
+/** Everything checked before any database is created: format, signature, schema level, archive bytes. */
+export function openBackup(
+  plan: Plan,
+  files: BackupFiles,
+  keys: Keys = signingKeys(plan.env),
+): { manifest: Manifest; sql: string; keyId: string } {
   const manifest = readManifest(files.manifestFile);
   if (manifest.format > MANIFEST_FORMAT) {
     throw new RestoreRefusedError(
       `This backup uses manifest format ${manifest.format}; this checkout reads format ${MANIFEST_FORMAT}. Restore it with the release that wrote it (commit ${manifest.commit}).`,
     );
+  }
+  let keyId: string;
+  try {
+    // Before the archive is even read: an unsigned or forged manifest says nothing about it.
+    keyId = verify(manifest, keys, `The manifest ${basename(files.manifestFile)}`);
+  } catch (err) {
+    throw new RestoreRefusedError((err as Error).message);
   }
   const unknown = newerThanCode(manifest.migrations, codeMigrations(plan));
   if (unknown.length) {
@@ -73,7 +87,7 @@ export function openBackup(plan: Plan, files: BackupFiles): { manifest: Manifest
   if (!existsSync(archiveFile))
     throw new RestoreRefusedError(`The archive ${archiveFile} named by the manifest is missing. Nothing was restored.`);
   try {
-    return { manifest, sql: readArchive(archiveFile, manifest.archive.sha256) };
+    return { manifest, sql: readArchive(archiveFile, manifest.archive.sha256), keyId };
   } catch (err) {
     throw new RestoreRefusedError((err as Error).message);
   }
@@ -87,8 +101,6 @@ function refuseIfDifferent(problems: string[], where: string): void {
   }
 }
 
-const hasSqlite3 = () => spawnSync('sqlite3', ['-version'], { encoding: 'utf8' }).status === 0;
-
 export interface LocalRestoreOptions {
   plan: Plan;
   config: WranglerConfig;
@@ -98,52 +110,68 @@ export interface LocalRestoreOptions {
   force: boolean;
   backupDir: string;
   progress: Progress;
+  /** The keys that may have signed the manifest; default: signingKeys(plan.env). */
+  keys?: Keys;
+}
+
+/**
+ * Writes the dump into `file` (creating missing folders) and proves what is in the file against
+ * the manifest. Nothing is left behind when it fails: `cleanUp` names the folder this attempt
+ * created, removed with the file, so a retry starts from the same state as this attempt.
+ */
+function writeVerified(sql: string, file: string, manifest: Manifest, where: string, progress: Progress, cleanUp?: string): string[] {
+  const created = mkdirSync(dirname(file), { recursive: true });
+  const undo = () => {
+    rmSync(file, { force: true });
+    const dir = cleanUp ?? created;
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  };
+  let measured: ReturnType<typeof buildDatabase>;
+  try {
+    measured = buildDatabase(sql, file, progress);
+  } catch (err) {
+    undo();
+    throw err;
+  }
+  const problems = [...compare(manifest, measured), ...healthProblems(measured.health)];
+  if (problems.length) undo();
+  refuseIfDifferent(problems, where);
+  const rows = Object.values(measured.tables).reduce((n, t) => n + t.rows, 0);
+  return [
+    `row counts and checksums of ${Object.keys(measured.tables).length} tables (${rows} rows) equal the manifest`,
+    `migration level ${measured.migrations.at(-1) ?? 'none'} (${measured.migrations.length} applied) equals the manifest`,
+    `integrity_check: ${measured.health.integrity.join(', ')} · foreign_key_check: ${measured.health.foreignKeyViolations} violation(s)`,
+  ];
 }
 
 export async function restoreLocal(options: LocalRestoreOptions): Promise<RestoreResult> {
   const { plan, progress } = options;
-  const { manifest, sql } = openBackup(plan, options.files);
-  progress(`backup of ${manifest.environment} taken ${manifest.createdAt}, schema ${manifest.migrations.at(-1) ?? 'none'}, sha256 ok`);
-  const into = options.into ?? `.wrangler/restored/foyer-local-${manifest.createdAt.replace(/[:.]/g, '-')}`;
-  const target = planFor('local', options.config, { persistTo: into });
-  const file = localDatabaseFile(target);
-  if (existsSync(file)) {
-    throw new RestoreRefusedError(
-      `${relative(ROOT, file)} already exists: a restore goes into a new database. Pick another --into, or remove ${into}.`,
-    );
-  }
-  const checks: string[] = [];
-  const local = await openLocalD1(into, target.databaseId);
-  let problems: string[];
-  try {
-    progress(`loading into a new database under ${into}`);
-    await loadDump(local.db, sql, progress);
-    const measured = await measure(local.db, sha256);
-    const health = await checkHealth(local.db);
-    problems = compare(manifest, measured);
-    if (health.quickCheck.join() !== 'ok') problems.push(`quick_check: ${health.quickCheck.join('; ')}`);
-    if (health.foreignKeyViolations) problems.push(`foreign_key_check: ${health.foreignKeyViolations} violation(s)`);
-    const rows = Object.values(measured.tables).reduce((n, t) => n + t.rows, 0);
-    checks.push(`row counts and checksums of ${Object.keys(measured.tables).length} tables (${rows} rows) equal the manifest`);
-    checks.push(`migration level ${measured.migrations.at(-1) ?? 'none'} (${measured.migrations.length} applied) equals the manifest`);
-    checks.push(`quick_check: ${health.quickCheck.join(', ')} · foreign_key_check: ${health.foreignKeyViolations} violation(s)`);
-  } finally {
-    await local.dispose();
-  }
-  if (!problems.length && hasSqlite3()) {
-    // Locally the file is at hand: the full integrity_check, which D1's API refuses.
-    const run = spawnSync('sqlite3', ['-readonly', file, 'PRAGMA integrity_check'], { encoding: 'utf8' });
-    if (run.status === 0) {
-      const result = run.stdout.trim();
-      if (result !== 'ok') problems.push(`integrity_check: ${result}`);
-      else checks.push('integrity_check: ok');
-    }
-  }
-  if (problems.length) rmSync(resolve(ROOT, into), { recursive: true, force: true });
-  refuseIfDifferent(problems, `The restored database under ${into}`);
-
+  const { manifest, sql, keyId } = openBackup(plan, options.files, options.keys);
+  progress(
+    `backup of ${manifest.environment} taken ${manifest.createdAt}, schema ${manifest.migrations.at(-1) ?? 'none'}, signature ok (key ${keyId}), sha256 ok`,
+  );
   const live = localDatabaseFile(plan);
+
   if (!options.force) {
+    const into = options.into ?? `.wrangler/restored/foyer-local-${manifest.createdAt.replace(/[:.]/g, '-')}`;
+    const target = planFor('local', options.config, { persistTo: into });
+    const file = localDatabaseFile(target);
+    // Only a restore that succeeded leaves this file: a failed one removes what it made.
+    if (existsSync(file)) {
+      throw new RestoreRefusedError(
+        `${relative(ROOT, file)} already exists: a restore goes into a new database. Pick another --into, or remove ${into}.`,
+      );
+    }
+    const intoDir = resolve(ROOT, into);
+    progress(`loading into a new database under ${into}`);
+    const checks = writeVerified(
+      sql,
+      file,
+      manifest,
+      `The restored database under ${into}`,
+      progress,
+      existsSync(intoDir) ? undefined : intoDir,
+    );
     return {
       manifest,
       target: into,
@@ -152,21 +180,32 @@ export async function restoreLocal(options: LocalRestoreOptions): Promise<Restor
     };
   }
 
-  if (existsSync(live)) {
-    progress('--force: backing up the live database before overwriting it');
-    const fresh = await backup({ plan, outDir: options.backupDir, progress });
-    checks.push(`fresh backup of the overwritten database: ${relative(ROOT, fresh.manifestFile)}`);
+  if (options.into !== undefined) {
+    throw new RestoreRefusedError('--force restores over the live database and --into restores beside it: give one of them, not both.');
   }
-  // A stale -wal/-shm beside the copied file would replay the old database's pages over it.
-  for (const suffix of ['-wal', '-shm']) rmSync(`${live}${suffix}`, { force: true });
-  copyFileSync(file, live);
-  rmSync(resolve(ROOT, into), { recursive: true, force: true });
-  return {
-    manifest,
-    target: plan.persistTo,
-    checks,
-    steps: withPendingMigrations(plan, manifest, `--env local --persist-to ${plan.persistTo}`, localSwitchOver(plan, null, file, live)),
-  };
+  // A name per attempt beside the live file: the rename below is then atomic, and an attempt that
+  // failed half way never blocks the next one.
+  const staged = `${live}.restoring-${process.pid}-${Date.now()}`;
+  try {
+    progress(`loading into ${relative(ROOT, staged)}`);
+    const checks = writeVerified(sql, staged, manifest, 'The restored database', progress);
+    if (existsSync(live)) {
+      progress('--force: backing up the live database before overwriting it');
+      const fresh = await backup({ plan, outDir: options.backupDir, progress });
+      checks.push(`fresh backup of the overwritten database: ${relative(ROOT, fresh.manifestFile)}`);
+    }
+    // A stale -wal/-shm beside the new file would replay the old database's pages over it.
+    for (const suffix of ['-wal', '-shm']) rmSync(`${live}${suffix}`, { force: true });
+    renameSync(staged, live);
+    return {
+      manifest,
+      target: plan.persistTo,
+      checks,
+      steps: withPendingMigrations(plan, manifest, `--env local --persist-to ${plan.persistTo}`, localSwitchOver(plan, null, live, live)),
+    };
+  } finally {
+    rmSync(staged, { force: true });
+  }
 }
 
 export interface RemoteRestoreOptions {
@@ -174,14 +213,17 @@ export interface RemoteRestoreOptions {
   files: BackupFiles;
   into?: string;
   progress: Progress;
+  keys?: Keys;
 }
 
 export async function restoreRemote(options: RemoteRestoreOptions): Promise<RestoreResult> {
   const { plan, progress } = options;
-  const { manifest, sql } = openBackup(plan, options.files);
-  progress(`backup of ${manifest.environment} taken ${manifest.createdAt}, schema ${manifest.migrations.at(-1) ?? 'none'}, sha256 ok`);
-  progress('loading it into a scratch database first: nothing remote is created for a backup that does not verify');
-  const scratch = await measureDump(sql, progress);
+  const { manifest, sql, keyId } = openBackup(plan, options.files, options.keys);
+  progress(
+    `backup of ${manifest.environment} taken ${manifest.createdAt}, schema ${manifest.migrations.at(-1) ?? 'none'}, signature ok (key ${keyId}), sha256 ok`,
+  );
+  progress('loading it into an in-memory database first: nothing remote is created for a backup that does not verify');
+  const scratch = measureDump(sql, progress);
   refuseIfDifferent(compare(manifest, scratch), 'The backup, loaded into a scratch database,');
 
   const stamp = new Date().toISOString().slice(0, 16).replace(/[-:T]/g, '');
@@ -205,7 +247,7 @@ export async function restoreRemote(options: RemoteRestoreOptions): Promise<Rest
     progress(`exporting ${name} back to measure what landed`);
     const back = join(dir, 'verify.sql');
     if (wranglerInteractive(exportByNameCommand(name, plan.env, back)) !== 0) throw new Error(`Exporting ${name} for verification failed.`);
-    const measured = await measureDump(readFileSync(back, 'utf8'), progress);
+    const measured = measureDump(readFileSync(back, 'utf8'), progress);
     const [quick = [], fk = []] = wranglerJson<{ results: Record<string, unknown>[] }[]>(
       queryCommand(name, 'PRAGMA quick_check; PRAGMA foreign_key_check', plan.env),
     ).map((r) => r.results);

@@ -3,7 +3,7 @@
  * in docs/disaster-recovery.md. D1 is the only authoritative state; KV fragments and the feed
  * objects' logs are rebuilt from it, so every switch ends with a purge and a warm.
  */
-import { relative } from 'node:path';
+import { dirname, relative } from 'node:path';
 import { ROOT } from '../local-config';
 import type { Plan } from '../migrate/plan';
 
@@ -29,7 +29,7 @@ export function localSwitchOver(plan: Plan, into: string | null, restoredFile: s
   return [
     'Stop the local server (npm start / wrangler dev) so nothing holds the database file.',
     `Either run on the restored state as it is: npx wrangler dev --persist-to ${into}`,
-    `or copy it over the live database: cp ${relative(ROOT, restoredFile)} ${live} && rm -f ${live}-wal ${live}-shm`,
+    `or copy it over the live database: mkdir -p ${dirname(live)} && cp ${relative(ROOT, restoredFile)} ${live} && rm -f ${live}-wal ${live}-shm`,
     `  (or the same in one command, with a fresh backup first: npm run restore -- --env local --from <manifest> --force${plan.persistTo !== '.wrangler/state' ? ` --persist-to ${plan.persistTo}` : ''})`,
     'Start the app: npm start',
     ...rebuild,

@@ -1,16 +1,18 @@
 /**
  * The disaster-recovery drill (docs/disaster-recovery.md): seed → back up → change and delete →
  * destroy → restore into a fresh database → verify against the manifest → serve the restored
- * state. Everything goes through the real `npm run backup` / `npm run restore` commands and a
+ * state → refuse tampered and forged backups → restore over a removed .wrangler/state/v3/d1. Everything goes through the real `npm run backup` / `npm run restore` commands and a
  * real workerd; nothing is mocked. DRILL_USERS sets the seeded users (default 1000).
  */
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { type LocalRuntime, startLocalRuntime } from '../../load/lib/local-runtime';
 import { signUsers } from '../../load/lib/users';
-import { sha256 } from '../../scripts/backup/archive';
+import { sha256, writeArchive } from '../../scripts/backup/archive';
+import { measureDump } from '../../scripts/backup/load';
 import { openLocalD1 } from '../../scripts/backup/local-d1';
 import { compare, manifestSchema, measure } from '../../scripts/backup/manifest';
 import { ROOT } from '../../scripts/local-config';
@@ -18,6 +20,8 @@ import { localDatabaseFile } from '../../scripts/migrate/database';
 import { flipOneByte, localPlan, manifestIn, npmRun, seedDatabase } from './helpers';
 
 const USERS = Number(process.env.DRILL_USERS ?? 1000);
+// The environment's signing key, as CI or an operator provides it (docs/disaster-recovery.md, "Signing key").
+process.env.BACKUP_SIGNING_KEY ??= 'drill-backup-signing-key-for-local-runs-only-0123456789';
 const JWT_SECRET = 'drill-secret-for-the-local-runtime-only-0123456789';
 const work = mkdtempSync(join(ROOT, '.wrangler', `drill-`));
 const live = join(work, 'live');
@@ -67,8 +71,10 @@ describe(`disaster-recovery drill (${USERS} seeded users)`, () => {
     expect(manifest.tables.tasks?.rows).toBeGreaterThan(0);
     expect(manifest.migrations).toContain('0000_init.sql');
     expect(sha256(readFileSync(join(backups, manifest.archive.file)))).toBe(manifest.archive.sha256);
+    expect(manifest.signature?.alg).toBe('HMAC-SHA-256');
     Object.assign(figures, {
       backupSeconds: result.seconds.toFixed(1),
+      backupVerifySeconds: /verify ([\d.]+) s/.exec(result.out)?.[1] ?? '?',
       archiveBytes: manifest.archive.bytes,
       sqlBytes: manifest.archive.sqlBytes,
     });
@@ -189,21 +195,38 @@ describe(`disaster-recovery drill (${USERS} seeded users)`, () => {
     expect(existsSync(target)).toBe(false);
   });
 
-  it('refuses a backup whose manifest no longer matches its data, and removes the half-made database', async () => {
-    const dir = join(work, 'edited');
+  it('refuses a forged backup: an admin appended, checksums and SHA-256 recomputed with the project code', async () => {
+    const dir = join(work, 'forged');
     mkdirSync(dir);
     const manifest = manifestSchema.parse(JSON.parse(readFileSync(manifestFile, 'utf8')));
-    copyFileSync(join(backups, manifest.archive.file), join(dir, manifest.archive.file));
-    const users = manifest.tables.users;
-    if (!users) throw new Error('the manifest has no users table');
-    manifest.tables.users = { ...users, rows: users.rows + 1 };
+    const sql = gunzipSync(readFileSync(join(backups, manifest.archive.file))).toString('utf8');
+    const evil = `${sql}\nINSERT INTO "users" ("id","name","email","role","time_zone","created_at") VALUES('mallory','Mallory','m@evil.example','admin','UTC',0);`;
+    const archive = writeArchive(join(dir, manifest.archive.file), evil);
     const copy = join(dir, basename(manifestFile));
-    writeFileSync(copy, JSON.stringify(manifest));
-    const target = join(work, 'from-edited');
+    writeFileSync(
+      copy,
+      JSON.stringify({ ...manifest, tables: measureDump(evil, () => {}).tables, archive: { ...manifest.archive, ...archive } }),
+    );
+    const target = join(work, 'from-forged');
     const result = await npmRun('restore', ['--env', 'local', '--persist-to', live, '--from', copy, '--into', target]);
     expect(result.code).toBe(1);
-    expect(result.out).toContain(`users: ${users.rows} rows, the manifest says ${users.rows + 1}`);
+    expect(result.out).toContain('does not match its signature');
     expect(existsSync(target)).toBe(false);
+  });
+
+  it('restores over the live state after .wrangler/state/v3/d1 was removed, as the finding did', async () => {
+    rmSync(join(live, 'v3/d1'), { recursive: true, force: true });
+    const result = await npmRun('restore', ['--env', 'local', '--persist-to', live, '--from', manifestFile, '--force']);
+    expect(result.out).toContain('equal the manifest');
+    expect(result.code).toBe(0);
+    figures.forceRestoreSeconds = result.seconds.toFixed(1);
+    const manifest = manifestSchema.parse(JSON.parse(readFileSync(manifestFile, 'utf8')));
+    const { db, dispose } = await openLocalD1(live, localPlan(live).databaseId);
+    try {
+      expect(compare(manifest, await measure(db, sha256))).toEqual([]);
+    } finally {
+      await dispose();
+    }
   });
 
   it('refuses a backup whose schema is newer than the code, saying what to do', async () => {
