@@ -22,7 +22,8 @@ describe('GET /api/v1/feed: sessions that end', () => {
     expect(page.status).toBe(101);
     const signedOut = wrap(page.webSocket!);
     // Another device of the same user: a token of its own (another lifetime makes it another token).
-    const other = await openFeed('alice', { headers: { Authorization: `Bearer ${await tokenFor('alice', 'user', 1800)}` } });
+    const otherToken = { Authorization: `Bearer ${await tokenFor('alice', 'user', 1800)}` };
+    const other = await openFeed('alice', { headers: otherToken });
     await signedOut.ready();
     await other.ready();
 
@@ -36,7 +37,8 @@ describe('GET /api/v1/feed: sessions that end', () => {
     await signedOut.until(() => signedOut.closed !== undefined, 'the close of the signed-out socket', 500);
     expect(signedOut.closed).toEqual({ code: 1008, reason: expect.stringMatching(/signed out/) });
 
-    const id = await createTask('alice', 'after the logout of another session');
+    // With the other session's token: alice's default token, made in the same second, is the signed-out one.
+    const id = await createTask('alice', 'after the logout of another session', otherToken);
     await other.until((m) => m.some((x) => x.type === 'event' && x.event.id === id), 'the event on the other session');
     await sleep(20);
     expect(other.closed).toBeUndefined();

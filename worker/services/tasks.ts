@@ -163,7 +163,12 @@ async function taskExists(db: Database, ownerId: string, id: string): Promise<bo
   return row !== undefined;
 }
 
-export async function deleteTask(db: Database, ownerId: string, id: string, reads: WriteThrough['statements'] = []): Promise<Change<TaskRow>> {
+export async function deleteTask(
+  db: Database,
+  ownerId: string,
+  id: string,
+  reads: WriteThrough['statements'] = [],
+): Promise<Change<TaskRow>> {
   // The event goes first, while the task still exists, so it can carry the title; the batch is
   // one transaction, so the event and the delete commit together or not at all.
   const results = await db.batch([
