@@ -141,10 +141,13 @@ describe('a change and its event commit together or not at all', () => {
   });
 
   it('when the delete fails, its event (recorded first, to keep the title) is not recorded either', async () => {
-    await env.DB.exec("create trigger fail_deletes before delete on tasks begin select raise(abort, 'tasks are down'); end");
+    // D1 refuses the delete the way a busy database does (a 503 the client may retry).
+    await env.DB.exec(
+      "create trigger fail_deletes before delete on tasks begin select raise(abort, 'database is locked: SQLITE_BUSY'); end",
+    );
     try {
       const before = await eventCount('alice');
-      expect((await call('/api/v1/tasks/alice-task-3', { method: 'DELETE', headers: alice })).status).toBe(500);
+      expect((await call('/api/v1/tasks/alice-task-3', { method: 'DELETE', headers: alice })).status).toBe(503);
       expect(await eventCount('alice')).toBe(before);
       expect(await env.DB.prepare("select id from tasks where id = 'alice-task-3'").first()).not.toBeNull();
     } finally {

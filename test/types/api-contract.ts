@@ -27,10 +27,10 @@ type ReplayResult = InferResponseType<FoyerClient['admin']['dead-letters']['repl
 
 export type Contract = [
   // Status codes each route can answer with.
-  Expect<Equal<StatusOf<FoyerClient['tasks']['$get']>, 200 | 400 | 401 | 429 | 500>>,
+  Expect<Equal<StatusOf<FoyerClient['tasks']['$get']>, 200 | 400 | 401 | 429 | 500 | 503>>,
   Expect<Equal<StatusOf<FoyerClient['tasks']['$post']>, 201 | 400 | 401 | 403 | 409 | 413 | 415 | 429 | 500 | 503>>,
-  Expect<Equal<StatusOf<FoyerClient['tasks'][':id']['$patch']>, 200 | 400 | 401 | 404 | 409 | 413 | 415 | 429 | 500 | 503>>,
-  Expect<Equal<StatusOf<FoyerClient['tasks'][':id']['$delete']>, 200 | 400 | 401 | 404 | 413 | 429 | 503>>,
+  Expect<Equal<StatusOf<FoyerClient['tasks'][':id']['$patch']>, 200 | 400 | 401 | 403 | 404 | 409 | 413 | 415 | 429 | 500 | 503>>,
+  Expect<Equal<StatusOf<FoyerClient['tasks'][':id']['$delete']>, 200 | 400 | 401 | 403 | 404 | 413 | 429 | 503>>,
   Expect<Equal<StatusOf<FoyerClient['intro-page'][':userId']['$get']>, 200 | 304 | 400 | 401 | 403 | 404 | 429>>,
   Expect<Equal<StatusOf<FoyerClient['users'][':userId']['preferences']['$patch']>, 200 | 400 | 401 | 403 | 404 | 413 | 415 | 429 | 503>>,
   Expect<Equal<StatusOf<FoyerClient['health']['$get']>, 200 | 429 | 503>>,

@@ -34,7 +34,7 @@ export const tasksApi = api
       request: { query: listTasksQuerySchema },
       responses: {
         200: { description: 'Tasks', ...jsonContent(z.object({ tasks: z.array(taskSchema) })) },
-        ...problems(400, 401, 429, 500),
+        ...problems(400, 401, 429, 500, 503),
       },
     }),
     async (c) => {
@@ -79,7 +79,7 @@ export const tasksApi = api
       request: { params: taskIdParamSchema, body: { required: true, ...jsonContent(updateTaskSchema) } },
       responses: {
         200: { description: 'Updated', ...jsonContent(changeSchema) },
-        ...problems(400, 401, 404, 413, 415, 429, 500, 503),
+        ...problems(400, 401, 403, 404, 413, 415, 429, 500, 503),
         ...openTaskCap,
       },
     }),
@@ -100,7 +100,7 @@ export const tasksApi = api
       summary: 'Delete a task (records task.deleted)',
       security: authenticated,
       request: { params: taskIdParamSchema },
-      responses: { 200: { description: 'Deleted', ...jsonContent(changeSchema) }, ...problems(400, 401, 404, 413, 429, 503) },
+      responses: { 200: { description: 'Deleted', ...jsonContent(changeSchema) }, ...problems(400, 401, 403, 404, 413, 429, 503) },
     }),
     async (c) => {
       const { userId } = c.get('principal');
