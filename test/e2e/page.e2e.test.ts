@@ -158,6 +158,21 @@ describe('the intro page in a browser', () => {
     await page.reload();
     await hydrated(page);
     expect(await page.locator('#main .slot-actionableItems .item-title').allTextContents()).not.toContain(title);
+    // The server-rendered feed keeps the words: the event carries the title, not only the task id.
+    expect(await page.locator('#main .slot-activityFeed .event-text').first().textContent()).toBe(`Snoozed “${title}”`);
+  });
+
+  it('a page that does not exist is a page: 404, the way home, the request id, axe-clean', async () => {
+    const page = await alice.context.newPage();
+    const res = await page.goto('/no-such-page');
+    expect(res?.status()).toBe(404);
+    expect(res?.headers()['content-type']).toContain('text/html');
+    expect(await page.locator('.request-id').textContent()).toBe(res?.headers()['x-request-id']);
+    expect((await runAxe(page)).violations).toEqual([]);
+    await page.locator('a[href="/"]').first().click();
+    await page.waitForURL(`${E2E_URL}/`);
+    await hydrated(page);
+    await page.close();
   });
 
   const itemTitles = (page: Page) => page.locator('#main .slot-actionableItems .item-title').allTextContents();
