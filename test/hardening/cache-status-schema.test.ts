@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { resetIsolateState } from '../../worker/isolate-state';
+import { freshIsolate } from '../../worker/isolate';
 import { authHeaders } from '../helpers/auth';
 import { call } from '../helpers/http';
 import { seed } from '../helpers/seed';
@@ -31,7 +31,7 @@ function nonIntegers(schema: JsonSchema, value: unknown, doc: Document, path = '
 
 beforeAll(async () => {
   await seed(env.DB, { seedUsers: 6 });
-  resetIsolateState();
+  freshIsolate();
 });
 
 describe('finding 14: GET /api/v1/admin/cache answers what its schema says', () => {

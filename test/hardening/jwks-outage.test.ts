@@ -2,7 +2,7 @@ import { env } from 'cloudflare:workers';
 import { generateKeyPair, importJWK, SignJWT } from 'jose';
 import { beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { DEFAULT_JWKS_TIMEOUT_MS, JWKS_RETRY_AFTER_SECONDS } from '../../worker/auth/verify-token';
-import { resetIsolateState } from '../../worker/isolate-state';
+import { freshIsolate } from '../../worker/isolate';
 import { call, json } from '../helpers/http';
 import { seed } from '../helpers/seed';
 
@@ -48,7 +48,7 @@ beforeAll(async () => {
 });
 
 // A fresh isolate each time: no key set fetched, no token remembered as verified.
-beforeEach(() => resetIsolateState());
+beforeEach(() => freshIsolate());
 
 describe('finding 8: a JWKS outage answers 503 with Retry-After; a bad token is still 401', { timeout: 30_000 }, () => {
   it('with the key set reachable, a token it signed is accepted', async () => {

@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:workers';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { resetIsolateState } from '../../worker/isolate-state';
+import { freshIsolate } from '../../worker/isolate';
 import { authHeaders } from '../helpers/auth';
 import { breakableObjects } from '../helpers/broken-bindings';
 import { call, json } from '../helpers/http';
@@ -17,7 +17,7 @@ beforeAll(async () => {
 });
 
 // A fresh isolate each time: a lease taken by an earlier request would serve the next without asking the limiter.
-beforeEach(() => resetIsolateState());
+beforeEach(() => freshIsolate());
 
 describe('finding 12: POST /api/v1/users is limited in the admin class, which fails closed', () => {
   it('counts against the admin class (RateLimit-Policy names it)', async () => {

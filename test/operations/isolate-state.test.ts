@@ -4,7 +4,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { app } from '../../worker/app';
 import type { FlagSnapshot } from '../../worker/flags/schema';
 import { FLAG_SNAPSHOT_KEY, flagSnapshots } from '../../worker/flags/snapshot-store';
-import { resetIsolateState } from '../../worker/isolate-state';
+import { freshIsolate } from '../../worker/isolate';
 import { metrics, takeBatch } from '../../worker/observability/metrics';
 import { type Acquire, Allowances } from '../../worker/rate-limit/allowance';
 import { emptyState, takeLease } from '../../worker/rate-limit/bucket';
@@ -21,7 +21,7 @@ beforeAll(async () => {
 });
 
 afterEach(() => {
-  resetIsolateState();
+  freshIsolate();
 });
 
 const ORIGIN = 'http://foyer.test';
@@ -34,11 +34,11 @@ async function revokedKey(token: string): Promise<string> {
   return `revoked:${[...bytes.subarray(0, 16)].map((b) => b.toString(16).padStart(2, '0')).join('')}`;
 }
 
-describe('resetIsolateState: the next request is served as a cold isolate serves it', () => {
+describe('freshIsolate: the next request is served as a cold isolate serves it', () => {
   it('pages: a warm page comes from the isolate; after the reset it does not', async () => {
     await page('user-00001');
     expect((await page('user-00001')).headers.get('Cache-Status')).toMatch(/^foyer-isolate; hit/);
-    resetIsolateState();
+    freshIsolate();
     expect((await page('user-00001')).headers.get('Cache-Status')).not.toMatch(/^foyer-isolate; hit/);
   });
 
@@ -55,9 +55,9 @@ describe('resetIsolateState: the next request is served as a cold isolate serves
       call('/api/v1/tasks', { headers: { Authorization: `Bearer ${token}` } }, { env: bindings });
     // With KV down only this isolate's memory knows of the logout.
     expect((await tasks({ CACHE: failing.kv() })).status).toBe(401);
-    resetIsolateState();
+    freshIsolate();
     expect((await tasks({ CACHE: failing.kv() })).status).toBe(200);
-    resetIsolateState();
+    freshIsolate();
     expect((await tasks()).status).toBe(401);
   });
 
@@ -68,7 +68,7 @@ describe('resetIsolateState: the next request is served as a cold isolate serves
     await env.CACHE.put(await revokedKey(token), '1', { expirationTtl: 600 });
     // Trusted from memory for minutes (auth/verify-token.ts); a cold isolate verifies afresh.
     expect((await tasks()).status).toBe(200);
-    resetIsolateState();
+    freshIsolate();
     expect((await tasks()).status).toBe(401);
   });
 
@@ -83,7 +83,7 @@ describe('resetIsolateState: the next request is served as a cold isolate serves
       expect((await (await page('user-00001')).json<IntroPage>()).flags).toEqual({ 'focus-card': false });
       await env.CACHE.put(FLAG_SNAPSHOT_KEY, JSON.stringify(snapshot(2, true)));
       expect((await (await page('user-00001')).json<IntroPage>()).flags).toEqual({ 'focus-card': false });
-      resetIsolateState();
+      freshIsolate();
       expect((await (await page('user-00001')).json<IntroPage>()).flags).toEqual({ 'focus-card': true });
     } finally {
       flagSnapshots.reset();
@@ -105,7 +105,7 @@ describe('resetIsolateState: the next request is served as a cold isolate serves
     expect(await d1Status()).not.toBe('down');
     d1.failWith = 'D1_ERROR: Network connection lost.';
     expect(await d1Status()).not.toBe('down');
-    resetIsolateState();
+    freshIsolate();
     expect(await d1Status()).toBe('down');
   });
 
@@ -115,7 +115,7 @@ describe('resetIsolateState: the next request is served as a cold isolate serves
     const brokenAssets = { fetch: async () => new Response('gone', { status: 500 }) } as unknown as Fetcher;
     expect(await home()).toMatch(/<script type="module" src=/);
     expect(await home({ ASSETS: brokenAssets })).toMatch(/<script type="module" src=/);
-    resetIsolateState();
+    freshIsolate();
     expect(await home({ ASSETS: brokenAssets })).not.toMatch(/<script type="module" src=/);
   });
 
@@ -125,7 +125,7 @@ describe('resetIsolateState: the next request is served as a cold isolate serves
     expect(lastD1Trace?.roundTrips).toBeGreaterThan(0);
     await page('user-00001', forged);
     expect(lastD1Trace?.roundTrips).toBe(0);
-    resetIsolateState();
+    freshIsolate();
     await page('user-00001', forged);
     expect(lastD1Trace?.roundTrips).toBeGreaterThan(0);
   });
@@ -147,7 +147,7 @@ describe('resetIsolateState: the next request is served as a cold isolate serves
     expect((await decide()).source).toBe('lease');
     await Promise.all(background);
     const askedWarm = asked;
-    resetIsolateState();
+    freshIsolate();
     expect((await decide()).source).toBe('object');
     expect(asked).toBe(askedWarm + 1);
   });
@@ -155,7 +155,7 @@ describe('resetIsolateState: the next request is served as a cold isolate serves
   it('metric keys: a series recorded before and after the reset is still one series', () => {
     takeBatch();
     metrics.cacheLookup('isolate', 'hit');
-    resetIsolateState();
+    freshIsolate();
     metrics.cacheLookup('isolate', 'hit');
     const points = takeBatch()?.points.filter((p) => p.name === 'foyer_cache_lookups_total') ?? [];
     expect(points.map((p) => [p.labels, p.value])).toEqual([[{ layer: 'isolate', result: 'hit' }, 2]]);

@@ -112,7 +112,7 @@ const verified = heldLru<string, Verified>(
 
 const configId = (config: TokenConfig) => `${config.JWT_ISSUER}\n${config.JWT_AUDIENCE}\n${config.JWT_JWKS_URL}\n${config.JWT_SECRET}`;
 
-/** Forgets the verified tokens and fetched key sets (a fresh isolate; see worker/isolate-state.ts). */
+/** Forgets the verified tokens and fetched key sets (tests that need only this part of a fresh isolate). */
 export function resetTokenMemory(): void {
   verified.get().clear();
   remoteKeySets.get().clear();
