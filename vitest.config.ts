@@ -1,6 +1,7 @@
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
-import { buildWeb } from './scripts/build-web.ts';
+import { buildWeb, carryAssets } from './scripts/build-web.ts';
+import { previousReleaseFetch } from './test/helpers/previous-release.ts';
 
 export const TEST_JWT_SECRET = 'test-secret-for-workerd-tests-only-0123456789';
 
@@ -10,6 +11,8 @@ const RESULTS = '.ci/results';
 export default defineConfig(async () => {
   // The worker reads dist/asset-manifest.json through the ASSETS binding; a fresh clone has no dist/.
   await buildWeb({ ifStale: true, quiet: true });
+  // dist/ as a release uploads it: with a previous release's page assets carried in (test/web/version-skew.test.ts).
+  await carryAssets('https://previous-release.test', {}, previousReleaseFetch);
   const migrations = await readD1Migrations('./drizzle/migrations');
   return {
     plugins: [

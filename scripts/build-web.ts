@@ -2,6 +2,9 @@
  * Builds the browser assets into dist/ for Workers Static Assets (wrangler.toml [assets]):
  *   dist/assets/app-<hash>.js, app-<hash>.css   content-hashed, cached immutable (dist/_headers)
  *   dist/asset-manifest.json                     which hashed file is the current one; the worker reads it
+ *   dist/assets/… (carried)                      the previous release's files, copied in by `--carry-from`
+ *                                                so a page of the old version works on the new one
+ *                                                (npm run release; docs/deployment.md#version-skew)
  *   dist/vendor/swagger-ui-dist/…                the /docs explorer, served locally (no CDN)
  *   dist/vendor/docs-explorer.css                its accessible colours (web/docs/explorer.css)
  *   dist/api/v1/openapi.json                     the OpenAPI document, generated from the routes
@@ -10,11 +13,14 @@
  * Run by `npm start`, by `npm run dev`, by the test configs and the load suite, by wrangler's
  * [build] step before every deploy path (wrangler.toml; docs/web.md), and as `npm run build`.
  * `--if-stale` skips each part whose output is newer than every source it is built from.
+ * `--carry-from <url> [--carry-header 'Name: value']` then copies the files that URL's pages
+ * reference into dist/assets (carryAssets below).
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -31,6 +37,17 @@ const SWAGGER_FILES = ['swagger-ui.css', 'swagger-ui-bundle.js'];
 export interface AssetManifest {
   script: string;
   style: string;
+  /** The previous release's files this build also serves; a rebuild keeps them (carryAssets). */
+  carried?: string[];
+}
+
+function readManifest(dist: string): AssetManifest | undefined {
+  const file = join(dist, MANIFEST_PATH);
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as AssetManifest) : undefined;
+}
+
+function writeManifest(dist: string, manifest: AssetManifest): void {
+  writeFileSync(join(dist, MANIFEST_PATH), `${JSON.stringify(manifest, null, 2)}\n`);
 }
 
 /** Cache rules for the asset server (https://developers.cloudflare.com/workers/static-assets/headers/). */
@@ -77,7 +94,14 @@ function buildOpenApi(options: { ifStale?: boolean; quiet?: boolean }): void {
 export async function buildWeb(options: { ifStale?: boolean; quiet?: boolean } = {}): Promise<AssetManifest | undefined> {
   buildOpenApi(options);
   if (options.ifStale && !isStale()) return undefined;
-  rmSync(join(DIST, 'assets'), { recursive: true, force: true });
+  // This build's earlier outputs go; the previous release's carried files stay (carryAssets).
+  const carried = readManifest(DIST)?.carried ?? [];
+  const assetsDir = join(DIST, 'assets');
+  if (existsSync(assetsDir)) {
+    for (const file of readdirSync(assetsDir)) {
+      if (!carried.includes(`/assets/${file}`)) rmSync(join(assetsDir, file), { recursive: true, force: true });
+    }
+  }
   const result = await build({
     absWorkingDir: ROOT,
     entryPoints: { app: 'web/client/main.tsx', styles: 'web/styles.css' },
@@ -105,13 +129,73 @@ export async function buildWeb(options: { ifStale?: boolean; quiet?: boolean } =
   // Our accessible overrides of Swagger UI's colours, loaded after its stylesheet (worker/routes/docs.ts).
   copyFileSync(resolve(ROOT, 'web/docs/explorer.css'), join(DIST, 'vendor/docs-explorer.css'));
 
-  const manifest: AssetManifest = { script, style };
+  const manifest: AssetManifest = carried.length > 0 ? { script, style, carried } : { script, style };
   writeFileSync(join(DIST, '_headers'), HEADERS);
-  writeFileSync(join(DIST, MANIFEST_PATH), `${JSON.stringify(manifest, null, 2)}\n`);
+  writeManifest(DIST, manifest);
   if (!options.quiet) console.log(`built ${script} and ${style}`);
   return manifest;
 }
 
+/**
+ * Copies the hashed files that the version answering `baseUrl` references (its
+ * /asset-manifest.json) into `dist`/assets and lists them as `carried`, replacing the files an
+ * earlier carry brought. Uploaded with this build, they let a page rendered by that version load
+ * its script and stylesheet from the new one during a gradual release: content-hashed names never
+ * collide, and only one release back is kept (the one a split runs beside).
+ * @example await carryAssets('https://foyer.example', { 'Cloudflare-Workers-Version-Overrides': 'foyer-production="<id>"' })
+ */
+export async function carryAssets(
+  baseUrl: string,
+  headers: Record<string, string> = {},
+  fetchImpl: typeof fetch = fetch,
+  dist: string = DIST,
+): Promise<string[]> {
+  const manifest = readManifest(dist);
+  if (!manifest) throw new Error(`${join(dist, MANIFEST_PATH)} is missing: build first (npm run build), then carry`);
+  const base = baseUrl.replace(/\/+$/, '');
+  const get = async (path: string) => {
+    const res = await fetchImpl(`${base}${path}`, { headers, signal: AbortSignal.timeout(15_000) });
+    if (!res.ok) {
+      throw new Error(
+        `GET ${base}${path} answered ${res.status}: the version serving now cannot hand over its assets.\n` +
+          "Likely causes: 1. the URL is not this environment's route; 2. the version serving now predates dist/asset-manifest.json.",
+      );
+    }
+    return res;
+  };
+  const live = (await (await get(MANIFEST_PATH)).json()) as AssetManifest;
+  const wanted = [live.script, live.style].filter((p) => /^\/assets\/[\w.-]+$/.test(p));
+  const own = new Set([manifest.script, manifest.style]);
+  const carried = wanted.filter((p) => !own.has(p));
+  // Every file fetched before dist/ changes: a failed carry leaves the last one whole.
+  const bodies = await Promise.all(carried.map(async (path) => new Uint8Array(await (await get(path)).arrayBuffer())));
+  for (const path of manifest.carried ?? []) {
+    if (!carried.includes(path) && !own.has(path)) rmSync(join(dist, path), { force: true });
+  }
+  for (const [i, path] of carried.entries()) writeFileSync(join(dist, path), bodies[i] ?? new Uint8Array());
+  writeManifest(
+    dist,
+    carried.length > 0 ? { script: manifest.script, style: manifest.style, carried } : { script: manifest.script, style: manifest.style },
+  );
+  return carried;
+}
+
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  await buildWeb({ ifStale: process.argv.includes('--if-stale') });
+  const { values } = parseArgs({
+    options: {
+      'if-stale': { type: 'boolean' },
+      'carry-from': { type: 'string' },
+      'carry-header': { type: 'string', multiple: true, default: [] },
+    },
+  });
+  await buildWeb({ ifStale: values['if-stale'] });
+  if (values['carry-from']) {
+    const headers = Object.fromEntries(
+      values['carry-header'].map((h) => [h.slice(0, h.indexOf(':')).trim(), h.slice(h.indexOf(':') + 1).trim()]),
+    );
+    const carried = await carryAssets(values['carry-from'], headers);
+    console.log(
+      carried.length > 0 ? `carried ${carried.join(' and ')} from ${values['carry-from']}` : 'nothing to carry: the assets are unchanged',
+    );
+  }
 }

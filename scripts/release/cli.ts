@@ -82,6 +82,7 @@ try {
     {
       run,
       readTimeline: metricsReader(url, token),
+      fetch: (input, init) => fetch(input, init),
       now: Date.now,
       sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
       log: (line) => console.log(line),

@@ -3,9 +3,11 @@
  * (https://developers.cloudflare.com/workers/versions-and-deployments/gradual-deployments/):
  *
  *   1. note the version serving 100 % now (the one to go back to) and its error rate;
- *   2. `wrangler versions upload` the new version (no traffic yet);
+ *   2. build, carrying the serving version's hashed assets into dist/, and `wrangler versions
+ *      upload` the new version (no traffic yet);
  *   3. deploy it at 0 % and smoke-test it through the real route with the
- *      Cloudflare-Workers-Version-Overrides header;
+ *      Cloudflare-Workers-Version-Overrides header; check that each version serves the other's
+ *      page assets, or that version affinity keeps a page and its assets together (skew.ts);
  *   4. for each step below 100 %: split the traffic, watch the error rate, judge (decide.ts);
  *   5. 100 % and a last smoke test — or, after any failure, the previous version at 100 %.
  *
@@ -14,7 +16,9 @@
  */
 import { DEFAULT_POLICY, judgeStep, type Policy, type Traffic, trafficBetween } from './decide';
 import type { ReadTimeline } from './metrics';
+import { crossCheckAssets, type Fetch, versionAffinityHolds } from './skew';
 import {
+  carryCommand,
   deployCommand,
   deploymentStatusCommand,
   isDurableObjectLifecycleRejection,
@@ -45,6 +49,8 @@ export interface ReleaseOptions {
 export interface ReleaseDeps {
   run: Runner;
   readTimeline: ReadTimeline;
+  /** Reaches the environment's route (the asset checks of skew.ts). */
+  fetch: Fetch;
   now: () => number;
   sleep: (ms: number) => Promise<void>;
   log: (line: string) => void;
@@ -76,6 +82,8 @@ export async function release(options: ReleaseOptions, deps: ReleaseDeps): Promi
   const startedAt = deps.now();
   const baseline: Traffic = trafficBetween(await deps.readTimeline(minutesToRead), startedAt - watchMs, startedAt);
   deps.log(`previous version ${previous}: ${baseline.errors} errors in ${baseline.requests} requests over the last ${watchSeconds} s`);
+
+  await must(deps, carryCommand(url, { worker, version: previous }), "Carrying the serving version's assets into dist/");
 
   const uploadArgv = uploadCommand(env, message, options.tag, options.secretsFile);
   deps.log(`$ ${uploadArgv.join(' ')}`);
@@ -124,7 +132,27 @@ export async function release(options: ReleaseOptions, deps: ReleaseDeps): Promi
   await deps.sleep(settleSeconds * 1000);
   if (!(await smoke(true))) return rollBack('the smoke test failed against the new version');
 
-  for (const percent of steps) {
+  let assets: Awaited<ReturnType<typeof crossCheckAssets>>;
+  try {
+    assets = await crossCheckAssets(deps.fetch, url, worker, { previous, next: version });
+  } catch (err) {
+    return rollBack(`the page assets of the two versions could not be compared (${(err as Error).message.split('\n')[0]})`);
+  }
+  if (assets.oldPagesOnNew.length > 0) {
+    return rollBack(
+      `version skew: the new version does not serve ${assets.oldPagesOnNew.join(', ')}, which pages of the previous one load; ` +
+        'the carry step did not reach the upload (docs/deployment.md#version-skew)',
+    );
+  }
+  // The old version cannot have files built after it; only version affinity keeps its pages' assets apart from them.
+  const needsAffinity = assets.newPagesOnOld.length > 0;
+  deps.log(
+    needsAffinity
+      ? `the previous version does not serve ${assets.newPagesOnOld.join(', ')}: the split relies on version affinity`
+      : "each version serves every asset the other one's pages reference",
+  );
+
+  for (const [index, percent] of steps.entries()) {
     try {
       await must(deps, deployCommand(env, `${message} (${percent} %)`, split(percent)), `Deploying ${percent} %`);
     } catch (err) {
@@ -132,6 +160,18 @@ export async function release(options: ReleaseOptions, deps: ReleaseDeps): Promi
       return rollBack(`deploying ${percent} % failed (${(err as Error).message.split('\n')[0]})`);
     }
     if (percent === 100) break;
+    if (index === 0 && needsAffinity) {
+      // Affinity shows only while both versions take traffic: checked at once, before the watch.
+      await deps.sleep(settleSeconds * 1000);
+      const affinity = await versionAffinityHolds(deps.fetch, url).catch((err: Error) => ({ holds: false, detail: err.message }));
+      deps.log(`version affinity at ${percent} %: ${affinity.detail}`);
+      if (!affinity.holds) {
+        return rollBack(
+          `version skew: ${affinity.detail}, so a page can load the other version's assets; ` +
+            'add the Transform Rule that sets Cloudflare-Workers-Version-Key (docs/deployment.md#version-skew)',
+        );
+      }
+    }
     const stepStart = deps.now();
     deps.log(`watching ${percent} % for ${watchSeconds} s`);
     await deps.sleep(watchMs);

@@ -117,6 +117,23 @@ export function deployCommand(env: string, message: string, split: { version: st
   );
 }
 
+/**
+ * The page's assets built, plus the files of the version serving now carried into dist/ for the
+ * upload (scripts/build-web.ts carryAssets; docs/deployment.md#version-skew).
+ */
+export function carryCommand(url: string, pin: { worker: string; version: string }): string[] {
+  return [
+    'npx',
+    'tsx',
+    'scripts/build-web.ts',
+    '--if-stale',
+    '--carry-from',
+    url,
+    '--carry-header',
+    `Cloudflare-Workers-Version-Overrides: ${pin.worker}="${pin.version}"`,
+  ];
+}
+
 /** The repository's smoke test (scripts/smoke.ts), pinned to one version by the override header. */
 export function smokeCommand(url: string, env: string, pin?: { worker: string; version: string }): string[] {
   return [

@@ -32,6 +32,7 @@ async function releaseInto(worldOptions: WorldOptions, overrides: Partial<Releas
       run: w.run,
       // The real reader, over HTTP, against the stand-in endpoint.
       readTimeline: metricsReader(metricsUrl, ADMIN_TOKEN),
+      fetch: w.fetch,
       now: () => w.now,
       sleep: w.sleep,
       log: (line) => log.push(line),
@@ -41,6 +42,7 @@ async function releaseInto(worldOptions: WorldOptions, overrides: Partial<Releas
 }
 
 const status = 'npx wrangler deployments status --env production --json';
+const carry = `npx tsx scripts/build-web.ts --if-stale --carry-from ${URL_OF_ROUTE} --carry-header Cloudflare-Workers-Version-Overrides: foyer-production="${OLD}"`;
 const upload = 'npx wrangler versions upload --env production --message 0123456789ab by ci --tag 0123456789ab';
 const deploy = (specs: string, message: string) => `npx wrangler versions deploy ${specs} --env production --message ${message} --yes`;
 const pinnedSmoke = `npx tsx scripts/smoke.ts --url ${URL_OF_ROUTE} --env production --header Cloudflare-Workers-Version-Overrides: foyer-production="${NEW}"`;
@@ -48,10 +50,11 @@ const smoke = `npx tsx scripts/smoke.ts --url ${URL_OF_ROUTE} --env production`;
 
 describe('npm run release', () => {
   it('promotes a good version step by step, with exactly these wrangler command lines', async () => {
-    const { result, commands, world } = await releaseInto({ errorRates: { [OLD]: 0.002, [NEW]: 0.002 } });
+    const { result, commands, log, world } = await releaseInto({ errorRates: { [OLD]: 0.002, [NEW]: 0.002 } });
     expect(result).toEqual({ outcome: 'promoted', version: NEW, previous: OLD });
     expect(commands).toEqual([
       status,
+      carry,
       upload,
       deploy(`${NEW}@0% ${OLD}@100%`, '0123456789ab by ci (0 %, smoke test)'),
       pinnedSmoke,
@@ -61,13 +64,14 @@ describe('npm run release', () => {
       smoke,
     ]);
     expect(world.splitAt(world.now)).toEqual(new Map([[NEW, 100]]));
+    expect(log).toContain('version affinity at 10 %: 0 of 24 session cookies reached both versions (3 requests each)');
   });
 
   it('rolls a bad version back to the previous one automatically after the first watched step', async () => {
     // 8 % of the new version's responses are 5xx; at a 10 % share the mix is under 1 %.
     const { result, commands, log, world } = await releaseInto({ errorRates: { [OLD]: 0.002, [NEW]: 0.08 } });
     expect(result).toMatchObject({ outcome: 'rolled-back', version: NEW, previous: OLD });
-    expect(commands.slice(4)).toEqual([
+    expect(commands.slice(5)).toEqual([
       deploy(`${NEW}@10% ${OLD}@90%`, '0123456789ab by ci (10 %)'),
       expect.stringMatching(
         new RegExp(`^npx wrangler versions deploy ${OLD}@100% --env production --message rollback of ${NEW}: .* --yes$`),
@@ -81,7 +85,7 @@ describe('npm run release', () => {
   it('rolls back before any traffic when the smoke test fails against the pinned new version', async () => {
     const { result, commands, world } = await releaseInto({ errorRates: {}, newVersionPassesSmoke: false });
     expect(result).toMatchObject({ outcome: 'rolled-back', reason: expect.stringMatching(/smoke test failed/) });
-    expect(commands.slice(3)).toEqual([pinnedSmoke, expect.stringMatching(new RegExp(`versions deploy ${OLD}@100% `))]);
+    expect(commands.slice(4)).toEqual([pinnedSmoke, expect.stringMatching(new RegExp(`versions deploy ${OLD}@100% `))]);
     expect(world.splitAt(world.now)).toEqual(new Map([[OLD, 100]]));
   });
 
@@ -129,7 +133,44 @@ describe('npm run release', () => {
     });
     await expect(attempt).rejects.toThrow(ReleaseError);
     await expect(attempt).rejects.toThrow(/Durable Object class.*npx wrangler deploy --env production/s);
-    expect(world?.commands.map((c) => c.join(' '))).toEqual([status, upload]);
+    expect(world?.commands.map((c) => c.join(' '))).toEqual([status, carry, upload]);
+  });
+
+  it('refuses a version that cannot serve the assets of the pages the previous one rendered, before any traffic', async () => {
+    const { result, commands, world } = await releaseInto({ errorRates: {}, carryReachesUpload: false });
+    expect(result).toMatchObject({
+      outcome: 'rolled-back',
+      reason: expect.stringMatching(/version skew: the new version does not serve \/assets\/app-OLDHASH1\.js \(404\)/),
+    });
+    expect(commands.slice(4)).toEqual([pinnedSmoke, expect.stringMatching(new RegExp(`versions deploy ${OLD}@100% `))]);
+    expect(commands.some((c) => c.includes(`${NEW}@10%`))).toBe(false);
+    expect(world.splitAt(world.now)).toEqual(new Map([[OLD, 100]]));
+  });
+
+  it('rolls back at the first step, before watching it, when a page and its assets can reach different versions', async () => {
+    // The new build's hashes are new, so the old version cannot serve them; without the Transform
+    // Rule nothing keeps a browser's page and script requests on one version.
+    const { result, commands, log, world } = await releaseInto({ errorRates: {}, versionAffinity: false });
+    expect(result).toMatchObject({
+      outcome: 'rolled-back',
+      reason: expect.stringMatching(/version skew: [1-9]\d* of 24 session cookies reached both versions.*Cloudflare-Workers-Version-Key/),
+    });
+    expect(commands.slice(5)).toEqual([
+      deploy(`${NEW}@10% ${OLD}@90%`, '0123456789ab by ci (10 %)'),
+      expect.stringMatching(new RegExp(`versions deploy ${OLD}@100% `)),
+    ]);
+    expect(log.join('\n')).toContain(
+      'the previous version does not serve /assets/app-NEWHASH2.js (404), /assets/styles-NEWHASH2.css (404)',
+    );
+    expect(log.join('\n')).not.toMatch(/watching 10 %/);
+    expect(world.splitAt(world.now)).toEqual(new Map([[OLD, 100]]));
+  });
+
+  it('needs no version affinity when the old version serves every asset the new pages reference', async () => {
+    const { result, log } = await releaseInto({ errorRates: {}, clientChanged: false, versionAffinity: false });
+    expect(result).toEqual({ outcome: 'promoted', version: NEW, previous: OLD });
+    expect(log).toContain("each version serves every asset the other one's pages reference");
+    expect(log.join('\n')).not.toMatch(/version affinity at/);
   });
 
   it('stops before uploading when the metrics token is refused', async () => {
@@ -139,6 +180,7 @@ describe('npm run release', () => {
     const attempt = release(options, {
       run: w.run,
       readTimeline: metricsReader(metricsUrl, 'not-an-admin-token'),
+      fetch: w.fetch,
       now: () => w.now,
       sleep: w.sleep,
       log: () => {},

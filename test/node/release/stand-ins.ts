@@ -1,7 +1,9 @@
 /**
  * What a release talks to, played locally: a fake wrangler that records every command line and
  * keeps the traffic split it was told to deploy, and a real HTTP server answering
- * GET /api/v1/metrics with the per-minute requests and 5xx that split would produce. And what
+ * GET /api/v1/metrics with the per-minute requests and 5xx that split would produce; the route
+ * (`World.fetch`) answers each version's static assets, routed as the platform routes a split.
+ * And what
  * provisioning talks to: `Account`, a fake wrangler over an account's resources.
  */
 import { once } from 'node:events';
@@ -33,6 +35,25 @@ export interface WorldOptions {
   metricsDownFrom?: number;
   /** `wrangler versions deploy` fails for a split that gives the new version this share. */
   deployFailsAt?: number;
+  /** The new build's script and stylesheet have other hashes than the serving version's (default true). */
+  clientChanged?: boolean;
+  /** The carry step's files are in what the new version was uploaded with (default true). */
+  carryReachesUpload?: boolean;
+  /** A Transform Rule sets Cloudflare-Workers-Version-Key from the session cookie (default true). */
+  versionAffinity?: boolean;
+}
+
+/** A version's static assets: path → body. */
+type Assets = Map<string, string>;
+
+function builtAssets(hash: string): Assets {
+  const script = `/assets/app-${hash}.js`;
+  const style = `/assets/styles-${hash}.css`;
+  return new Map([
+    ['/asset-manifest.json', JSON.stringify({ script, style })],
+    [script, `/* app ${hash} */`],
+    [style, `/* styles ${hash} */`],
+  ]);
 }
 
 /** A clock, a traffic history, a fake wrangler and a metrics endpoint that agree with each other. */
@@ -42,6 +63,10 @@ export class World {
   readonly #periods: Period[];
   readonly #options: WorldOptions;
   readonly #rpm: number;
+  readonly #assets = new Map<string, Assets>([[OLD, builtAssets('OLDHASH1')]]);
+  #carried = false;
+  /** Per-request routing without affinity: a fixed sequence, so a run is repeatable. */
+  #dice = 0;
   #server: Server | undefined;
 
   constructor(options: WorldOptions) {
@@ -63,11 +88,19 @@ export class World {
       // wrangler may warn before the JSON; the parser must cope.
       return ok(`▲ [WARNING] a warning first\n${JSON.stringify({ id: 'dep-1', versions }, null, 2)}`);
     }
+    if (argv.includes('scripts/build-web.ts') && argv.includes('--carry-from')) {
+      this.#carried = this.#options.carryReachesUpload ?? true;
+      return ok('carried /assets/app-OLDHASH1.js and /assets/styles-OLDHASH1.css from https://foyer.example');
+    }
     if (line.startsWith('npx wrangler versions upload')) {
-      return (
-        this.#options.upload ??
-        ok(`Total Upload: 1357.74 KiB / gzip: 265.03 KiB\nUploaded foyer-production (4.2 sec)\nWorker Version ID: ${NEW}\n`)
-      );
+      if (this.#options.upload) return this.#options.upload;
+      const assets = builtAssets((this.#options.clientChanged ?? true) ? 'NEWHASH2' : 'OLDHASH1');
+      if (this.#carried) {
+        for (const [path, body] of this.#assets.get(OLD) ?? [])
+          if (path.startsWith('/assets/') && !assets.has(path)) assets.set(path, body);
+      }
+      this.#assets.set(NEW, assets);
+      return ok(`Total Upload: 1357.74 KiB / gzip: 265.03 KiB\nUploaded foyer-production (4.2 sec)\nWorker Version ID: ${NEW}\n`);
     }
     if (line.startsWith('npx wrangler versions deploy')) {
       const split = new Map<string, number>();
@@ -87,6 +120,30 @@ export class World {
       return { code: passes ? 0 : 1, stdout: `smoke: ${passes ? '4 passed, 0 failed' : '3 passed, 1 failed'}`, stderr: '' };
     }
     return { code: 127, stdout: '', stderr: `fake wrangler does not know: ${line}` };
+  };
+
+  /**
+   * The environment's route: the override header reaches a version of the current deployment;
+   * else, with affinity, the session cookie's hash picks the version as the share says (the
+   * same key, the same version); else each request is routed on its own.
+   */
+  fetch = async (url: string, init: RequestInit = {}): Promise<Response> => {
+    const path = new URL(url).pathname;
+    const headers = new Headers(init.headers);
+    const split = this.splitAt(this.now);
+    const pinned = /="([^"]+)"/.exec(headers.get('Cloudflare-Workers-Version-Overrides') ?? '')?.[1];
+    const key = /__Host-foyer_session=([^;]+)/.exec(headers.get('Cookie') ?? '')?.[1];
+    let roll: number;
+    if (key && (this.#options.versionAffinity ?? true)) {
+      roll = [...key].reduce((h, ch) => (h * 31 + ch.charCodeAt(0)) % 100, 7);
+    } else {
+      this.#dice = (this.#dice + 37) % 100;
+      roll = this.#dice;
+    }
+    const share = split.get(NEW) ?? 0;
+    const version = pinned && split.has(pinned) ? pinned : roll < share ? NEW : OLD;
+    const body = this.#assets.get(version)?.get(path);
+    return body === undefined ? new Response('not found', { status: 404 }) : new Response(body, { status: 200 });
   };
 
   /** The split serving traffic at time t. */
