@@ -16,7 +16,7 @@
  */
 import { DEFAULT_POLICY, judgeStep, type Policy, type Traffic, trafficBetween } from './decide';
 import type { ReadTimeline } from './metrics';
-import { crossCheckAssets, type Fetch, versionAffinityHolds } from './skew';
+import { type AssetCrossCheck, crossCheckAssets, type Fetch, versionAffinityHolds } from './skew';
 import {
   carryCommand,
   deployCommand,
@@ -132,7 +132,7 @@ export async function release(options: ReleaseOptions, deps: ReleaseDeps): Promi
   await deps.sleep(settleSeconds * 1000);
   if (!(await smoke(true))) return rollBack('the smoke test failed against the new version');
 
-  let assets: Awaited<ReturnType<typeof crossCheckAssets>>;
+  let assets: AssetCrossCheck;
   try {
     assets = await crossCheckAssets(deps.fetch, url, worker, { previous, next: version });
   } catch (err) {
@@ -144,7 +144,7 @@ export async function release(options: ReleaseOptions, deps: ReleaseDeps): Promi
         'the carry step did not reach the upload (docs/deployment.md#version-skew)',
     );
   }
-  // The old version cannot have files built after it; only version affinity keeps its pages' assets apart from them.
+  // The old version was uploaded before the new files existed: only affinity keeps new pages off it.
   const needsAffinity = assets.newPagesOnOld.length > 0;
   deps.log(
     needsAffinity

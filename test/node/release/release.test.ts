@@ -147,6 +147,12 @@ describe('npm run release', () => {
     expect(world.splitAt(world.now)).toEqual(new Map([[OLD, 100]]));
   });
 
+  it("stops before uploading when the serving version's assets cannot be carried", async () => {
+    const attempt = releaseInto({ errorRates: {}, carryFails: true });
+    await expect(attempt).rejects.toThrow(/Carrying the serving version's assets into dist\/ failed.*cannot hand over its assets/s);
+    expect(world?.commands.map((c) => c.join(' '))).toEqual([status, carry]);
+  });
+
   it('rolls back at the first step, before watching it, when a page and its assets can reach different versions', async () => {
     // The new build's hashes are new, so the old version cannot serve them; without the Transform
     // Rule nothing keeps a browser's page and script requests on one version.

@@ -39,6 +39,8 @@ export interface WorldOptions {
   clientChanged?: boolean;
   /** The carry step's files are in what the new version was uploaded with (default true). */
   carryReachesUpload?: boolean;
+  /** The carry step fails: the serving version did not hand its files over. */
+  carryFails?: boolean;
   /** A Transform Rule sets Cloudflare-Workers-Version-Key from the session cookie (default true). */
   versionAffinity?: boolean;
 }
@@ -89,6 +91,13 @@ export class World {
       return ok(`▲ [WARNING] a warning first\n${JSON.stringify({ id: 'dep-1', versions }, null, 2)}`);
     }
     if (argv.includes('scripts/build-web.ts') && argv.includes('--carry-from')) {
+      if (this.#options.carryFails) {
+        return {
+          code: 1,
+          stdout: '',
+          stderr: 'GET https://foyer.example/assets/app-OLDHASH1.js answered 404: the version serving now cannot hand over its assets.',
+        };
+      }
       this.#carried = this.#options.carryReachesUpload ?? true;
       return ok('carried /assets/app-OLDHASH1.js and /assets/styles-OLDHASH1.css from https://foyer.example');
     }
