@@ -193,9 +193,13 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     const headers = Object.fromEntries(
       values['carry-header'].map((h) => [h.slice(0, h.indexOf(':')).trim(), h.slice(h.indexOf(':') + 1).trim()]),
     );
-    const carried = await carryAssets(values['carry-from'], headers);
-    console.log(
-      carried.length > 0 ? `carried ${carried.join(' and ')} from ${values['carry-from']}` : 'nothing to carry: the assets are unchanged',
-    );
+    try {
+      const carried = await carryAssets(values['carry-from'], headers);
+      console.log(carried.length > 0 ? `carried ${carried.join(' and ')}` : 'nothing to carry: the assets are unchanged');
+    } catch (err) {
+      const cause = (err as Error).cause instanceof Error ? ` (${((err as Error).cause as Error).message})` : '';
+      console.error(`✗ carrying from ${values['carry-from']}: ${(err as Error).message}${cause}`);
+      process.exitCode = 1;
+    }
   }
 }
