@@ -10,14 +10,12 @@
  * its assets reach the same version (version affinity). This module checks both from outside.
  */
 import { z } from 'zod';
+import { HOST_SESSION_COOKIE } from '../../worker/auth/session-cookie';
 
 /** The part of dist/asset-manifest.json (scripts/build-web.ts) a release reads. */
 const manifestSchema = z.object({ script: z.string(), style: z.string() });
 
 export const MANIFEST_PATH = '/asset-manifest.json';
-
-/** The session cookie outside local (worker/auth/session-cookie.ts): what the Transform Rule keys on. */
-export const AFFINITY_COOKIE = '__Host-foyer_session';
 
 export type Fetch = (url: string, init?: RequestInit) => Promise<Response>;
 
@@ -71,7 +69,8 @@ export async function crossCheckAssets(
 }
 
 /**
- * Whether requests with the same session cookie reach the same version while the deployment is
+ * Whether requests with the same session cookie (the one outside local, which the Transform Rule
+ * keys on) reach the same version while the deployment is
  * split. Each probe key asks `tries` times which manifest answers; the two versions' manifests
  * differ (that is when this is needed), so a key that sees both was routed per request. Without
  * affinity at a 10 % share, 24 keys × 3 tries all look consistent with probability 0.73^24 ≈ 5e-4.
@@ -79,7 +78,7 @@ export async function crossCheckAssets(
 export async function versionAffinityHolds(
   fetchImpl: Fetch,
   url: string,
-  { cookie = AFFINITY_COOKIE, keys = 24, tries = 3 } = {},
+  { cookie = HOST_SESSION_COOKIE, keys = 24, tries = 3 } = {},
 ): Promise<{ holds: boolean; detail: string }> {
   const base = url.replace(/\/+$/, '');
   let mixed = 0;
