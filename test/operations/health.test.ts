@@ -28,10 +28,14 @@ beforeAll(async () => {
 
 describe('GET /api/v1/health', () => {
   it('answers ok with every check a real round trip, to an admin', async () => {
-    // The first call may pay for starting the probe objects; a healthy system is ok by the next one.
+    // The first calls may pay for starting the probe objects, or meet a busy shared machine past
+    // a check's latency threshold; a healthy system answers ok within a few seconds.
     const admin = { headers: await authHeaders('ops', 'admin') };
     let res = await call('/api/v1/health', admin);
-    for (let i = 0; i < 3 && (await res.clone().json<Health>()).status !== 'ok'; i++) res = await call('/api/v1/health', admin);
+    for (let i = 0; i < 10 && (await res.clone().json<Health>()).status !== 'ok'; i++) {
+      await scheduler.wait(300);
+      res = await call('/api/v1/health', admin);
+    }
     expect(res.status).toBe(200);
     expect(res.headers.get('Content-Type')).toMatch(/^application\/json/);
     expect(res.headers.get('Cache-Control')).toBe('no-store');
